@@ -1,0 +1,61 @@
+import fastifyCookie from '@fastify/cookie';
+import fastifyStatic from '@fastify/static';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyInstance } from 'fastify';
+import path from 'node:path';
+import type { AppContext } from './context.js';
+import { itemEvents, type ItemEvents } from './db/item-events.js';
+import accessPlugin from './http/access.js';
+import { installCrossSiteGuard } from './http/cross-site.js';
+import { installErrorHandlers } from './http/errors.js';
+import { authRoutes } from './http/routes-auth.js';
+import { boardRoutes } from './http/routes-board.js';
+import { classRoutes } from './http/routes-classes.js';
+import { itemRoutes } from './http/routes-items.js';
+import { mediaRoutes } from './http/routes-media.js';
+import { webRoutes } from './http/routes-web.js';
+
+export interface BuildOptions {
+  logger?: boolean | { level: string };
+}
+
+/** Builds the HTTP app: external plugins, then access rules, then routes. It does not listen. */
+export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promise<FastifyInstance & { events: ItemEvents }> {
+  const app = Fastify({
+    logger: opts.logger ?? false,
+    bodyLimit: 64 * 1024,
+    trustProxy: process.env.TRUST_PROXY === '1',
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  // JSON bodies only: a plain-text or form post from another site has no parser and gets 415.
+  app.removeContentTypeParser('text/plain');
+
+  installErrorHandlers(app);
+  installCrossSiteGuard(app, ctx.config.publicUrl);
+  await app.register(fastifyCookie);
+  await app.register(fastifyStatic, { root: path.join(ctx.config.dataDir, 'media'), serve: false });
+  await app.register(accessPlugin, {
+    users: ctx.repos.users,
+    idleMinutes: ctx.config.sessionIdleMinutes,
+    currentReminderVersion: async () => (await ctx.repos.users.currentReminder()).version,
+  });
+
+  app.addHook('onSend', async (_request, reply) => {
+    reply.header('x-content-type-options', 'nosniff');
+    reply.header('referrer-policy', 'no-referrer');
+    if (!reply.hasHeader('x-frame-options')) reply.header('x-frame-options', 'SAMEORIGIN');
+  });
+
+  const events = itemEvents(ctx.config.databaseUrl, (m) => app.log.warn(m));
+  await events.start();
+  app.addHook('onClose', async () => events.close());
+
+  await app.register(authRoutes, { ctx });
+  await app.register(classRoutes, { ctx });
+  await app.register(itemRoutes, { ctx, events });
+  await app.register(boardRoutes, { ctx });
+  await app.register(mediaRoutes, { ctx });
+  await app.register(webRoutes);
+  return Object.assign(app, { events });
+}

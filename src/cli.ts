@@ -1,0 +1,64 @@
+import { parseArgs } from 'node:util';
+import { checkPasswordRules, hashPassword } from './auth/passwords.js';
+import { loadConfig } from './config.js';
+import { auditRepository } from './db/audit.js';
+import { createDb, ensureDatabase, migrateToLatest } from './db/database.js';
+import { usersRepository } from './db/users.js';
+import { isVettedError } from './domain/errors.js';
+
+/** `npm run cli -- user add --email … --password … --role teacher|admin` */
+const USAGE = 'Usage: npm run cli -- user add --email <email> --password <password> --role <teacher|admin>';
+
+async function main(argv: string[]): Promise<number> {
+  const [noun, verb, ...rest] = argv;
+  if (noun !== 'user' || verb !== 'add') {
+    console.error(USAGE);
+    return 1;
+  }
+  const { values } = parseArgs({
+    args: rest,
+    options: { email: { type: 'string' }, password: { type: 'string' }, role: { type: 'string', default: 'teacher' } },
+    strict: true,
+  });
+  const { email, password, role } = values;
+  if (!email || !password || (role !== 'teacher' && role !== 'admin')) {
+    console.error(USAGE);
+    return 1;
+  }
+  if (!/^[^\s@]+@[^\s@]+$/.test(email)) {
+    console.error(`"${email}" does not look like an email address.`);
+    return 1;
+  }
+  checkPasswordRules(password);
+  const config = loadConfig();
+  await ensureDatabase(config.databaseUrl);
+  const db = createDb(config.databaseUrl, 1);
+  try {
+    await migrateToLatest(db);
+    const users = usersRepository(db);
+    if (await users.byEmail(email)) {
+      console.error(`A staff account for ${email.trim().toLowerCase()} already exists.`);
+      return 1;
+    }
+    const user = await users.create(email, await hashPassword(password), role);
+    await auditRepository(db).record({ actorId: null, actorKind: 'system', action: 'user.create', target: `user:${user.id}`, detail: { via: 'cli', role } });
+    console.log(`Created ${role} ${user.email} (${user.id}).`);
+    return 0;
+  } catch (e) {
+    if ((e as { code?: string }).code === '23505') {
+      console.error(`A staff account for ${email.trim().toLowerCase()} already exists.`);
+      return 1;
+    }
+    throw e;
+  } finally {
+    await db.destroy();
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (e) => {
+    console.error(isVettedError(e) ? e.message : e instanceof Error ? e.message : String(e));
+    process.exit(1);
+  },
+);

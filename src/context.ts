@@ -1,0 +1,64 @@
+import type { Config } from './config.js';
+import { auditRepository } from './db/audit.js';
+import { classesRepository, playlistsRepository } from './db/classes.js';
+import { createDb, type Db } from './db/database.js';
+import { itemsRepository } from './db/items.js';
+import { usersRepository } from './db/users.js';
+import { resolveBinaries } from './media/binaries.js';
+import { createMediaAdapter, type MediaAdapter } from './media/ffmpeg.js';
+import { parseAllowList } from './net/address.js';
+import { createProducer, type Producer } from './queue/producer.js';
+import { localMediaStore, type MediaStore } from './storage/store.js';
+
+/**
+ * The service's side effects, built once per process and passed down. Tests build their own with
+ * a test database and queue prefix.
+ */
+export interface AppContext {
+  config: Readonly<Config>;
+  db: Db;
+  repos: {
+    items: ReturnType<typeof itemsRepository>;
+    users: ReturnType<typeof usersRepository>;
+    classes: ReturnType<typeof classesRepository>;
+    playlists: ReturnType<typeof playlistsRepository>;
+    audit: ReturnType<typeof auditRepository>;
+  };
+  producer: Producer;
+  store: MediaStore;
+  media: () => MediaAdapter;
+  close(): Promise<void>;
+}
+
+export function createContext(config: Readonly<Config>, opts: { role: 'api' | 'worker' }): AppContext {
+  // Fail at start on a bad FETCH_ALLOW_PRIVATE entry rather than at the first fetch.
+  parseAllowList(config.fetchAllowPrivate);
+  const db = createDb(config.databaseUrl);
+  const producer = createProducer({ redisUrl: config.redisUrl, prefix: config.queuePrefix, backoffMs: config.jobBackoffMs }, { failFast: opts.role === 'api' });
+  let media: MediaAdapter | undefined;
+  return {
+    config,
+    db,
+    repos: {
+      items: itemsRepository(db),
+      users: usersRepository(db),
+      classes: classesRepository(db),
+      playlists: playlistsRepository(db),
+      audit: auditRepository(db),
+    },
+    producer,
+    store: localMediaStore(config.dataDir),
+    // Resolved lazily: the API serves files without needing ffmpeg on its machine.
+    media: () => {
+      if (!media) {
+        const bins = resolveBinaries({ ffmpegPath: config.ffmpegPath, ffprobePath: config.ffprobePath });
+        media = createMediaAdapter({ ffmpegPath: bins.ffmpeg, ffprobePath: bins.ffprobe, timeoutMs: config.ffmpegTimeoutMs });
+      }
+      return media;
+    },
+    async close() {
+      await producer.close();
+      await db.destroy();
+    },
+  };
+}

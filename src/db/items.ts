@@ -1,0 +1,145 @@
+import { sql } from 'kysely';
+import type { ItemKind, ItemStatus } from '../domain/item-state.js';
+import { allowedFrom, clampProgress } from '../domain/item-state.js';
+import type { Db } from './database.js';
+import type { ItemMediaFiles, ItemRow, ItemUpdate } from './schema.js';
+
+/** One repository for the item aggregate. Status changes are guarded updates: `… WHERE status IN (<expected>)`. */
+export interface NewItemInput {
+  playlistId: string;
+  url: string;
+  canonicalUrl: string;
+  kind: ItemKind;
+  title: string | null;
+  startSeconds: number | null;
+  endSeconds: number | null;
+  submittedBy: string | null;
+  details?: Record<string, unknown> | null;
+}
+
+export type StatusPatch = Omit<ItemUpdate, 'status' | 'media' | 'details' | 'id'> & {
+  media?: ItemMediaFiles | null;
+  details?: Record<string, unknown> | null;
+};
+
+function toRow(patch: StatusPatch): ItemUpdate {
+  const { media, details, ...rest } = patch;
+  const row: ItemUpdate = { ...rest };
+  if (media !== undefined) row.media = media === null ? null : JSON.stringify(media);
+  if (details !== undefined) row.details = details === null ? null : JSON.stringify(details);
+  return row;
+}
+
+export function itemsRepository(db: Db) {
+  return {
+    async create(input: NewItemInput): Promise<ItemRow> {
+      const position = db
+        .selectFrom('items')
+        .select(sql<number>`coalesce(max(position), 0) + 1`.as('p'))
+        .where('playlist_id', '=', input.playlistId);
+      return db
+        .insertInto('items')
+        .values({
+          playlist_id: input.playlistId,
+          url: input.url,
+          canonical_url: input.canonicalUrl,
+          kind: input.kind,
+          title: input.title,
+          title_locked: input.title !== null,
+          start_seconds: input.startSeconds,
+          end_seconds: input.endSeconds,
+          submitted_by: input.submittedBy,
+          details: input.details ? JSON.stringify(input.details) : null,
+          position: position as never,
+        })
+        .returningAll()
+        .executeTakeFirstOrThrow();
+    },
+
+    async get(id: string): Promise<ItemRow | undefined> {
+      return db.selectFrom('items').selectAll().where('id', '=', id).executeTakeFirst();
+    },
+
+    async listByPlaylist(playlistId: string): Promise<ItemRow[]> {
+      return db
+        .selectFrom('items')
+        .selectAll()
+        .where('playlist_id', '=', playlistId)
+        .orderBy('position')
+        .orderBy('created_at')
+        .execute();
+    },
+
+    async listByStatus(statuses: readonly ItemStatus[]): Promise<ItemRow[]> {
+      if (statuses.length === 0) return [];
+      return db.selectFrom('items').selectAll().where('status', 'in', statuses).orderBy('created_at').execute();
+    },
+
+    /**
+     * Moves the item to `to` only if it is still in one of `from` (by default every status the
+     * state machine allows a move from). Returns the updated row, or undefined when someone else
+     * moved it first — the caller treats that as "nothing to do".
+     */
+    async transition(
+      id: string,
+      to: ItemStatus,
+      patch: StatusPatch = {},
+      from: readonly ItemStatus[] = allowedFrom(to),
+    ): Promise<ItemRow | undefined> {
+      if (from.length === 0) return undefined;
+      return db
+        .updateTable('items')
+        .set({ ...toRow(patch), status: to, updated_at: sql`now()` as never })
+        .where('id', '=', id)
+        .where('status', 'in', from)
+        .returningAll()
+        .executeTakeFirst();
+    },
+
+    /** Stores progress only while the item is still in the stage that reports it. */
+    async setProgress(id: string, status: ItemStatus, progress: number): Promise<boolean> {
+      const r = await db
+        .updateTable('items')
+        .set({ progress: clampProgress(progress), updated_at: sql`now()` as never })
+        .where('id', '=', id)
+        .where('status', '=', status)
+        .where('progress', '<>', clampProgress(progress))
+        .executeTakeFirst();
+      return Number(r.numUpdatedRows) > 0;
+    },
+
+    /** Edits that are not status changes (title, expiry). */
+    async update(id: string, patch: StatusPatch): Promise<ItemRow | undefined> {
+      return db
+        .updateTable('items')
+        .set({ ...toRow(patch), updated_at: sql`now()` as never })
+        .where('id', '=', id)
+        .returningAll()
+        .executeTakeFirst();
+    },
+
+    async countAttempt(id: string, status: ItemStatus): Promise<number | undefined> {
+      const row = await db
+        .updateTable('items')
+        .set({ attempts: sql`attempts + 1` })
+        .where('id', '=', id)
+        .where('status', '=', status)
+        .returning('attempts')
+        .executeTakeFirst();
+      return row?.attempts;
+    },
+
+    /** The class an item belongs to, for access checks on media and board reports. */
+    async classOf(id: string): Promise<string | undefined> {
+      const row = await db
+        .selectFrom('items')
+        .innerJoin('playlists', 'playlists.id', 'items.playlist_id')
+        .select('playlists.class_id')
+        .where('items.id', '=', id)
+        .executeTakeFirst();
+      return row?.class_id;
+    },
+  };
+}
+
+export type ItemsRepository = ReturnType<typeof itemsRepository>;

@@ -1,0 +1,55 @@
+import type { ItemMediaFiles, ItemRow } from '../db/schema.js';
+
+/**
+ * How an item looks over HTTP. Media URLs depend on who asks: staff get cookie-checked URLs, a
+ * board gets URLs under its own token (checked against the board's class on every request).
+ */
+export type MediaViewer = { kind: 'staff' } | { kind: 'board'; token: string };
+
+export function mediaUrl(viewer: MediaViewer, item: Pick<ItemRow, 'id' | 'media_generation'>, file: string): string {
+  const tail = `${item.id}/${item.media_generation}/${encodeURIComponent(file)}`;
+  return viewer.kind === 'staff' ? `/media/items/${tail}` : `/media/board/${encodeURIComponent(viewer.token)}/${tail}`;
+}
+
+export function presentMedia(item: ItemRow, viewer: MediaViewer) {
+  const files = item.media as ItemMediaFiles | null;
+  if (!files) return null;
+  const url = (f: string | undefined) => (f ? mediaUrl(viewer, item, f) : undefined);
+  const media: Record<string, string> = {};
+  for (const key of ['video', 'poster', 'thumbnail', 'page', 'captions'] as const) {
+    const u = url(files[key]);
+    if (u) media[key] = u;
+  }
+  return media;
+}
+
+export function presentItem(item: ItemRow, viewer: MediaViewer = { kind: 'staff' }) {
+  const base = {
+    id: item.id,
+    url: item.url,
+    playlistId: item.playlist_id,
+    kind: item.kind,
+    status: item.status,
+    progress: item.progress,
+    title: item.title ?? '',
+    durationSeconds: item.duration_seconds,
+    startSeconds: item.start_seconds,
+    endSeconds: item.end_seconds,
+    expiresAt: item.expires_at ? item.expires_at.toISOString() : null,
+    media: presentMedia(item, viewer),
+  };
+  if (viewer.kind === 'board') return base;
+  return {
+    ...base,
+    error: item.error_code ? { code: item.error_code, message: item.error_message ?? '' } : null,
+    rejectReason: item.reject_reason,
+    reviewedAt: item.reviewed_at ? item.reviewed_at.toISOString() : null,
+    createdAt: item.created_at.toISOString(),
+    updatedAt: item.updated_at.toISOString(),
+    details: item.details ?? null,
+  };
+}
+
+export function boardUrl(publicUrl: string, token: string): string {
+  return `${publicUrl}/board/${encodeURIComponent(token)}`;
+}

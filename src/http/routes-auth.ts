@@ -1,0 +1,100 @@
+import { Type } from '@sinclair/typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { AppContext } from '../context.js';
+import { VettedError } from '../domain/errors.js';
+import { dummyPasswordHash, verifyPassword } from '../auth/passwords.js';
+import { SESSION_COOKIE, staffOf } from './access.js';
+
+const badCredentials = () =>
+  new VettedError('invalid_credentials', 'That email and password do not match an active account. Check them and try again.', {
+    httpStatus: 401,
+  });
+
+export const authRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async (app, { ctx }) => {
+  const { users, audit } = ctx.repos;
+  const secure = ctx.config.publicUrl.startsWith('https:');
+
+  app.post(
+    '/api/login',
+    {
+      config: { access: 'anyone' },
+      schema: {
+        body: Type.Object({
+          email: Type.String({ minLength: 1, maxLength: 320 }),
+          password: Type.String({ minLength: 1, maxLength: 1024 }),
+        }),
+      },
+    },
+    async (request, reply) => {
+      const { email, password } = request.body;
+      const user = await users.byEmail(email);
+      const ok = await verifyPassword(user?.password_hash ?? (await dummyPasswordHash()), password);
+      if (!user || !ok || user.disabled || user.erased_at) {
+        await audit.record({
+          actorId: user?.id ?? null,
+          actorKind: 'anonymous',
+          action: 'login.failed',
+          target: user ? `user:${user.id}` : null,
+          ip: request.ip,
+        });
+        throw badCredentials();
+      }
+      const token = await users.startSession(user.id, request.ip);
+      await audit.record({ actorId: user.id, actorKind: 'staff', action: 'login', target: `user:${user.id}`, ip: request.ip });
+      reply.setCookie(SESSION_COOKIE, token, { path: '/', httpOnly: true, sameSite: 'strict', secure });
+      const reminder = await users.currentReminder();
+      return {
+        user: { id: user.id, email: user.email, role: user.role },
+        reminder: reminder.text,
+        reminderVersion: reminder.version,
+      };
+    },
+  );
+
+  app.post(
+    '/api/reminder/acknowledge',
+    {
+      config: { access: 'session' },
+      schema: { body: Type.Object({ version: Type.Integer({ minimum: 1 }) }) },
+    },
+    async (request) => {
+      const staff = staffOf(request);
+      const current = await users.currentReminder();
+      if (request.body.version !== current.version) {
+        throw new VettedError(
+          'reminder_outdated',
+          'The e-safety reminder has changed since you opened it. Please read the new version.',
+          { httpStatus: 409 },
+        );
+      }
+      await users.acknowledge(staff.sessionId, staff.user.id, current.version);
+      await audit.record({
+        actorId: staff.user.id,
+        actorKind: 'staff',
+        action: 'reminder.acknowledge',
+        target: `reminder:${current.version}`,
+        ip: request.ip,
+      });
+      return { acknowledged: true, version: current.version };
+    },
+  );
+
+  app.post('/api/logout', { config: { access: 'session' } }, async (request, reply) => {
+    const staff = staffOf(request);
+    await users.endSession(staff.sessionId);
+    await audit.record({ actorId: staff.user.id, actorKind: 'staff', action: 'logout', target: `user:${staff.user.id}`, ip: request.ip });
+    reply.clearCookie(SESSION_COOKIE, { path: '/' });
+    return { signedOut: true };
+  });
+
+  app.get('/api/me', { config: { access: 'session' } }, async (request) => {
+    const staff = staffOf(request);
+    const reminder = await users.currentReminder();
+    return {
+      user: { id: staff.user.id, email: staff.user.email, role: staff.user.role },
+      reminder: reminder.text,
+      reminderVersion: reminder.version,
+      reminderAcknowledged: staff.acknowledgedVersion === reminder.version,
+    };
+  });
+};

@@ -1,0 +1,242 @@
+import { Type } from '@sinclair/typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { AppContext } from '../context.js';
+import type { ItemEvents } from '../db/item-events.js';
+import type { ItemRow } from '../db/schema.js';
+import { VettedError } from '../domain/errors.js';
+import { assertTransition, SETTLED_STATUSES, type ItemStatus } from '../domain/item-state.js';
+import { checkSubmittedUrl } from '../net/submit-check.js';
+import { titleFromUrl } from '../sources/direct-media.js';
+import { staffOf } from './access.js';
+import { playlistNotFound } from './routes-classes.js';
+import { presentItem } from './present.js';
+
+const Uuid = Type.String({ format: 'uuid' });
+const Seconds = Type.Number({ minimum: 0, maximum: 24 * 3600 });
+const IdParams = Type.Object({ id: Uuid });
+
+export const itemNotFound = () =>
+  new VettedError('item_not_found', 'That item does not exist (it may have been deleted).', { httpStatus: 404 });
+
+function checkClip(start: number | undefined, end: number | undefined): void {
+  if (start !== undefined && end !== undefined && end <= start) {
+    throw new VettedError('clip_invalid', 'The end of the clip must come after its start.', { httpStatus: 400 });
+  }
+}
+
+export const itemRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext; events: ItemEvents }> = async (app, { ctx, events }) => {
+  const { items, playlists, audit } = ctx.repos;
+
+  async function load(id: string): Promise<ItemRow> {
+    const item = await items.get(id);
+    if (!item) throw itemNotFound();
+    return item;
+  }
+
+  /** A person's status change: legal per the state machine, and guarded against a concurrent change. */
+  async function move(
+    request: { ip: string },
+    actorId: string,
+    id: string,
+    to: ItemStatus,
+    action: string,
+    patch: Parameters<typeof items.transition>[2] = {},
+    detail?: Record<string, unknown>,
+  ) {
+    const item = await load(id);
+    assertTransition(item.status, to);
+    const moved = await items.transition(id, to, patch, [item.status]);
+    if (!moved) {
+      const now = await load(id);
+      assertTransition(now.status, to);
+      throw new VettedError('conflict', 'This item changed while you were working on it. Reload and try again.', { httpStatus: 409 });
+    }
+    await audit.record({ actorId, actorKind: 'staff', action, target: `item:${id}`, ip: request.ip, detail });
+    return moved;
+  }
+
+  app.post(
+    '/api/items',
+    {
+      config: { access: 'staff' },
+      schema: {
+        body: Type.Object({
+          url: Type.String({ minLength: 1, maxLength: 4096 }),
+          playlistId: Uuid,
+          title: Type.Optional(Type.String({ maxLength: 300 })),
+          startSeconds: Type.Optional(Seconds),
+          endSeconds: Type.Optional(Seconds),
+        }),
+      },
+    },
+    async (request, reply) => {
+      const staff = staffOf(request);
+      const body = request.body;
+      const url = await checkSubmittedUrl(body.url.trim(), ctx.config.fetchAllowPrivate);
+      checkClip(body.startSeconds, body.endSeconds);
+      const playlist = await playlists.get(body.playlistId);
+      if (!playlist) throw playlistNotFound();
+      const title = body.title?.trim() || null;
+      const item = await items.create({
+        playlistId: playlist.id,
+        url: url.toString(),
+        canonicalUrl: url.toString(),
+        kind: 'video',
+        title,
+        startSeconds: body.startSeconds ?? null,
+        endSeconds: body.endSeconds ?? null,
+        submittedBy: staff.user.id,
+      });
+      const named = title ? item : ((await items.update(item.id, { title: titleFromUrl(url) ?? url.hostname })) ?? item);
+      await audit.record({ actorId: staff.user.id, actorKind: 'staff', action: 'item.submit', target: `item:${item.id}`, ip: request.ip, detail: { url: item.url } });
+      // The row is the truth: if Redis is down now, the reconciler enqueues the item when it is back.
+      await ctx.producer.enqueue('fetch', item.id, item.media_generation).catch((e) => request.log.warn({ err: e }, 'enqueue failed; the reconciler will retry'));
+      reply.status(202);
+      return presentItem(named);
+    },
+  );
+
+  app.get('/api/items/:id', { config: { access: 'staff' }, schema: { params: IdParams } }, async (request) =>
+    presentItem(await load(request.params.id)),
+  );
+
+  app.post('/api/items/:id/approve', { config: { access: 'staff' }, schema: { params: IdParams } }, async (request) => {
+    const staff = staffOf(request);
+    const item = await move(request, staff.user.id, request.params.id, 'approved', 'item.approve', {
+      reviewed_by: staff.user.id,
+      reviewed_at: new Date(),
+    });
+    return presentItem(item);
+  });
+
+  app.post(
+    '/api/items/:id/reject',
+    {
+      config: { access: 'staff' },
+      schema: { params: IdParams, body: Type.Optional(Type.Object({ reason: Type.Optional(Type.String({ maxLength: 2000 })) })) },
+    },
+    async (request) => {
+      const staff = staffOf(request);
+      const reason = request.body?.reason?.trim() || null;
+      const item = await move(
+        request,
+        staff.user.id,
+        request.params.id,
+        'rejected',
+        'item.reject',
+        { reviewed_by: staff.user.id, reviewed_at: new Date(), reject_reason: reason },
+        reason ? { reason } : undefined,
+      );
+      return presentItem(item);
+    },
+  );
+
+  /** Make the item again: after a failure, or with a new clip (start/end) chosen in the review view. */
+  app.post(
+    '/api/items/:id/reprocess',
+    {
+      config: { access: 'staff' },
+      schema: {
+        params: IdParams,
+        body: Type.Optional(
+          Type.Object({
+            startSeconds: Type.Optional(Type.Union([Seconds, Type.Null()])),
+            endSeconds: Type.Optional(Type.Union([Seconds, Type.Null()])),
+          }),
+        ),
+      },
+    },
+    async (request, reply) => {
+      const staff = staffOf(request);
+      const current = await load(request.params.id);
+      const start = request.body?.startSeconds === undefined ? current.start_seconds : request.body.startSeconds;
+      const end = request.body?.endSeconds === undefined ? current.end_seconds : request.body.endSeconds;
+      checkClip(start ?? undefined, end ?? undefined);
+      const item = await move(request, staff.user.id, current.id, 'queued', 'item.reprocess', {
+        start_seconds: start,
+        end_seconds: end,
+        progress: 0,
+        error_code: null,
+        error_message: null,
+        reviewed_by: null,
+        reviewed_at: null,
+        attempts: 0,
+        media_generation: current.media_generation + 1,
+      }, { startSeconds: start, endSeconds: end });
+      await ctx.producer.enqueue('fetch', item.id, item.media_generation).catch((e) => request.log.warn({ err: e }, 'enqueue failed; the reconciler will retry'));
+      reply.status(202);
+      return presentItem(item);
+    },
+  );
+
+  app.patch(
+    '/api/items/:id',
+    {
+      config: { access: 'staff' },
+      schema: {
+        params: IdParams,
+        body: Type.Object({
+          title: Type.Optional(Type.String({ minLength: 1, maxLength: 300, pattern: '\\S' })),
+          expiresAt: Type.Optional(Type.Union([Type.String({ format: 'date-time' }), Type.Null()])),
+        }),
+      },
+    },
+    async (request) => {
+      const staff = staffOf(request);
+      const current = await load(request.params.id);
+      const patch: Parameters<typeof items.update>[1] = {};
+      if (request.body.title !== undefined) Object.assign(patch, { title: request.body.title.trim(), title_locked: true });
+      if (request.body.expiresAt !== undefined) patch.expires_at = request.body.expiresAt ? new Date(request.body.expiresAt) : null;
+      const item = (await items.update(current.id, patch)) ?? current;
+      await audit.record({ actorId: staff.user.id, actorKind: 'staff', action: 'item.edit', target: `item:${item.id}`, ip: request.ip, detail: request.body });
+      return presentItem(item);
+    },
+  );
+
+  /**
+   * Server-sent events: the item now, then every change, until it settles. Changes arrive through
+   * Postgres notifications; a slow poll covers a lost notification connection.
+   */
+  app.get('/api/items/:id/events', { config: { access: 'staff' }, schema: { params: IdParams } }, async (request, reply) => {
+    const first = await load(request.params.id);
+    reply.hijack();
+    const res = reply.raw;
+    res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-store',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+    });
+    let lastSent = '';
+    let ended = false;
+    const send = (item: ItemRow) => {
+      const data = JSON.stringify(presentItem(item));
+      if (data === lastSent) return;
+      lastSent = data;
+      res.write(`event: item\ndata: ${data}\n\n`);
+      if (SETTLED_STATUSES.includes(item.status)) finish();
+    };
+    const refresh = async () => {
+      if (ended) return;
+      const item = await items.get(first.id).catch(() => undefined);
+      if (!item) return finish();
+      send(item);
+    };
+    const off = events.on((change) => {
+      if (change.id === first.id) void refresh();
+    });
+    const poll = setInterval(() => void refresh(), 5_000);
+    const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
+    function finish() {
+      if (ended) return;
+      ended = true;
+      off();
+      clearInterval(poll);
+      clearInterval(heartbeat);
+      res.end();
+    }
+    request.raw.on('close', finish);
+    res.write('retry: 3000\n\n');
+    send(first);
+  });
+};

@@ -1,0 +1,51 @@
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import type { AppContext } from '../context.js';
+import { policyFromConfig } from '../net/fetcher.js';
+import { progressReporter } from './progress.js';
+import { sourceFor } from './sources.js';
+
+export const FETCH_WORK = 'fetch';
+export const SOURCE_META = 'source.json';
+
+/**
+ * Fetch stage: load the item, claim it (queued → fetching), bring the source home into the item's
+ * work folder, then hand it to the media stage (fetching → processing). A stale or duplicate job
+ * finds the item in another status and does nothing.
+ */
+export async function runFetchStage(ctx: AppContext, itemId: string, signal: AbortSignal): Promise<'done' | 'skipped'> {
+  const { items } = ctx.repos;
+  let item = await items.get(itemId);
+  if (!item || (item.status !== 'queued' && item.status !== 'fetching')) return 'skipped';
+  if (item.status === 'queued') {
+    item = await items.transition(itemId, 'fetching', { progress: 0, error_code: null, error_message: null }, ['queued']);
+    if (!item) return 'skipped';
+  }
+
+  const workDir = await ctx.store.workDir(itemId, FETCH_WORK);
+  const progress = progressReporter(items, itemId, 'fetching');
+  try {
+    const fetched = await sourceFor(item).fetch({
+      item,
+      workDir,
+      policy: policyFromConfig(ctx.config),
+      signal,
+      onProgress: (p) => progress.report(p),
+    });
+    await fs.writeFile(path.join(workDir, SOURCE_META), JSON.stringify(fetched));
+  } catch (e) {
+    await progress.flush();
+    await ctx.store.removeWork(itemId, FETCH_WORK);
+    throw e;
+  }
+  await progress.flush();
+
+  const moved = await items.transition(itemId, 'processing', { progress: 0 }, ['fetching']);
+  if (!moved) {
+    // Someone rejected or re-queued the item meanwhile: what we fetched is not wanted.
+    await ctx.store.removeWork(itemId, FETCH_WORK);
+    return 'skipped';
+  }
+  await ctx.producer.enqueue('media', itemId, moved.media_generation);
+  return 'done';
+}

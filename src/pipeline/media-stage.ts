@@ -1,0 +1,103 @@
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import type { AppContext } from '../context.js';
+import { VettedError } from '../domain/errors.js';
+import { assessProbe, clipWindow, defaultMediaLimits, planEncode } from '../domain/media-rules.js';
+import type { FetchedVideo } from '../sources/types.js';
+import { FETCH_WORK, SOURCE_META } from './fetch-stage.js';
+import { progressReporter } from './progress.js';
+
+export const MEDIA_WORK = 'media';
+
+const SOURCE_GONE = new VettedError(
+  'source_missing',
+  'The downloaded copy of this link was lost before it could be prepared. Try again.',
+);
+
+/**
+ * Media stage: probe → check limits → remux or transcode → thumbnails → publish → awaiting_review.
+ * Everything is written into a private work folder and published with one rename, so a crash
+ * or a kill at any point leaves no half-written file where anyone can see it.
+ */
+export async function runMediaStage(ctx: AppContext, itemId: string, signal: AbortSignal): Promise<'done' | 'skipped'> {
+  const { items } = ctx.repos;
+  const item = await items.get(itemId);
+  if (!item || item.status !== 'processing') return 'skipped';
+
+  const fetchDir = path.join(ctx.config.dataDir, 'work', itemId, FETCH_WORK);
+  const meta = await fs
+    .readFile(path.join(fetchDir, SOURCE_META), 'utf8')
+    .then((t) => JSON.parse(t) as FetchedVideo)
+    .catch(() => undefined);
+  if (!meta) {
+    // Lost its source (e.g. a scratch folder wiped): fetch again rather than fail the teacher.
+    const back = await items.transition(itemId, 'queued', { progress: 0 }, ['processing']);
+    if (!back) return 'skipped';
+    await ctx.producer.enqueue('fetch', itemId, back.media_generation);
+    return 'done';
+  }
+  const sourceFile = path.join(fetchDir, meta.file);
+  await fs.access(sourceFile).catch(() => {
+    throw SOURCE_GONE;
+  });
+
+  const media = ctx.media();
+  const probe = await media.probe(sourceFile);
+  assessProbe(probe, { ...defaultMediaLimits, maxDurationSeconds: ctx.config.maxDurationSeconds });
+  const clip = { startSeconds: item.start_seconds, endSeconds: item.end_seconds };
+  const wantsClip = clip.startSeconds != null || clip.endSeconds != null;
+  const window = wantsClip ? clipWindow(probe, clip) : null;
+  const plan = planEncode(probe, clip);
+
+  const workDir = await ctx.store.workDir(itemId, MEDIA_WORK);
+  const progress = progressReporter(items, itemId, 'processing');
+  const video = path.join(workDir, 'video.mp4');
+  try {
+    await media.encode(sourceFile, video, {
+      plan,
+      probe,
+      clip: window,
+      maxOutputBytes: ctx.config.maxDownloadBytes,
+      signal,
+      onProgress: (p) => progress.report(p * 0.95),
+    });
+    const thumbs = await media.thumbnails(video, workDir, {
+      durationSeconds: window ? window.duration : probe.durationSeconds,
+    });
+    await progress.flush();
+
+    const output = await media.probe(video);
+    const files = {
+      video: 'video.mp4',
+      poster: path.basename(thumbs.poster),
+      thumbnail: path.basename(thumbs.thumbnail),
+    };
+    const generation = item.media_generation;
+    await ctx.store.publish(itemId, generation, workDir);
+    const bytes = await ctx.store.size(itemId, generation);
+    const done = await items.transition(
+      itemId,
+      'awaiting_review',
+      {
+        progress: 100,
+        media: files,
+        media_bytes: String(bytes),
+        duration_seconds: Math.round(output.durationSeconds * 100) / 100,
+        ...(item.title_locked || !meta.title ? {} : { title: meta.title }),
+        details: { ...(item.details ?? {}), ...(meta.details ?? {}), encode: plan, width: output.video?.width, height: output.video?.height },
+        error_code: null,
+        error_message: null,
+      },
+      ['processing'],
+    );
+    if (!done) return 'skipped';
+    // The source and any earlier version are no longer needed once the new copy is live.
+    await ctx.store.removeWork(itemId);
+    await ctx.store.removeOtherGenerations(itemId, generation);
+    return 'done';
+  } catch (e) {
+    await progress.flush();
+    await ctx.store.removeWork(itemId, MEDIA_WORK);
+    throw e;
+  }
+}

@@ -1,0 +1,44 @@
+import { UnrecoverableError } from 'bullmq';
+import { isVettedError, VettedError } from '../domain/errors.js';
+import type { ItemsRepository } from '../db/items.js';
+import { WORKING_STATUSES } from '../domain/item-state.js';
+
+export const INTERNAL_FAILURE = new VettedError(
+  'internal_error',
+  'Something went wrong while preparing this item. Try again; if it keeps failing, tell the person who looks after Vetted.',
+);
+
+export function isAbort(e: unknown): boolean {
+  return e instanceof Error && (e.name === 'AbortError' || (e as { code?: string }).code === 'ABORT_ERR');
+}
+
+/**
+ * Decides what a stage's error means for the item and for BullMQ:
+ * - a permanent error fails the item now and stops retries (UnrecoverableError);
+ * - a transient one is rethrown so BullMQ retries with backoff — unless that was the last attempt,
+ *   in which case the item fails with the reason it kept hitting;
+ * - an abort (worker shutting down) is rethrown untouched: the job runs again after restart.
+ * The error is never swallowed, or BullMQ would count a failure as a success.
+ */
+export async function settleFailure(
+  items: ItemsRepository,
+  itemId: string,
+  error: unknown,
+  attempt: { made: number; max: number },
+  log: (msg: string, err: unknown) => void,
+): Promise<never> {
+  if (isAbort(error)) throw error;
+  const known = isVettedError(error) ? error : undefined;
+  if (!known) log(`item ${itemId}: unexpected error`, error);
+  const lastAttempt = attempt.made + 1 >= attempt.max;
+  if (known && known.transient && !lastAttempt) throw error;
+  if (!known && !lastAttempt) throw error;
+  const reason = known ?? INTERNAL_FAILURE;
+  await items.transition(
+    itemId,
+    'failed',
+    { error_code: reason.code, error_message: reason.message, progress: 0 },
+    WORKING_STATUSES,
+  );
+  throw new UnrecoverableError(`${reason.code}: ${reason.message}`);
+}

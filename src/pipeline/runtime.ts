@@ -1,0 +1,108 @@
+import { Worker, type Job } from 'bullmq';
+import { Redis } from 'ioredis';
+import type { AppContext } from '../context.js';
+import { STAGES, STAGE_NAMES, type ItemJobData, type Stage } from '../queue/jobs.js';
+import { runFetchStage } from './fetch-stage.js';
+import { runMediaStage } from './media-stage.js';
+import { settleFailure } from './outcome.js';
+import { reconcile, sweepWorkFolders } from './reconciler.js';
+
+type Handler = (ctx: AppContext, itemId: string, signal: AbortSignal) => Promise<'done' | 'skipped'>;
+
+/** Every stage has exactly one handler; `startWorkers` refuses to start otherwise. */
+export const HANDLERS: Record<Stage, Handler> = {
+  fetch: runFetchStage,
+  media: runMediaStage,
+};
+
+export interface WorkerLogger {
+  info(msg: string): void;
+  error(msg: string, err?: unknown): void;
+}
+
+export interface RunningWorkers {
+  close(graceMs?: number): Promise<void>;
+  reconcileNow(): Promise<number>;
+}
+
+export async function startWorkers(
+  ctx: AppContext,
+  opts: { log: WorkerLogger; reconcileEveryMs?: number; stalledIntervalMs?: number } ,
+): Promise<RunningWorkers> {
+  for (const stage of STAGE_NAMES) {
+    if (typeof HANDLERS[stage] !== 'function') throw new Error(`no handler for stage ${stage}`);
+  }
+  const { log } = opts;
+  // Workers block on Redis; BullMQ needs maxRetriesPerRequest: null on their connection.
+  const connection = new Redis(ctx.config.redisUrl, { maxRetriesPerRequest: null });
+  connection.on('error', (e) => log.error('redis connection error', e));
+  const inFlight = new Set<AbortController>();
+
+  const workers = STAGE_NAMES.map((stage) => {
+    const spec = STAGES[stage];
+    const worker = new Worker<ItemJobData>(
+      spec.queue,
+      async (job: Job<ItemJobData>) => {
+        const abort = new AbortController();
+        inFlight.add(abort);
+        try {
+          return await HANDLERS[stage](ctx, job.data.itemId, abort.signal);
+        } catch (e) {
+          // A permanent failure leaves nothing behind; a retry starts its scratch folder afresh anyway.
+          return await settleFailure(
+            ctx.repos.items,
+            job.data.itemId,
+            e,
+            { made: job.attemptsMade, max: job.opts.attempts ?? spec.attempts },
+            (m, err) => log.error(m, err),
+          ).catch(async (final) => {
+            const item = await ctx.repos.items.get(job.data.itemId).catch(() => undefined);
+            if (item?.status === 'failed') await ctx.store.removeWork(job.data.itemId).catch(() => undefined);
+            throw final;
+          });
+        } finally {
+          inFlight.delete(abort);
+        }
+      },
+      {
+        connection,
+        prefix: ctx.config.queuePrefix,
+        concurrency: ctx.config.workerConcurrency,
+        lockDuration: ctx.config.jobLockMs,
+        stalledInterval: opts.stalledIntervalMs ?? ctx.config.jobLockMs,
+        maxStalledCount: 2,
+      },
+    );
+    worker.on('failed', (job, err) => log.info(`${stage} job ${job?.id} failed: ${err.message}`));
+    worker.on('error', (err) => log.error(`${stage} worker error`, err));
+    return worker;
+  });
+
+  await sweepWorkFolders(ctx).catch((e) => log.error('sweep of work folders failed', e));
+  const reconcileNow = () => reconcile(ctx, (m) => log.info(m));
+  await reconcileNow().catch((e) => log.error('reconciler failed', e));
+  const timer = setInterval(() => {
+    reconcileNow().catch((e) => log.error('reconciler failed', e));
+  }, opts.reconcileEveryMs ?? 60_000);
+  timer.unref();
+
+  return {
+    reconcileNow,
+    /**
+     * Stops taking jobs and lets running ones finish for `graceMs`; then aborts them (ffmpeg is
+     * killed, scratch files removed) so the jobs run again after a restart. worker.close() alone
+     * would wait for ever on a long transcode.
+     */
+    async close(graceMs = 10_000) {
+      clearInterval(timer);
+      const closing = Promise.all(workers.map((w) => w.close()));
+      const timeout = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), graceMs).unref());
+      if ((await Promise.race([closing, timeout])) === 'timeout') {
+        for (const a of inFlight) a.abort();
+        await Promise.race([closing, new Promise((r) => setTimeout(r, 5_000).unref())]);
+      }
+      await Promise.all(workers.map((w) => w.close(true).catch(() => undefined)));
+      connection.disconnect();
+    },
+  };
+}

@@ -1,0 +1,42 @@
+import type { ItemStatus } from '../domain/item-state.js';
+
+/**
+ * The job table: every stage, its queue, its retry policy and how many run at once, in one place.
+ * Payloads carry the item id only; the handler reloads the row.
+ */
+export interface ItemJobData {
+  itemId: string;
+}
+
+export const STAGES = {
+  fetch: {
+    queue: 'fetch',
+    attempts: 4,
+    backoffMs: 2_000,
+    /** The statuses whose work this stage owes. */
+    owes: ['queued', 'fetching'] as ItemStatus[],
+  },
+  media: {
+    queue: 'media',
+    attempts: 2,
+    backoffMs: 5_000,
+    owes: ['processing'] as ItemStatus[],
+  },
+} as const;
+
+export type Stage = keyof typeof STAGES;
+export const STAGE_NAMES = Object.keys(STAGES) as Stage[];
+
+/** The stage that owes work to an item in this status, if any. */
+export function stageFor(status: ItemStatus): Stage | undefined {
+  return STAGE_NAMES.find((s) => STAGES[s].owes.includes(status));
+}
+
+/**
+ * One job per item, stage and generation: a duplicate enqueue is ignored by BullMQ while the first
+ * job exists. The generation changes when a teacher asks for the item to be made again.
+ * (BullMQ refuses ':' in custom ids.)
+ */
+export function jobIdFor(stage: Stage, itemId: string, generation: number): string {
+  return `${stage}.${itemId}.${generation}`;
+}

@@ -1,0 +1,30 @@
+import { buildApp } from './app.js';
+import { loadConfig } from './config.js';
+import { createContext } from './context.js';
+import { createDb, ensureDatabase, migrateToLatest } from './db/database.js';
+
+/** The API process: migrates, listens, closes gracefully. It starts no workers. */
+async function startApi() {
+  const config = loadConfig();
+  if (process.env.VETTED_SKIP_MIGRATE !== '1') {
+    await ensureDatabase(config.databaseUrl);
+    const db = createDb(config.databaseUrl, 1);
+    await migrateToLatest(db).finally(() => db.destroy());
+  }
+  const ctx = createContext(config, { role: 'api' });
+  const app = await buildApp(ctx, { logger: { level: config.logLevel } });
+  await app.listen({ port: config.port, host: config.host });
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    await app.close();
+    await ctx.close();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop());
+  process.on('SIGINT', () => void stop());
+  return app;
+}
+
+await startApi();

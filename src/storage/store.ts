@@ -1,0 +1,95 @@
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+
+/**
+ * Where media files live. Local disk now; the interface is small so an S3-compatible store can
+ * stand in later. Files are published a whole folder at a time: the worker writes into a work
+ * folder and `publish` renames it into place, so nobody ever sees a half-written file.
+ */
+export interface MediaStore {
+  /** Absolute path of a published file, for serving. */
+  filePath(itemId: string, generation: number, name: string): string;
+  /** A private scratch folder for one item's stage; emptied first. */
+  workDir(itemId: string, name: string): Promise<string>;
+  /** Moves a finished folder into place as the item's media of this generation. Idempotent. */
+  publish(itemId: string, generation: number, fromDir: string): Promise<void>;
+  /** Total bytes of a published generation. */
+  size(itemId: string, generation: number): Promise<number>;
+  /** Deletes every published file and scratch folder of an item. */
+  removeItem(itemId: string): Promise<void>;
+  /** Deletes published generations other than `keep`. */
+  removeOtherGenerations(itemId: string, keep: number): Promise<void>;
+  removeWork(itemId: string, name?: string): Promise<void>;
+  /** Item ids that have media or scratch folders on disk. */
+  listItemIds(): Promise<{ media: string[]; work: string[] }>;
+}
+
+const SAFE = /^[A-Za-z0-9._-]+$/;
+function safe(part: string): string {
+  // Every path part comes from our own ids and names; refuse anything that could climb out.
+  if (!SAFE.test(part) || part === '.' || part === '..') throw new Error(`unsafe storage name: ${part}`);
+  return part;
+}
+
+export function localMediaStore(dataDir: string): MediaStore {
+  const mediaRoot = path.join(dataDir, 'media');
+  const workRoot = path.join(dataDir, 'work');
+  const genDir = (itemId: string, generation: number) => path.join(mediaRoot, safe(itemId), String(generation));
+
+  async function dirSize(dir: string): Promise<number> {
+    let total = 0;
+    for (const entry of await fs.readdir(dir, { withFileTypes: true }).catch(() => [])) {
+      const p = path.join(dir, entry.name);
+      total += entry.isDirectory() ? await dirSize(p) : (await fs.stat(p)).size;
+    }
+    return total;
+  }
+
+  return {
+    filePath(itemId, generation, name) {
+      return path.join(genDir(itemId, generation), safe(name));
+    },
+    async workDir(itemId, name) {
+      const dir = path.join(workRoot, safe(itemId), safe(name));
+      await fs.rm(dir, { recursive: true, force: true });
+      await fs.mkdir(dir, { recursive: true });
+      return dir;
+    },
+    async publish(itemId, generation, fromDir) {
+      const target = genDir(itemId, generation);
+      await fs.mkdir(path.dirname(target), { recursive: true });
+      try {
+        await fs.rename(fromDir, target);
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        // Already published by an earlier run of the same job: keep that one, drop ours.
+        if (code === 'ENOTEMPTY' || code === 'EEXIST') {
+          await fs.rm(fromDir, { recursive: true, force: true });
+          return;
+        }
+        throw e;
+      }
+    },
+    async size(itemId, generation) {
+      return dirSize(genDir(itemId, generation));
+    },
+    async removeItem(itemId) {
+      await fs.rm(path.join(mediaRoot, safe(itemId)), { recursive: true, force: true });
+      await fs.rm(path.join(workRoot, safe(itemId)), { recursive: true, force: true });
+    },
+    async removeOtherGenerations(itemId, keep) {
+      const dir = path.join(mediaRoot, safe(itemId));
+      for (const entry of await fs.readdir(dir).catch(() => [] as string[])) {
+        if (entry !== String(keep)) await fs.rm(path.join(dir, entry), { recursive: true, force: true });
+      }
+    },
+    async removeWork(itemId, name) {
+      const dir = name ? path.join(workRoot, safe(itemId), safe(name)) : path.join(workRoot, safe(itemId));
+      await fs.rm(dir, { recursive: true, force: true });
+    },
+    async listItemIds() {
+      const list = async (d: string) => (await fs.readdir(d).catch(() => [] as string[])).filter((n) => SAFE.test(n));
+      return { media: await list(mediaRoot), work: await list(workRoot) };
+    },
+  };
+}

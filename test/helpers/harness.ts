@@ -1,0 +1,126 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { buildApp } from '../../src/app.js';
+import { hashPassword } from '../../src/auth/passwords.js';
+import { loadConfig, type Config } from '../../src/config.js';
+import { createContext, type AppContext } from '../../src/context.js';
+import { migrateToLatest } from '../../src/db/database.js';
+
+/**
+ * Each test file gets its own database (created from scratch and migrated), its own queue prefix
+ * in Redis and its own data folder, so files can run side by side against the real services.
+ */
+export const BASE_DATABASE_URL = process.env.TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
+
+export interface TestEnv {
+  config: Readonly<Config>;
+  ctx: AppContext;
+  databaseUrl: string;
+  dataDir: string;
+  cleanup(): Promise<void>;
+}
+
+async function adminQuery(sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: BASE_DATABASE_URL });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+export async function createTestEnv(env: Record<string, string> = {}): Promise<TestEnv> {
+  const suffix = randomBytes(5).toString('hex');
+  const dbName = `vetted_t_${suffix}`;
+  await adminQuery(`CREATE DATABASE ${dbName}`);
+  const url = new URL(BASE_DATABASE_URL);
+  url.pathname = `/${dbName}`;
+  const databaseUrl = url.toString();
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'vetted-test-'));
+  const config = loadConfig({
+    DATABASE_URL: databaseUrl,
+    REDIS_URL: process.env.REDIS_URL || 'redis://127.0.0.1:6379',
+    DATA_DIR: dataDir,
+    QUEUE_PREFIX: `vt-${suffix}`,
+    FETCH_ALLOW_PRIVATE: '127.0.0.1',
+    PUBLIC_URL: 'http://127.0.0.1:3000',
+    FETCH_IDLE_TIMEOUT_MS: '3000',
+    FETCH_CONNECT_TIMEOUT_MS: '3000',
+    PATH: process.env.PATH,
+    ...env,
+  });
+  const ctx = createContext(config, { role: 'worker' });
+  await migrateToLatest(ctx.db);
+  return {
+    config,
+    ctx,
+    databaseUrl,
+    dataDir,
+    async cleanup() {
+      // Drop this file's queues so Redis does not fill with test keys.
+      for (const stage of ['fetch', 'media'] as const) {
+        await ctx.producer.queueFor(stage).obliterate({ force: true }).catch(() => undefined);
+      }
+      await ctx.close();
+      await adminQuery(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function buildTestApp(t: TestEnv) {
+  return buildApp(t.ctx);
+}
+
+export type TestApp = Awaited<ReturnType<typeof buildTestApp>>;
+
+export async function addStaff(t: TestEnv, email: string, role: 'teacher' | 'admin' = 'teacher', password = 'correct horse battery') {
+  await t.ctx.repos.users.create(email, await hashPassword(password), role);
+  return { email, password };
+}
+
+/** Signs in and acknowledges the reminder; returns the cookie header to send. */
+export async function signIn(app: TestApp, email: string, password = 'correct horse battery', acknowledge = true): Promise<string> {
+  const res = await app.inject({ method: 'POST', url: '/api/login', payload: { email, password } });
+  if (res.statusCode !== 200) throw new Error(`login failed: ${res.statusCode} ${res.body}`);
+  const cookie = res.cookies.find((c) => c.name === 'vetted_session');
+  if (!cookie) throw new Error('no session cookie');
+  const header = `vetted_session=${cookie.value}`;
+  if (acknowledge) {
+    const ack = await app.inject({
+      method: 'POST',
+      url: '/api/reminder/acknowledge',
+      headers: { cookie: header },
+      payload: { version: res.json().reminderVersion },
+    });
+    if (ack.statusCode !== 200) throw new Error(`acknowledge failed: ${ack.body}`);
+  }
+  return header;
+}
+
+/** A class with one playlist, made through the API. */
+export async function makeClassAndPlaylist(app: TestApp, cookie: string, kind: 'videos' | 'sites' = 'videos') {
+  const cls = await app.inject({ method: 'POST', url: '/api/classes', headers: { cookie }, payload: { name: 'Robins' } });
+  const classBody = cls.json();
+  const pl = await app.inject({
+    method: 'POST',
+    url: '/api/playlists',
+    headers: { cookie },
+    payload: { classId: classBody.id, name: 'Minibeasts', kind },
+  });
+  return { classId: classBody.id as string, boardToken: classBody.board.token as string, playlistId: pl.json().id as string };
+}
+
+export async function waitFor<T>(fn: () => Promise<T | undefined | false>, timeoutMs = 30_000, stepMs = 100): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > until) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, stepMs));
+  }
+}

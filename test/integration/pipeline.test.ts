@@ -1,0 +1,226 @@
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startWorkers, type RunningWorkers } from '../../src/pipeline/runtime.js';
+import { addStaff, buildTestApp, createTestEnv, makeClassAndPlaylist, signIn, waitFor, type TestApp, type TestEnv } from '../helpers/harness.js';
+import { makeFixture } from '../helpers/fixtures-media.js';
+import { serveFile, startFixtureServer } from '../helpers/fixture-server.js';
+
+// The whole path on the real parts: fastify API, Postgres, Redis/BullMQ workers, ffmpeg, and a
+// fixture web server on 127.0.0.1 standing in for the remote site.
+let t: TestEnv;
+let app: TestApp;
+let workers: RunningWorkers;
+let cookie: string;
+let site: Awaited<ReturnType<typeof startFixtureServer>>;
+let ids: { classId: string; boardToken: string; playlistId: string };
+let files: Record<string, string>;
+
+const quiet = { info: () => {}, error: () => {} };
+
+beforeAll(async () => {
+  t = await createTestEnv({ JOB_BACKOFF_MS: '100' });
+  app = await buildTestApp(t);
+  workers = await startWorkers(t.ctx, { log: quiet, reconcileEveryMs: 3_600_000 });
+  await addStaff(t, 'teacher@school.test');
+  cookie = await signIn(app, 'teacher@school.test');
+  ids = await makeClassAndPlaylist(app, cookie);
+  const dir = path.join(t.dataDir, 'fixtures');
+  await import('node:fs/promises').then((fs) => fs.mkdir(dir, { recursive: true }));
+  files = {
+    h264: await makeFixture('h264-metadata', path.join(dir, 'frogs.mp4'), { seconds: 4 }),
+    vp9: await makeFixture('vp9', path.join(dir, 'bees.webm'), { seconds: 2 }),
+  };
+  site = await startFixtureServer({
+    '/Counting-with-frogs.mp4': serveFile(files.h264!),
+    '/bees.webm': serveFile(files.vp9!, 'video/webm'),
+  });
+});
+
+afterAll(async () => {
+  await workers?.close(1000);
+  await app?.close();
+  await site?.close();
+  await t?.cleanup();
+});
+
+async function submit(url: string, extra: Record<string, unknown> = {}) {
+  return app.inject({ method: 'POST', url: '/api/items', headers: { cookie }, payload: { url, playlistId: ids.playlistId, ...extra } });
+}
+
+async function settled(id: string) {
+  return waitFor(async () => {
+    const item = (await app.inject({ method: 'GET', url: `/api/items/${id}`, headers: { cookie } })).json();
+    return ['awaiting_review', 'failed', 'approved', 'rejected'].includes(item.status) ? item : undefined;
+  }, 60_000, 150);
+}
+
+function ffprobe(file: string) {
+  return JSON.parse(
+    execFileSync('ffprobe', ['-v', 'error', '-show_format', '-show_streams', '-of', 'json', file], { encoding: 'utf8' }),
+  ) as { format: { duration: string; tags?: Record<string, string> }; streams: Array<{ codec_type: string; codec_name: string; pix_fmt?: string; tags?: Record<string, string> }> };
+}
+
+async function topLevelBoxes(file: string): Promise<string[]> {
+  const buf = await readFile(file);
+  const boxes: string[] = [];
+  for (let off = 0; off + 8 <= buf.length; ) {
+    let size = buf.readUInt32BE(off);
+    const type = buf.toString('latin1', off + 4, off + 8);
+    if (size === 1) size = Number(buf.readBigUInt64BE(off + 8));
+    boxes.push(type);
+    if (size < 8) break;
+    off += size;
+  }
+  return boxes;
+}
+
+describe('a direct video link, end to end', () => {
+  let itemId: string;
+
+  it('is accepted as queued and reaches awaiting_review as a clean faststart H.264 copy (remux path)', async () => {
+    const res = await submit(site.url('/Counting-with-frogs.mp4'));
+    expect(res.statusCode).toBe(202);
+    const body = res.json();
+    expect(body.status).toBe('queued');
+    expect(body.title).toBe('Counting with frogs');
+    itemId = body.id;
+
+    const item = await settled(itemId);
+    expect(item.status).toBe('awaiting_review');
+    expect(item.progress).toBe(100);
+    expect(item.durationSeconds).toBeGreaterThan(3.5);
+    expect(item.details.encode).toBe('copy');
+    expect(item.media.video).toMatch(/^\/media\/items\//);
+
+    const file = path.join(t.dataDir, 'media', itemId, '0', 'video.mp4');
+    const probe = ffprobe(file);
+    const video = probe.streams.find((s) => s.codec_type === 'video')!;
+    expect(video.codec_name).toBe('h264');
+    expect(video.pix_fmt).toBe('yuv420p');
+    expect(probe.streams.find((s) => s.codec_type === 'audio')?.codec_name).toBe('aac');
+    // The fixture carried a title and a GPS location; neither may survive.
+    expect(probe.format.tags?.title).toBeUndefined();
+    expect(probe.format.tags?.location).toBeUndefined();
+    const boxes = await topLevelBoxes(file);
+    expect(boxes.indexOf('moov')).toBeGreaterThanOrEqual(0);
+    expect(boxes.indexOf('moov')).toBeLessThan(boxes.indexOf('mdat'));
+    expect((await stat(path.join(t.dataDir, 'media', itemId, '0', 'poster.jpg'))).size).toBeGreaterThan(0);
+    // Nothing is left in the scratch area once the item is ready.
+    expect(existsSync(path.join(t.dataDir, 'work', itemId))).toBe(false);
+  });
+
+  it('shows nothing on the board before approval, and the item after', async () => {
+    const before = (await app.inject({ method: 'GET', url: `/api/board/${ids.boardToken}` })).json();
+    expect(before.class.name).toBe('Robins');
+    expect(before.playlists[0].items).toEqual([]);
+
+    const item = (await app.inject({ method: 'GET', url: `/api/items/${itemId}`, headers: { cookie } })).json();
+    // A board cannot fetch the media of an unapproved item, even knowing its id.
+    const boardUrl = item.media.video.replace('/media/items/', `/media/board/${ids.boardToken}/`);
+    expect((await app.inject({ method: 'GET', url: boardUrl })).statusCode).toBe(404);
+
+    const approved = await app.inject({ method: 'POST', url: `/api/items/${itemId}/approve`, headers: { cookie } });
+    expect(approved.statusCode).toBe(200);
+    expect(approved.json().status).toBe('approved');
+
+    const after = (await app.inject({ method: 'GET', url: `/api/board/${ids.boardToken}` })).json();
+    expect(after.playlists[0].items.map((i: { id: string }) => i.id)).toEqual([itemId]);
+    const boardItem = after.playlists[0].items[0];
+    expect(boardItem.media.video).toContain(`/media/board/${ids.boardToken}/`);
+    const video = await app.inject({ method: 'GET', url: boardItem.media.video });
+    expect(video.statusCode).toBe(200);
+    expect(video.headers['content-type']).toBe('video/mp4');
+    expect(video.headers['cache-control']).toContain('private');
+  });
+
+  it('serves Range requests with 206 and exactly the requested bytes', async () => {
+    const item = (await app.inject({ method: 'GET', url: `/api/items/${itemId}`, headers: { cookie } })).json();
+    const whole = await readFile(path.join(t.dataDir, 'media', itemId, '0', 'video.mp4'));
+    const res = await app.inject({ method: 'GET', url: item.media.video, headers: { cookie, range: 'bytes=100-1123' } });
+    expect(res.statusCode).toBe(206);
+    expect(res.headers['content-range']).toBe(`bytes 100-1123/${whole.length}`);
+    expect(res.rawPayload.equals(whole.subarray(100, 1124))).toBe(true);
+  });
+
+  it('keeps media from anonymous visitors and from the board of another class', async () => {
+    const item = (await app.inject({ method: 'GET', url: `/api/items/${itemId}`, headers: { cookie } })).json();
+    expect((await app.inject({ method: 'GET', url: item.media.video })).statusCode).toBe(401);
+    const other = await makeClassAndPlaylist(app, cookie);
+    const otherBoard = item.media.video.replace('/media/items/', `/media/board/${other.boardToken}/`);
+    expect((await app.inject({ method: 'GET', url: otherBoard })).statusCode).toBe(404);
+    expect((await app.inject({ method: 'GET', url: `/api/board/${other.boardToken}` })).json().playlists[0].items).toEqual([]);
+    expect((await app.inject({ method: 'GET', url: '/api/board/not-a-real-board-token' })).statusCode).toBe(404);
+  });
+
+  it('refuses an illegal transition with 409 and leaves the item as it was', async () => {
+    const again = await app.inject({ method: 'POST', url: `/api/items/${itemId}/approve`, headers: { cookie } });
+    expect(again.statusCode).toBe(409);
+    expect(again.json().error.code).toBe('illegal_transition');
+    const rejected = await app.inject({ method: 'POST', url: `/api/items/${itemId}/reject`, headers: { cookie }, payload: { reason: 'too loud' } });
+    expect(rejected.json().status).toBe('rejected');
+    const board = (await app.inject({ method: 'GET', url: `/api/board/${ids.boardToken}` })).json();
+    expect(board.playlists[0].items).toEqual([]);
+    const reapprove = await app.inject({ method: 'POST', url: `/api/items/${itemId}/approve`, headers: { cookie } });
+    expect(reapprove.statusCode).toBe(409);
+  });
+
+  it('records submit, approve and reject in the audit log', async () => {
+    const rows = await t.ctx.repos.audit.list();
+    const actions = rows.filter((r) => r.target === `item:${itemId}`).map((r) => r.action);
+    expect(actions).toEqual(expect.arrayContaining(['item.submit', 'item.approve', 'item.reject']));
+  });
+});
+
+describe('the transcode path', () => {
+  it('turns VP9/WebM into H.264 yuv420p with AAC, and honours the clip the teacher chose', async () => {
+    const res = await submit(site.url('/bees.webm'), { startSeconds: 0.5, endSeconds: 1.5, title: 'Busy bees' });
+    const item = await settled(res.json().id);
+    expect(item.status).toBe('awaiting_review');
+    expect(item.title).toBe('Busy bees');
+    expect(item.details.encode).toBe('transcode');
+    expect(item.durationSeconds).toBeGreaterThan(0.8);
+    expect(item.durationSeconds).toBeLessThan(1.3);
+    const probe = ffprobe(path.join(t.dataDir, 'media', item.id, '0', 'video.mp4'));
+    const video = probe.streams.find((s) => s.codec_type === 'video')!;
+    expect(video.codec_name).toBe('h264');
+    expect(video.pix_fmt).toBe('yuv420p');
+    expect(probe.streams.find((s) => s.codec_type === 'audio')?.codec_name).toBe('aac');
+  });
+
+  it('re-makes an item with a new clip as a new generation and drops the old files', async () => {
+    const res = await submit(site.url('/bees.webm'));
+    const first = await settled(res.json().id);
+    expect(first.status).toBe('awaiting_review');
+    const again = await app.inject({
+      method: 'POST',
+      url: `/api/items/${first.id}/reprocess`,
+      headers: { cookie },
+      payload: { startSeconds: 1 },
+    });
+    expect(again.statusCode).toBe(202);
+    expect(again.json().status).toBe('queued');
+    const second = await settled(first.id);
+    expect(second.status).toBe('awaiting_review');
+    expect(second.media.video).toContain(`/${first.id}/1/`);
+    expect(second.durationSeconds).toBeLessThan(1.2);
+    expect(await readdir(path.join(t.dataDir, 'media', first.id))).toEqual(['1']);
+  });
+});
+
+describe('progress stream', () => {
+  it('streams the item as server-sent events until it settles', async () => {
+    const res = await submit(site.url('/bees.webm'));
+    const id = res.json().id;
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    const port = (app.server.address() as import('node:net').AddressInfo).port;
+    const sse = await fetch(`http://127.0.0.1:${port}/api/items/${id}/events`, { headers: { cookie } });
+    expect(sse.headers.get('content-type')).toContain('text/event-stream');
+    const text = await sse.text(); // the server ends the stream once the item settles
+    const statuses = [...text.matchAll(/^data: (.*)$/gm)].map((m) => JSON.parse(m[1]!).status as string);
+    expect(statuses.at(-1)).toBe('awaiting_review');
+    expect(new Set(statuses).size).toBeGreaterThan(1);
+  });
+});

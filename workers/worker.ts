@@ -1,0 +1,32 @@
+import { loadConfig } from '../src/config.js';
+import { createContext } from '../src/context.js';
+import { createDb, ensureDatabase, migrateToLatest } from '../src/db/database.js';
+import { startWorkers } from '../src/pipeline/runtime.js';
+
+/** The worker process: runs the fetch and media stages. Start as many as the school's machines allow. */
+const config = loadConfig();
+const log = {
+  info: (m: string) => console.log(`[worker] ${m}`),
+  error: (m: string, e?: unknown) => console.error(`[worker] ${m}`, e instanceof Error ? e.message : (e ?? '')),
+};
+
+if (process.env.VETTED_SKIP_MIGRATE !== '1') {
+  await ensureDatabase(config.databaseUrl);
+  const db = createDb(config.databaseUrl, 1);
+  await migrateToLatest(db).finally(() => db.destroy());
+}
+const ctx = createContext(config, { role: 'worker' });
+const running = await startWorkers(ctx, { log });
+log.info('ready');
+
+let stopping = false;
+async function stop(signal: string) {
+  if (stopping) return;
+  stopping = true;
+  log.info(`${signal}: finishing current work`);
+  await running.close(Number(process.env.SHUTDOWN_GRACE_MS || 10_000));
+  await ctx.close();
+  process.exit(0);
+}
+process.on('SIGTERM', () => void stop('SIGTERM'));
+process.on('SIGINT', () => void stop('SIGINT'));

@@ -1,0 +1,140 @@
+import { VettedError } from '../domain/errors.js';
+
+function make(
+  code: string,
+  message: string,
+  opts: { transient?: boolean; httpStatus?: number; cause?: unknown } = {},
+): VettedError {
+  const err = new VettedError(code, message, { transient: opts.transient, httpStatus: opts.httpStatus });
+  // The message is for teachers; the cause keeps the technical detail for logs.
+  if (opts.cause !== undefined) err.cause = opts.cause;
+  return err;
+}
+
+export function blockedAddressError(detail: string): VettedError {
+  return make(
+    'fetch_blocked_address',
+    'This link points to an address inside a private network, which Vetted may not reach.',
+    { httpStatus: 422, cause: new Error(detail) },
+  );
+}
+
+export function timeoutError(phase: 'dns' | 'connect' | 'idle', ms?: number, cause?: unknown): VettedError {
+  const what = phase === 'idle' ? 'stopped sending data' : 'took too long to answer';
+  return make('fetch_timeout', `The site ${what}. Vetted will try again later.`, {
+    transient: true,
+    httpStatus: 504,
+    cause: cause ?? new Error(`${phase} timeout after ${ms ?? '?'} ms`),
+  });
+}
+
+export function networkError(cause?: unknown): VettedError {
+  return make('fetch_network', 'The connection to the site broke off. Vetted will try again later.', {
+    transient: true,
+    httpStatus: 502,
+    cause,
+  });
+}
+
+export function truncatedError(cause?: unknown): VettedError {
+  return make('fetch_network', 'The download was interrupted before it finished. Vetted will try again later.', {
+    transient: true,
+    httpStatus: 502,
+    cause,
+  });
+}
+
+export function dnsError(cause: unknown, transient: boolean): VettedError {
+  return transient
+    ? make('fetch_dns', 'The web address could not be looked up right now. Vetted will try again later.', {
+        transient: true,
+        httpStatus: 502,
+        cause,
+      })
+    : make('fetch_dns', 'The web address could not be found. Check the link for typos.', { httpStatus: 422, cause });
+}
+
+export function tlsError(cause: unknown): VettedError {
+  return make('fetch_tls', "The site's security certificate is not valid, so Vetted will not download from it.", {
+    httpStatus: 422,
+    cause,
+  });
+}
+
+export function tooManyRedirectsError(max: number): VettedError {
+  return make('fetch_too_many_redirects', `The link redirected more than ${max} times, so Vetted stopped following it.`);
+}
+
+export function redirectLoopError(url: URL): VettedError {
+  return make('fetch_redirect_loop', 'The link keeps redirecting in a circle, so it cannot be opened.', {
+    cause: new Error(`redirect loop at ${url.href}`),
+  });
+}
+
+export function tooLargeError(maxBytes: number): VettedError {
+  return make('fetch_too_large', `The file is larger than the ${formatBytes(maxBytes)} this installation accepts.`);
+}
+
+export function emptyError(): VettedError {
+  return make('fetch_empty', 'The link returned an empty file.');
+}
+
+export function encodingError(cause: unknown): VettedError {
+  return make('fetch_encoding', 'The site sent compressed data that could not be unpacked.', { cause });
+}
+
+/** 2xx passes; everything else becomes the error a caller would want to show or retry. */
+export function statusError(status: number): VettedError | undefined {
+  if (status >= 200 && status < 300) return undefined;
+  if (status === 404 || status === 410) {
+    return make('fetch_not_found', "The link returned 'not found'. Check that the video is still online.");
+  }
+  if (status === 429 || status >= 500) {
+    return make('fetch_server_error', `The site is having trouble right now (HTTP ${status}). Vetted will try again later.`, {
+      transient: true,
+      httpStatus: 502,
+    });
+  }
+  if (status === 401 || status === 403) {
+    return make(
+      'fetch_http_status',
+      `The site refused access (HTTP ${status}). The video may be private or need a login; share a public link instead.`,
+    );
+  }
+  return make('fetch_http_status', `The site answered with an error (HTTP ${status}), so nothing could be downloaded.`);
+}
+
+const TLS_CODES = /^(CERT_|ERR_TLS_|UNABLE_TO_|DEPTH_ZERO_|SELF_SIGNED_|ERR_SSL_)/;
+const DNS_PERMANENT = new Set(['ENOTFOUND', 'ENODATA', 'ENONAME', 'EAI_NONAME']);
+
+/** Turns a socket/parser error into the error callers see; errors that are already ours pass through. */
+export function mapNetworkError(e: unknown): Error {
+  if (e instanceof VettedError) return e;
+  const code = (e as { code?: unknown } | null)?.code;
+  if (typeof code === 'string') {
+    if (TLS_CODES.test(code)) return tlsError(e);
+    if (DNS_PERMANENT.has(code)) return dnsError(e, false);
+    if (code === 'EAI_AGAIN') return dnsError(e, true);
+    if (code === 'ETIMEDOUT') return timeoutError('connect', undefined, e);
+  }
+  return networkError(e);
+}
+
+export function abortReason(signal: AbortSignal | undefined): unknown {
+  const reason: unknown = signal?.reason;
+  if (reason !== undefined) return reason;
+  const err = new Error('The operation was aborted.');
+  err.name = 'AbortError';
+  return err;
+}
+
+function formatBytes(n: number): string {
+  const units = ['bytes', 'KB', 'MB', 'GB', 'TB'];
+  let value = n;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  return `${Number.isInteger(value) ? value : value.toFixed(1)} ${units[unit]}`;
+}

@@ -26,6 +26,8 @@ export async function settleFailure(
   error: unknown,
   attempt: { made: number; max: number },
   log: (msg: string, err: unknown) => void,
+  /** Runs before the item is marked failed, so nobody sees a failed item with files still behind it. */
+  cleanUp: () => Promise<void> = async () => {},
 ): Promise<never> {
   if (isAbort(error)) throw error;
   const known = isVettedError(error) ? error : undefined;
@@ -34,6 +36,7 @@ export async function settleFailure(
   if (known && known.transient && !lastAttempt) throw error;
   if (!known && !lastAttempt) throw error;
   const reason = known ?? INTERNAL_FAILURE;
+  await cleanUp().catch((e) => log(`item ${itemId}: clean-up failed`, e));
   await items.transition(
     itemId,
     'failed',

@@ -55,11 +55,8 @@ export async function startWorkers(
             e,
             { made: job.attemptsMade, max: job.opts.attempts ?? spec.attempts },
             (m, err) => log.error(m, err),
-          ).catch(async (final) => {
-            const item = await ctx.repos.items.get(job.data.itemId).catch(() => undefined);
-            if (item?.status === 'failed') await ctx.store.removeWork(job.data.itemId).catch(() => undefined);
-            throw final;
-          });
+            () => ctx.store.removeWork(job.data.itemId),
+          );
         } finally {
           inFlight.delete(abort);
         }

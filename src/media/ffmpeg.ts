@@ -290,7 +290,10 @@ export function createMediaAdapter(opts: MediaAdapterOptions): MediaAdapter {
       cmd.setFfmpegPath(opts.ffmpegPath);
       cmd.input(`file:${spec.input}`);
       // Passing several arguments stops fluent-ffmpeg from splitting any of them at spaces.
-      cmd.inputOptions(...GLOBAL_FLAGS, ...spec.inputOptions);
+      // -timelimit (CPU seconds) is ffmpeg's own backstop: it still holds if this worker is killed
+      // with SIGKILL and our timer dies with it, leaving ffmpeg orphaned.
+      const cpuLimit = String(Math.max(1, Math.ceil(spec.timeoutMs / 1000)));
+      cmd.inputOptions(...GLOBAL_FLAGS, '-timelimit', cpuLimit, ...spec.inputOptions);
       if (spec.complexFilter) cmd.complexFilter(spec.complexFilter);
       for (const out of spec.outputs) {
         cmd.output(out.target);

@@ -1,0 +1,148 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, readdir } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startWorkers } from '../../src/pipeline/runtime.js';
+import { makeFixture } from '../helpers/fixtures-media.js';
+import { serveFile, startFixtureServer } from '../helpers/fixture-server.js';
+import { addStaff, buildTestApp, createTestEnv, makeClassAndPlaylist, signIn, waitFor, type TestApp, type TestEnv } from '../helpers/harness.js';
+
+// Crashes and lost jobs: a worker process killed with SIGKILL mid-transcode, a clean SIGTERM, and
+// Redis forgetting every job. Postgres is the truth; the pipeline must end with one output and no
+// scratch files, whatever happened in between.
+let t: TestEnv;
+let app: TestApp;
+let cookie: string;
+let ids: { playlistId: string };
+let site: Awaited<ReturnType<typeof startFixtureServer>>;
+const children: ChildProcess[] = [];
+
+beforeAll(async () => {
+  t = await createTestEnv({ JOB_BACKOFF_MS: '100', JOB_LOCK_MS: '2000' });
+  app = await buildTestApp(t);
+  await addStaff(t, 'teacher@school.test');
+  cookie = await signIn(app, 'teacher@school.test');
+  ids = await makeClassAndPlaylist(app, cookie);
+  const dir = path.join(t.dataDir, 'fixtures');
+  await mkdir(dir, { recursive: true });
+  // Long and large enough that the transcode takes a few seconds on two cores.
+  const slow = await makeFixture('vp9', path.join(dir, 'slow.webm'), { seconds: 20, width: 960, height: 540 });
+  const quick = await makeFixture('h264', path.join(dir, 'quick.mp4'), { seconds: 2 });
+  site = await startFixtureServer({ '/slow.webm': serveFile(slow, 'video/webm'), '/quick.mp4': serveFile(quick) });
+});
+
+afterAll(async () => {
+  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+  await app?.close();
+  await site?.close();
+  await t?.cleanup();
+});
+
+function workerProcess(): ChildProcess & { ready: Promise<void> } {
+  const env = {
+    ...process.env,
+    DATABASE_URL: t.databaseUrl,
+    DATA_DIR: t.dataDir,
+    QUEUE_PREFIX: t.config.queuePrefix,
+    FETCH_ALLOW_PRIVATE: '127.0.0.1',
+    JOB_LOCK_MS: '2000',
+    JOB_BACKOFF_MS: '100',
+    SHUTDOWN_GRACE_MS: '2000',
+    VETTED_SKIP_MIGRATE: '1',
+  };
+  const child = spawn(path.resolve('node_modules/.bin/tsx'), ['workers/worker.ts'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(child);
+  let output = '';
+  const ready = new Promise<void>((resolve, reject) => {
+    child.stdout!.on('data', (d: Buffer) => {
+      output += d.toString();
+      if (output.includes('[worker] ready')) resolve();
+    });
+    child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+    child.once('exit', (code) => reject(new Error(`worker exited early (${code}): ${output}`)));
+  });
+  ready.catch(() => undefined);
+  return Object.assign(child, { ready });
+}
+
+async function itemOf(id: string) {
+  return (await app.inject({ method: 'GET', url: `/api/items/${id}`, headers: { cookie } })).json();
+}
+
+async function filesUnder(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const e of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) out.push(...(await filesUnder(p)));
+    else out.push(p);
+  }
+  return out;
+}
+
+describe('a worker killed with SIGKILL mid-transcode', () => {
+  it('is taken over after restart: one output, no scratch files, item ready', async () => {
+    const first = workerProcess();
+    await first.ready;
+    const res = await app.inject({ method: 'POST', url: '/api/items', headers: { cookie }, payload: { url: site.url('/slow.webm'), playlistId: ids.playlistId } });
+    const id = res.json().id as string;
+    await waitFor(async () => {
+      const item = await itemOf(id);
+      return item.status === 'processing' && item.progress >= 5;
+    }, 60_000, 50);
+    first.kill('SIGKILL');
+    await new Promise((r) => first.once('exit', r));
+    expect((await itemOf(id)).status).toBe('processing');
+
+    const second = workerProcess();
+    await second.ready;
+    const done = await waitFor(async () => {
+      const item = await itemOf(id);
+      return ['awaiting_review', 'failed'].includes(item.status) ? item : undefined;
+    }, 90_000, 200);
+    expect(done.status).toBe('awaiting_review');
+    expect(done.durationSeconds).toBeGreaterThan(19);
+    const published = await filesUnder(path.join(t.dataDir, 'media', id));
+    expect(published.map((f) => path.relative(path.join(t.dataDir, 'media', id), f)).sort()).toEqual([
+      '0/poster.jpg',
+      '0/thumbnail.jpg',
+      '0/video.mp4',
+    ]);
+    expect(existsSync(path.join(t.dataDir, 'work', id))).toBe(false);
+
+    // SIGTERM: the worker stops cleanly and promptly.
+    second.kill('SIGTERM');
+    const code = await new Promise((r) => second.once('exit', r));
+    expect(code).toBe(0);
+  });
+});
+
+describe('Redis losing its jobs', () => {
+  it('the reconciler re-enqueues every item left in a working state', async () => {
+    // Submitted while no worker runs; then every job vanishes from Redis.
+    const res = await app.inject({ method: 'POST', url: '/api/items', headers: { cookie }, payload: { url: site.url('/quick.mp4'), playlistId: ids.playlistId } });
+    const id = res.json().id as string;
+    for (const stage of ['fetch', 'media'] as const) await t.ctx.producer.queueFor(stage).obliterate({ force: true });
+    expect(await t.ctx.producer.queueFor('fetch').getJobCounts()).toMatchObject({ waiting: 0 });
+
+    // An item stuck half-way (fetching) with its job gone, as after a crash between two steps.
+    const stuck = (await app.inject({ method: 'POST', url: '/api/items', headers: { cookie }, payload: { url: site.url('/quick.mp4'), playlistId: ids.playlistId } })).json();
+    await t.ctx.producer.queueFor('fetch').obliterate({ force: true });
+    await t.ctx.repos.items.transition(stuck.id, 'fetching', {}, ['queued']);
+
+    const workers = await startWorkers(t.ctx, { log: { info: () => {}, error: () => {} }, reconcileEveryMs: 3_600_000 });
+    try {
+      for (const itemId of [id, stuck.id]) {
+        const done = await waitFor(async () => {
+          const item = await itemOf(itemId);
+          return ['awaiting_review', 'failed'].includes(item.status) ? item : undefined;
+        }, 30_000, 100);
+        expect(done.status).toBe('awaiting_review');
+      }
+      // Nothing is left to reconcile once everything has settled.
+      expect(await workers.reconcileNow()).toBe(0);
+    } finally {
+      await workers.close(1000);
+    }
+  });
+});

@@ -1,0 +1,22 @@
+# Vetted: one image for the API and the workers (docker-compose.yml picks the command).
+FROM node:20-bookworm-slim
+# Debian's ffmpeg gets security fixes; yt-dlp is pinned (YouTube changes often; update the pin, not :latest).
+ARG YTDLP_VERSION=2025.11.12
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends ffmpeg ca-certificates curl python3 \
+ && curl -fsSL -o /usr/local/bin/yt-dlp "https://github.com/yt-dlp/yt-dlp/releases/download/${YTDLP_VERSION}/yt-dlp" \
+ && chmod 0755 /usr/local/bin/yt-dlp \
+ && apt-get purge -y curl && apt-get autoremove -y && rm -rf /var/lib/apt/lists/*
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --omit=optional --no-audit --no-fund
+COPY src ./src
+COPY workers ./workers
+COPY migrations ./migrations
+COPY web ./web
+COPY tsconfig.json ./
+ENV NODE_ENV=production DATA_DIR=/data HOST=0.0.0.0
+RUN mkdir -p /data && chown node:node /data
+USER node
+EXPOSE 3000
+CMD ["npm", "run", "start:api"]

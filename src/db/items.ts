@@ -56,6 +56,54 @@ export function itemsRepository(db: Db) {
         .executeTakeFirstOrThrow();
     },
 
+    /**
+     * An item of the same source and clip that has already been processed and was not reported,
+     * whose media a new submission can share instead of downloading and transcoding again.
+     */
+    async findReusable(canonicalUrl: string, start: number | null, end: number | null): Promise<ItemRow | undefined> {
+      return db
+        .selectFrom('items')
+        .selectAll()
+        .where('canonical_url', '=', canonicalUrl)
+        .where('status', 'in', ['awaiting_review', 'approved', 'expired'])
+        .where('media', 'is not', null)
+        .where(sql<boolean>`coalesce(start_seconds, 0) = ${start ?? 0}`)
+        .where(end === null ? sql<boolean>`end_seconds IS NULL` : sql<boolean>`end_seconds = ${end}`)
+        .orderBy('updated_at', 'desc')
+        .limit(1)
+        .executeTakeFirst();
+    },
+
+    /** A new item whose media was shared from an earlier one: ready for its own teacher's review at once. */
+    async createReady(input: NewItemInput, from: ItemRow): Promise<ItemRow> {
+      const position = db
+        .selectFrom('items')
+        .select(sql<number>`coalesce(max(position), 0) + 1`.as('p'))
+        .where('playlist_id', '=', input.playlistId);
+      return db
+        .insertInto('items')
+        .values({
+          playlist_id: input.playlistId,
+          url: input.url,
+          canonical_url: input.canonicalUrl,
+          kind: from.kind,
+          status: 'awaiting_review',
+          progress: 100,
+          title: input.title ?? from.title,
+          title_locked: input.title !== null,
+          start_seconds: input.startSeconds,
+          end_seconds: input.endSeconds,
+          submitted_by: input.submittedBy,
+          duration_seconds: from.duration_seconds,
+          media: from.media === null ? null : JSON.stringify(from.media),
+          media_bytes: from.media_bytes,
+          details: JSON.stringify({ ...(from.details ?? {}), ...(input.details ?? {}), reusedFrom: from.id }),
+          position: position as never,
+        })
+        .returningAll()
+        .executeTakeFirstOrThrow();
+    },
+
     async get(id: string): Promise<ItemRow | undefined> {
       return db.selectFrom('items').selectAll().where('id', '=', id).executeTakeFirst();
     },

@@ -23,6 +23,46 @@ export function presentMedia(item: ItemRow, viewer: MediaViewer) {
   return media;
 }
 
+type Details = Record<string, unknown>;
+const str = (v: unknown) => (typeof v === 'string' && v ? v : null);
+const bool = (v: unknown) => (typeof v === 'boolean' ? v : null);
+
+/** Where the item came from, for the attribution the school's copyright policy asks for. */
+export function presentSource(item: ItemRow) {
+  const d = (item.details ?? {}) as Details;
+  let host = '';
+  try {
+    host = new URL(item.url).hostname.replace(/^www\./, '');
+  } catch {
+    /* stored URLs are valid; keep the attribution empty rather than fail */
+  }
+  return {
+    name: str(d.channel) ?? str(d.siteName) ?? host,
+    url: str(d.canonicalUrl) ?? item.url,
+    licence: str(d.licence),
+    author: str(d.author),
+  };
+}
+
+/** The facts a teacher needs to vet quickly, gathered while the item was fetched. */
+export function presentChecks(item: ItemRow) {
+  const d = (item.details ?? {}) as Details;
+  const captions = d.captions === true || (item.media as ItemMediaFiles | null)?.captions !== undefined;
+  return {
+    durationSeconds: item.duration_seconds,
+    channel: str(d.channel),
+    site: str(d.siteName),
+    ageRestricted: bool(d.ageRestricted),
+    madeForKids: bool(d.madeForKids),
+    familySafe: bool(d.familySafe),
+    captions,
+    domainRule: (d.domainRule as { pattern: string; action: string } | undefined) ?? null,
+    flags: Array.isArray(d.flags) ? (d.flags as string[]) : [],
+    redirectsTo: str(d.redirectsTo),
+    reusedFrom: str(d.reusedFrom),
+  };
+}
+
 export function presentItem(item: ItemRow, viewer: MediaViewer = { kind: 'staff' }) {
   const base = {
     id: item.id,
@@ -37,6 +77,7 @@ export function presentItem(item: ItemRow, viewer: MediaViewer = { kind: 'staff'
     endSeconds: item.end_seconds,
     expiresAt: item.expires_at ? item.expires_at.toISOString() : null,
     media: presentMedia(item, viewer),
+    source: presentSource(item),
   };
   if (viewer.kind === 'board') return base;
   return {
@@ -46,6 +87,7 @@ export function presentItem(item: ItemRow, viewer: MediaViewer = { kind: 'staff'
     reviewedAt: item.reviewed_at ? item.reviewed_at.toISOString() : null,
     createdAt: item.created_at.toISOString(),
     updatedAt: item.updated_at.toISOString(),
+    checks: presentChecks(item),
     details: item.details ?? null,
   };
 }

@@ -39,6 +39,10 @@ export const mediaRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async
     if (!item || item.media_generation !== generation || !publishedFiles(item).has(file)) throw noMedia();
     reply.header('cache-control', 'private, max-age=31536000, immutable');
     reply.header('x-content-type-options', 'nosniff');
+    if (file.endsWith('.svg')) {
+      // A generated card: inert, but a document if opened directly, so it may run and load nothing.
+      reply.header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; sandbox");
+    }
     if (file.endsWith('.html')) {
       // The reader copy of a web page: no script, no outside resources, no framing by others.
       reply.header(

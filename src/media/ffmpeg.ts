@@ -61,6 +61,18 @@ export interface MediaAdapter {
   ): Promise<{ poster: string; thumbnail: string }>;
   /** Re-encodes a PNG, JPEG, GIF (first frame) or WebP image to a metadata-free JPEG at most `maxWidth` wide. */
   imageToJpeg(input: string, output: string, opts: { maxWidth: number; signal?: AbortSignal }): Promise<void>;
+  /**
+   * Stream-copies the first picture of `video` and the first sound of `audio` into one file at exactly `output`
+   * (YouTube serves them separately above 360p). Same input checks as `encode`; no re-encoding, no metadata.
+   * Optional so that small fakes of this interface need not implement it.
+   */
+  mergeAV?(video: string, audio: string, output: string, opts?: MergeOptions): Promise<void>;
+}
+
+export interface MergeOptions {
+  /** Container to write; MP4 only when both inputs are MP4-friendly (H.264/AAC), else Matroska. Default matroska. */
+  format?: 'mp4' | 'matroska';
+  signal?: AbortSignal;
 }
 
 export interface MediaAdapterOptions {
@@ -254,6 +266,8 @@ interface RunSpec {
   onProgress?: (percent: number) => void;
   /** Deleted, once ffmpeg is dead, if the run does not succeed. */
   partialFiles: string[];
+  /** Further local inputs (mergeAV), each with its own input options, after the first. */
+  extraInputs?: Array<{ file: string; options: string[] }>;
 }
 
 type RunFailure = { kind: 'timeout' } | { kind: 'abort'; error: Error } | { kind: 'failed'; stderrTail: string };
@@ -294,6 +308,11 @@ export function createMediaAdapter(opts: MediaAdapterOptions): MediaAdapter {
       // with SIGKILL and our timer dies with it, leaving ffmpeg orphaned.
       const cpuLimit = String(Math.max(1, Math.ceil(spec.timeoutMs / 1000)));
       cmd.inputOptions(...GLOBAL_FLAGS, '-timelimit', cpuLimit, ...spec.inputOptions);
+      for (const extra of spec.extraInputs ?? []) {
+        // fluent-ffmpeg applies inputOptions to the input added last.
+        cmd.input(`file:${extra.file}`);
+        cmd.inputOptions(...extra.options);
+      }
       if (spec.complexFilter) cmd.complexFilter(spec.complexFilter);
       for (const out of spec.outputs) {
         cmd.output(out.target);
@@ -627,5 +646,46 @@ export function createMediaAdapter(opts: MediaAdapterOptions): MediaAdapter {
     }
   }
 
-  return { probe, encode, thumbnails, imageToJpeg };
+  async function mergeAV(videoFile: string, audioFile: string, output: string, mo: MergeOptions = {}): Promise<void> {
+    const video = await regularFile(videoFile);
+    const audio = await regularFile(audioFile);
+    const target = path.resolve(output);
+    const format = mo.format ?? 'matroska';
+    await rm(target, { force: true });
+    const inputChecks = ['-protocol_whitelist', 'file', '-format_whitelist', VIDEO_DEMUXERS];
+    try {
+      await run({
+        input: video,
+        inputOptions: inputChecks,
+        extraInputs: [{ file: audio, options: inputChecks }],
+        outputs: [
+          {
+            target,
+            options: [
+              '-map', '0:V:0',
+              '-map', '1:a:0',
+              '-c', 'copy',
+              '-map_metadata', '-1',
+              '-map_chapters', '-1',
+              '-sn', '-dn',
+              ...(format === 'mp4' ? ['-movflags', '+faststart'] : []),
+              '-f', format,
+            ],
+          },
+        ],
+        timeoutMs: opts.timeoutMs,
+        ...(mo.signal ? { signal: mo.signal } : {}),
+        partialFiles: [target],
+      });
+    } catch (e) {
+      throw toCallerError(e, unreadable);
+    }
+    const size = await stat(target).then((s) => s.size, () => 0);
+    if (size === 0) {
+      await rm(target, { force: true });
+      throw unreadable('ffmpeg merged nothing');
+    }
+  }
+
+  return { probe, encode, thumbnails, imageToJpeg, mergeAV };
 }

@@ -11,13 +11,15 @@ const LOOKUP_TIMEOUT_MS = 3_000;
  * Vetted may not go. This is a courtesy, not the guard: the fetcher checks every address again
  * when it connects (DNS can change between now and then).
  */
-export async function checkSubmittedUrl(raw: string, allowPrivate: string[]): Promise<URL> {
+export async function checkSubmittedUrl(raw: string, allowPrivate: string[], opts: { skipLookup?: boolean } = {}): Promise<URL> {
   const url = parseFetchableUrl(raw);
   const allow = parseAllowList(allowPrivate);
   const host = url.hostname.replace(/^\[|\]$/g, '');
   let addresses: string[];
   if (isIP(host)) {
     addresses = [host];
+  } else if (opts.skipLookup) {
+    return url;
   } else {
     const found = await Promise.race([
       dns.lookup(host, { all: true, verbatim: true }).catch(() => null),

@@ -24,14 +24,12 @@ export async function runFetchStage(ctx: AppContext, itemId: string, signal: Abo
 
   const workDir = await ctx.store.workDir(itemId, FETCH_WORK);
   const progress = progressReporter(items, itemId, 'fetching');
+  const policy = policyFromConfig(ctx.config);
+  let kind = item.kind;
   try {
-    const fetched = await sourceFor(item).fetch({
-      item,
-      workDir,
-      policy: policyFromConfig(ctx.config),
-      signal,
-      onProgress: (p) => progress.report(p),
-    });
+    const chosen = await sourceFor(ctx, item, policy, signal);
+    kind = chosen.kind;
+    const fetched = await chosen.source.fetch({ item, workDir, policy, signal, onProgress: (p) => progress.report(p) });
     await fs.writeFile(path.join(workDir, SOURCE_META), JSON.stringify(fetched));
   } catch (e) {
     await progress.flush();
@@ -40,7 +38,7 @@ export async function runFetchStage(ctx: AppContext, itemId: string, signal: Abo
   }
   await progress.flush();
 
-  const moved = await items.transition(itemId, 'processing', { progress: 0 }, ['fetching']);
+  const moved = await items.transition(itemId, 'processing', { progress: 0, kind }, ['fetching']);
   if (!moved) {
     // Someone rejected or re-queued the item meanwhile: what we fetched is not wanted.
     await ctx.store.removeWork(itemId, FETCH_WORK);

@@ -3,7 +3,8 @@ import path from 'node:path';
 import type { AppContext } from '../context.js';
 import { VettedError } from '../domain/errors.js';
 import { assessProbe, clipWindow, defaultMediaLimits, planEncode } from '../domain/media-rules.js';
-import type { FetchedVideo } from '../sources/types.js';
+import type { ItemMediaFiles, ItemRow } from '../db/schema.js';
+import type { FetchedPage, FetchedVideo } from '../sources/types.js';
 import { FETCH_WORK, SOURCE_META } from './fetch-stage.js';
 import { progressReporter } from './progress.js';
 
@@ -27,7 +28,7 @@ export async function runMediaStage(ctx: AppContext, itemId: string, signal: Abo
   const fetchDir = path.join(ctx.config.dataDir, 'work', itemId, FETCH_WORK);
   const meta = await fs
     .readFile(path.join(fetchDir, SOURCE_META), 'utf8')
-    .then((t) => JSON.parse(t) as FetchedVideo)
+    .then((t) => JSON.parse(t) as FetchedVideo | FetchedPage)
     .catch(() => undefined);
   if (!meta) {
     // Lost its source (e.g. a scratch folder wiped): fetch again rather than fail the teacher.
@@ -36,6 +37,7 @@ export async function runMediaStage(ctx: AppContext, itemId: string, signal: Abo
     await ctx.producer.enqueue('fetch', itemId, back.media_generation);
     return 'done';
   }
+  if (meta.type === 'page') return publishPage(ctx, item, fetchDir, meta);
   const sourceFile = path.join(fetchDir, meta.file);
   await fs.access(sourceFile).catch(() => {
     throw SOURCE_GONE;
@@ -67,11 +69,15 @@ export async function runMediaStage(ctx: AppContext, itemId: string, signal: Abo
     await progress.flush();
 
     const output = await media.probe(video);
-    const files = {
+    const files: ItemMediaFiles = {
       video: 'video.mp4',
       poster: path.basename(thumbs.poster),
       thumbnail: path.basename(thumbs.thumbnail),
     };
+    if (meta.captions) {
+      await fs.copyFile(path.join(fetchDir, meta.captions), path.join(workDir, 'captions.vtt'));
+      files.captions = 'captions.vtt';
+    }
     const generation = item.media_generation;
     await ctx.store.publish(itemId, generation, workDir);
     const bytes = await ctx.store.size(itemId, generation);
@@ -100,4 +106,42 @@ export async function runMediaStage(ctx: AppContext, itemId: string, signal: Abo
     await ctx.store.removeWork(itemId, MEDIA_WORK);
     throw e;
   }
+}
+
+/**
+ * A web page's clean copy needs no ffmpeg here (its pictures were re-encoded while fetching): its
+ * files move into a fresh folder that is published with one rename, like a video's.
+ */
+async function publishPage(ctx: AppContext, item: ItemRow, fetchDir: string, meta: FetchedPage): Promise<'done' | 'skipped'> {
+  const { items } = ctx.repos;
+  const workDir = await ctx.store.workDir(item.id, MEDIA_WORK);
+  const names = [meta.files.page, meta.files.thumbnail, meta.files.poster, ...meta.files.images];
+  try {
+    for (const name of new Set(names)) await fs.rename(path.join(fetchDir, name), path.join(workDir, name));
+  } catch {
+    await ctx.store.removeWork(item.id, MEDIA_WORK);
+    throw SOURCE_GONE;
+  }
+  const generation = item.media_generation;
+  await ctx.store.publish(item.id, generation, workDir);
+  const bytes = await ctx.store.size(item.id, generation);
+  const done = await items.transition(
+    item.id,
+    'awaiting_review',
+    {
+      progress: 100,
+      media: { page: meta.files.page, thumbnail: meta.files.thumbnail, poster: meta.files.poster, images: meta.files.images },
+      media_bytes: String(bytes),
+      duration_seconds: null,
+      ...(item.title_locked || !meta.title ? {} : { title: meta.title }),
+      details: { ...(item.details ?? {}), ...(meta.details ?? {}) },
+      error_code: null,
+      error_message: null,
+    },
+    ['processing'],
+  );
+  if (!done) return 'skipped';
+  await ctx.store.removeWork(item.id);
+  await ctx.store.removeOtherGenerations(item.id, generation);
+  return 'done';
 }

@@ -1,8 +1,30 @@
+import type { AppContext } from '../context.js';
 import type { ItemRow } from '../db/schema.js';
+import type { ItemKind } from '../domain/item-state.js';
+import type { FetchPolicy } from '../net/fetcher.js';
 import { directMediaSource } from '../sources/direct-media.js';
+import { sniffLink } from '../sources/sniff.js';
 import type { Source } from '../sources/types.js';
+import { webPageSource } from '../sources/web-page.js';
+import { youtubeSourceFor } from './youtube.js';
 
-/** Picks the source module for an item. YouTube and web pages plug in here beside direct media. */
-export function sourceFor(_item: ItemRow): Source {
-  return directMediaSource;
+/**
+ * Picks the source module for an item: YouTube, a web page or a direct media file. Links whose URL
+ * did not say what they are (`details.link === 'unknown'`) are sniffed first; the item's kind is
+ * then whatever the site turned out to serve.
+ */
+export async function sourceFor(
+  ctx: AppContext,
+  item: ItemRow,
+  policy: FetchPolicy,
+  signal: AbortSignal,
+): Promise<{ source: Source; kind: ItemKind }> {
+  const link = (item.details as { link?: string } | null)?.link;
+  if (link === 'youtube') return { source: youtubeSourceFor(ctx), kind: 'video' };
+  if (link === 'media') return { source: directMediaSource, kind: 'video' };
+  if (link === 'page') return { source: webPageSource({ media: ctx.media }), kind: 'webpage' };
+  const sniffed = await sniffLink(item.url, policy, signal);
+  return sniffed === 'page'
+    ? { source: webPageSource({ media: ctx.media }), kind: 'webpage' }
+    : { source: directMediaSource, kind: 'video' };
 }

@@ -13,6 +13,11 @@ export interface MediaStore {
   workDir(itemId: string, name: string): Promise<string>;
   /** Moves a finished folder into place as the item's media of this generation. Idempotent. */
   publish(itemId: string, generation: number, fromDir: string): Promise<void>;
+  /**
+   * Publishes a copy of another item's media (hard links where the disk allows: instant, no extra
+   * space). Each item keeps its own folder, so purging one never takes another's files.
+   */
+  share(fromItem: string, fromGeneration: number, toItem: string, toGeneration: number): Promise<void>;
   /** Total bytes of a published generation. */
   size(itemId: string, generation: number): Promise<number>;
   /** Deletes every published file and scratch folder of an item. */
@@ -69,6 +74,15 @@ export function localMediaStore(dataDir: string): MediaStore {
         }
         throw e;
       }
+    },
+    async share(fromItem, fromGeneration, toItem, toGeneration) {
+      const from = genDir(fromItem, fromGeneration);
+      const dir = await this.workDir(toItem, 'share');
+      for (const name of await fs.readdir(from)) {
+        await fs.link(path.join(from, name), path.join(dir, name)).catch(() => fs.copyFile(path.join(from, name), path.join(dir, name)));
+      }
+      await this.publish(toItem, toGeneration, dir);
+      await fs.rm(path.join(workRoot, safe(toItem)), { recursive: true, force: true });
     },
     async size(itemId, generation) {
       return dirSize(genDir(itemId, generation));

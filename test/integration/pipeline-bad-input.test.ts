@@ -201,8 +201,10 @@ describe('redirects', () => {
 describe('duplicates', () => {
   it('the same job enqueued twice (and a stale media job) produce one download and one output', async () => {
     const before = site.hits.get('/good.mp4') ?? 0;
-    const res = await submit(site.url('/good.mp4'));
+    // A query the canonical form keeps, so this is a new source rather than a reuse of the earlier copy.
+    const res = await submit(site.url('/good.mp4?copy=duplicates'));
     const id = res.json().id;
+    expect(res.json().status).toBe('queued');
     await t.ctx.producer.enqueue('fetch', id, 0);
     await t.ctx.producer.enqueue('fetch', id, 0);
     await t.ctx.producer.enqueue('media', id, 0);

@@ -1,0 +1,433 @@
+/**
+ * The yt-dlp backend: runs the yt-dlp program, which keeps up with YouTube's changes far better than any JS library.
+ *
+ * Trade-off, stated plainly: yt-dlp does its own networking, so its requests do NOT pass Vetted's guarded fetcher
+ * (no SSRF address checks, no FETCH_ALLOW_PRIVATE, no host block rules). What keeps it on YouTube instead:
+ * - we only ever hand it the canonical https://www.youtube.com/watch?v=ID we built from a checked 11-character id;
+ * - `--ies youtube` limits it to the YouTube extractor (no generic extractor that would follow a link anywhere);
+ * - `--no-playlist`, `--ignore-config`/`--no-config` (no config file can add options such as --exec, a proxy or a
+ *   different output path), and we never pass --exec, --proxy or a cookies file;
+ * - the program is started with an argument array (no shell), and output names are ours.
+ * The YouTube extractor talks to youtube.com, googlevideo.com and YouTube's API hosts only. An operator who
+ * cannot accept that should leave YOUTUBE_BACKEND=ytdl.
+ */
+import { spawn } from 'node:child_process';
+import { accessSync, constants, statSync } from 'node:fs';
+import { readdir, readFile, rename, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { VettedError } from '../../domain/errors.js';
+import { resolveBinaries } from '../../media/binaries.js';
+import { abortReason, tooLargeError } from '../../net/errors.js';
+import {
+  blockedError,
+  CAPTIONS_FILE,
+  classifyYouTubeRefusal,
+  failedError,
+  looksLikeWebVtt,
+  refusalError,
+  shortCause,
+  YOUTUBE_ID,
+  type CaptionTrack,
+  type DetailsContext,
+  type DownloadContext,
+  type DownloadedVideo,
+  type VideoDetails,
+  type VideoSite,
+} from './video-site.js';
+
+export interface YtdlpBackendOptions {
+  /** Path or name of the program; default YTDLP_PATH, else `yt-dlp` on the PATH. */
+  binary?: string;
+  /** Handed to --ffmpeg-location so yt-dlp merges with the same ffmpeg as the media stage; default: resolveBinaries(). */
+  ffmpegLocation?: string | (() => string | undefined);
+  /** Limit for `-J` (reading the video's details). */
+  detailsTimeoutMs?: number;
+  /** Limit for one whole download, merge included. */
+  downloadTimeoutMs?: number;
+}
+
+const DEFAULT_DETAILS_TIMEOUT_MS = 2 * 60_000;
+const DEFAULT_DOWNLOAD_TIMEOUT_MS = 60 * 60_000;
+/** -J output carries every format and caption URL: a few MB at most. */
+const MAX_JSON_BYTES = 64 * 1024 * 1024;
+const STDERR_KEEP_BYTES = 64 * 1024;
+const OUTPUT_BASENAME = 'ytdlp-source';
+const VIDEO_EXTENSIONS = new Set(['mp4', 'webm', 'mkv', 'm4v', 'mov']);
+/** Up to 1080p: best picture (possibly with sound) plus best sound, else the best single file. */
+export const YTDLP_FORMAT = 'bv*[height<=1080]+ba/b[height<=1080]';
+
+export function canonicalWatchUrl(id: string): string {
+  if (!YOUTUBE_ID.test(id)) {
+    throw new VettedError('youtube_bad_id', 'This YouTube link looks damaged: the video code in it is not valid.');
+  }
+  return `https://www.youtube.com/watch?v=${id}`;
+}
+
+/** Options every run gets: no config files, YouTube's extractor only, one video. */
+function commonArgs(): string[] {
+  return ['--ignore-config', '--no-config', '--ies', 'youtube', '--no-playlist'];
+}
+
+export function detailsArgs(id: string): string[] {
+  // `--` ends option parsing: nothing after it can be read as an option, whatever it contains.
+  return [...commonArgs(), '-J', '--', canonicalWatchUrl(id)];
+}
+
+export function downloadArgs(
+  id: string,
+  o: { workDir: string; ffmpegLocation?: string; maxBytes: number; socketTimeoutSeconds?: number },
+): string[] {
+  const args = [
+    ...commonArgs(),
+    '-f', YTDLP_FORMAT,
+    '--merge-output-format', 'mp4',
+    // --paths is a plain directory (not a template), so a '%' in the work folder's name cannot be misread.
+    '--paths', o.workDir,
+    '-o', `${OUTPUT_BASENAME}.%(ext)s`,
+    '--write-subs', '--write-auto-subs',
+    '--sub-langs', 'en.*',
+    '--sub-format', 'vtt',
+    '--max-filesize', String(Math.floor(o.maxBytes)),
+    '--newline',
+    '--no-mtime',
+  ];
+  if (o.socketTimeoutSeconds) args.push('--socket-timeout', String(Math.max(1, Math.ceil(o.socketTimeoutSeconds))));
+  if (o.ffmpegLocation) args.push('--ffmpeg-location', o.ffmpegLocation);
+  args.push('--', canonicalWatchUrl(id));
+  return args;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Reading yt-dlp's output
+
+interface YtdlpSubtitle {
+  ext?: string;
+  url?: string;
+  name?: string;
+}
+
+interface YtdlpInfo {
+  id?: string;
+  title?: string;
+  channel?: string;
+  uploader?: string;
+  channel_url?: string;
+  uploader_url?: string;
+  duration?: number | null;
+  is_live?: boolean | null;
+  live_status?: string | null;
+  age_limit?: number | null;
+  license?: string | null;
+  thumbnail?: string | null;
+  subtitles?: Record<string, YtdlpSubtitle[]> | null;
+  automatic_captions?: Record<string, YtdlpSubtitle[]> | null;
+}
+
+function englishTracks(subs: Record<string, YtdlpSubtitle[]> | null | undefined, auto: boolean): CaptionTrack[] {
+  const out: CaptionTrack[] = [];
+  for (const [lang, entries] of Object.entries(subs ?? {})) {
+    const l = lang.toLowerCase();
+    if (l !== 'en' && !l.startsWith('en-')) continue;
+    const vtt = (entries ?? []).find((e) => e.ext === 'vtt' && typeof e.url === 'string');
+    if (vtt?.url) out.push({ lang, name: vtt.name ?? lang, url: vtt.url, auto });
+  }
+  return out;
+}
+
+/** The details from `yt-dlp -J`. yt-dlp has no "family safe" or "made for kids" field, so those stay null. */
+export function parseDetailsJson(text: string, id: string): VideoDetails {
+  let info: YtdlpInfo;
+  try {
+    info = JSON.parse(text) as YtdlpInfo;
+  } catch {
+    throw failedError(new Error('yt-dlp printed something that is not JSON'));
+  }
+  if (!info || typeof info !== 'object') throw failedError(new Error('yt-dlp printed no video details'));
+  const live = info.live_status ?? undefined;
+  const details: VideoDetails = {
+    id: info.id ?? id,
+    title: info.title ?? '',
+    channel: info.channel ?? info.uploader ?? '',
+    durationSeconds: typeof info.duration === 'number' && Number.isFinite(info.duration) ? info.duration : 0,
+    // post_live: the stream just ended and YouTube has not finished the recording yet.
+    isLive: info.is_live === true || live === 'is_live' || live === 'post_live',
+    isUpcoming: live === 'is_upcoming',
+    ageRestricted: typeof info.age_limit === 'number' && info.age_limit >= 18,
+    familySafe: null,
+    madeForKids: null,
+    captions: [...englishTracks(info.subtitles, false), ...englishTracks(info.automatic_captions, true)],
+  };
+  const channelUrl = info.channel_url ?? info.uploader_url;
+  if (channelUrl) details.channelUrl = channelUrl;
+  if (info.license) details.licence = info.license;
+  if (info.thumbnail) details.thumbnailUrl = info.thumbnail;
+  return details;
+}
+
+/** Percent from a `--newline` progress line ("[download]  42.0% of ..."), else undefined. */
+export function parseProgressLine(line: string): number | undefined {
+  const m = /^\[download\]\s+(\d+(?:\.\d+)?)%/.exec(line.trim());
+  if (!m) return undefined;
+  const n = Number(m[1]);
+  return Number.isFinite(n) ? Math.min(100, n) : undefined;
+}
+
+export interface YtdlpFailure {
+  stderr: string;
+  timedOut?: boolean;
+  spawnError?: NodeJS.ErrnoException;
+  maxBytes?: number;
+}
+
+/** The teacher's sentence for a failed yt-dlp run, from YouTube's own wording in yt-dlp's ERROR lines. */
+export function ytdlpError(f: YtdlpFailure): VettedError {
+  if (f.spawnError) {
+    const missing = new VettedError(
+      'youtube_backend_missing',
+      'The YouTube downloader (yt-dlp) is not installed on the server. Ask your IT person to install it, or to switch the YouTube downloader back to the built-in one.',
+      { httpStatus: 500 },
+    );
+    missing.cause = f.spawnError;
+    return missing;
+  }
+  if (f.timedOut) {
+    return new VettedError('fetch_timeout', 'YouTube took too long to send the video. Vetted will try again later.', {
+      transient: true,
+      httpStatus: 504,
+    });
+  }
+  const lines = f.stderr.split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
+  const errors = lines.filter((l) => l.startsWith('ERROR:'));
+  const text = (errors.length > 0 ? errors : lines.slice(-5)).join('\n');
+  const refusal = classifyYouTubeRefusal(text);
+  if (refusal) return refusalError(refusal, shortCause(text));
+  if (/HTTP Error 403|403: Forbidden/i.test(text)) return blockedError(shortCause(text));
+  if (/max-filesize|larger than max/i.test(text) && f.maxBytes) return tooLargeError(f.maxBytes);
+  return failedError(shortCause(text || 'yt-dlp failed without saying why'));
+}
+
+/** Chooses the English captions yt-dlp wrote (`ytdlp-source.en.vtt`, `…en-GB.vtt`): plain "en" first. */
+export function pickCaptionsFile(names: readonly string[]): string | undefined {
+  const prefix = `${OUTPUT_BASENAME}.`;
+  const langOf = (n: string) => n.slice(prefix.length, -'.vtt'.length).toLowerCase();
+  const vtt = names.filter((n) => n.startsWith(prefix) && n.endsWith('.vtt'));
+  return (
+    vtt.find((n) => langOf(n) === 'en') ??
+    vtt.find((n) => langOf(n).startsWith('en-') && langOf(n) !== 'en-orig') ??
+    vtt.find((n) => langOf(n).startsWith('en-'))
+  );
+}
+
+/** The merged (or single) video yt-dlp left behind; never a `.part`, a caption or an unmerged `.f137.mp4`. */
+export function pickVideoFile(names: readonly string[]): string | undefined {
+  return names.find((n) => {
+    const m = new RegExp(`^${OUTPUT_BASENAME}\\.([a-z0-9]+)$`).exec(n);
+    return m !== null && VIDEO_EXTENSIONS.has(m[1] as string);
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Running the program
+
+function isExecutableFile(file: string): boolean {
+  try {
+    if (!statSync(file).isFile()) return false;
+    accessSync(file, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The yt-dlp to run: an explicit path if it is executable, else `yt-dlp` found on the PATH; undefined if neither. */
+export function findYtdlp(configured: string | undefined = process.env.YTDLP_PATH || undefined): string | undefined {
+  if (configured) {
+    if (configured.includes(path.sep)) return isExecutableFile(configured) ? configured : undefined;
+    return findOnPath(configured);
+  }
+  return findOnPath('yt-dlp');
+}
+
+function findOnPath(name: string): string | undefined {
+  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
+    if (!dir) continue;
+    const candidate = path.join(dir, name);
+    if (isExecutableFile(candidate)) return candidate;
+  }
+  return undefined;
+}
+
+interface RunResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  timedOut: boolean;
+  spawnError?: NodeJS.ErrnoException;
+  stdoutTooLarge: boolean;
+}
+
+/**
+ * Runs yt-dlp with an argument array (never a shell). It gets its own process group so a timeout or a stopped job
+ * kills it together with the ffmpeg it may have started for merging, with SIGKILL: nothing is left writing.
+ */
+function runYtdlp(
+  binary: string,
+  args: string[],
+  o: { timeoutMs: number; signal: AbortSignal; collectStdout: boolean; onLine?: (line: string) => void },
+): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    if (o.signal.aborted) {
+      reject(abortReason(o.signal));
+      return;
+    }
+    const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true, windowsHide: true });
+    let stdout = '';
+    let stdoutBytes = 0;
+    let stdoutTooLarge = false;
+    let stderr = '';
+    let pending = '';
+    let timedOut = false;
+    let spawnError: NodeJS.ErrnoException | undefined;
+
+    const kill = (): void => {
+      if (child.pid === undefined) return;
+      try {
+        process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        child.kill('SIGKILL');
+      }
+    };
+    const timer = setTimeout(() => {
+      timedOut = true;
+      kill();
+    }, o.timeoutMs);
+    const onAbort = (): void => kill();
+    o.signal.addEventListener('abort', onAbort, { once: true });
+
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (chunk: string) => {
+      if (o.collectStdout) {
+        stdoutBytes += Buffer.byteLength(chunk);
+        if (stdoutBytes > MAX_JSON_BYTES) {
+          stdoutTooLarge = true;
+          kill();
+        } else stdout += chunk;
+      }
+      if (o.onLine) {
+        pending += chunk;
+        const lines = pending.split(/\r?\n|\r/);
+        pending = lines.pop() ?? '';
+        for (const line of lines) o.onLine(line);
+      }
+    });
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (chunk: string) => {
+      stderr = (stderr + chunk).slice(-STDERR_KEEP_BYTES);
+    });
+    child.on('error', (e: NodeJS.ErrnoException) => {
+      spawnError = e;
+    });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      o.signal.removeEventListener('abort', onAbort);
+      if (o.signal.aborted) {
+        reject(abortReason(o.signal));
+        return;
+      }
+      resolve({ code, stdout, stderr, timedOut, stdoutTooLarge, ...(spawnError ? { spawnError } : {}) });
+    });
+  });
+}
+
+function defaultFfmpegLocation(): string | undefined {
+  try {
+    return resolveBinaries().ffmpeg;
+  } catch {
+    // yt-dlp then looks for ffmpeg on the PATH itself, and says so if it needs one.
+    return undefined;
+  }
+}
+
+export function createYtdlpBackend(opts: YtdlpBackendOptions = {}): VideoSite {
+  const binary = opts.binary ?? (process.env.YTDLP_PATH || 'yt-dlp');
+  const detailsTimeoutMs = opts.detailsTimeoutMs ?? DEFAULT_DETAILS_TIMEOUT_MS;
+  const downloadTimeoutMs = opts.downloadTimeoutMs ?? DEFAULT_DOWNLOAD_TIMEOUT_MS;
+  const ffmpegLocation = (): string | undefined =>
+    typeof opts.ffmpegLocation === 'function' ? opts.ffmpegLocation() : (opts.ffmpegLocation ?? defaultFfmpegLocation());
+
+  return {
+    name: 'yt-dlp',
+
+    async details(id: string, ctx: DetailsContext): Promise<VideoDetails> {
+      const result = await runYtdlp(binary, detailsArgs(id), { timeoutMs: detailsTimeoutMs, signal: ctx.signal, collectStdout: true });
+      if (result.stdoutTooLarge) throw failedError(new Error('yt-dlp printed more than expected'));
+      if (result.spawnError || result.timedOut || result.code !== 0) throw ytdlpError(result);
+      return parseDetailsJson(result.stdout, id);
+    },
+
+    async download(id: string, _details: VideoDetails, ctx: DownloadContext): Promise<DownloadedVideo> {
+      const ffmpeg = ffmpegLocation();
+      const args = downloadArgs(id, {
+        workDir: ctx.workDir,
+        maxBytes: ctx.policy.maxBytes,
+        socketTimeoutSeconds: ctx.policy.idleTimeoutMs / 1000,
+        ...(ffmpeg ? { ffmpegLocation: ffmpeg } : {}),
+      });
+      // yt-dlp reports each file (picture, then sound) from 0 to 100 %; count them to keep the bar moving forward.
+      // Caption files are downloaded first and also print progress; they are not counted.
+      let part = 0;
+      let captionFile = false;
+      let last = -1;
+      // Some outcomes (an oversized file skipped by --max-filesize) are only said on stdout.
+      const stdoutTail: string[] = [];
+      const onLine = (line: string): void => {
+        stdoutTail.push(line);
+        if (stdoutTail.length > 20) stdoutTail.shift();
+        const destination = /^\[download\] Destination:\s*(.*)$/.exec(line.trim());
+        if (destination) {
+          captionFile = /\.(vtt|srt|ttml|srv\d|json3)$/i.test(destination[1] ?? '');
+          if (!captionFile) part += 1;
+          return;
+        }
+        const p = captionFile ? undefined : parseProgressLine(line);
+        if (p === undefined) return;
+        const overall = Math.floor(Math.min(99, ((Math.max(part, 1) - 1) * 100 + p) / 2));
+        if (overall > last) {
+          last = overall;
+          ctx.onProgress(overall);
+        }
+      };
+      const result = await runYtdlp(binary, args, { timeoutMs: downloadTimeoutMs, signal: ctx.signal, collectStdout: false, onLine });
+      if (result.spawnError || result.timedOut || result.code !== 0) {
+        throw ytdlpError({ ...result, maxBytes: ctx.policy.maxBytes });
+      }
+
+      const names = await readdir(ctx.workDir);
+      const video = pickVideoFile(names);
+      if (!video) {
+        // --max-filesize makes yt-dlp skip an oversized file and still exit 0.
+        const said = [result.stderr, ...stdoutTail].join('\n').trim();
+        throw ytdlpError({ stderr: said || 'yt-dlp wrote no video file', maxBytes: ctx.policy.maxBytes });
+      }
+      const file = `${OUTPUT_BASENAME}.${path.extname(video).slice(1)}`;
+      let captions: string | undefined;
+      const chosen = pickCaptionsFile(names);
+      if (chosen) {
+        const head = await readFile(path.join(ctx.workDir, chosen)).then((b) => b.subarray(0, 64), () => Buffer.alloc(0));
+        if (looksLikeWebVtt(head)) {
+          await rename(path.join(ctx.workDir, chosen), path.join(ctx.workDir, CAPTIONS_FILE));
+          captions = CAPTIONS_FILE;
+        }
+      }
+      // Other languages' captions and leftovers are not ours to keep.
+      await Promise.all(
+        names
+          .filter((n) => n.startsWith(`${OUTPUT_BASENAME}.`) && n !== file && n !== chosen)
+          .map((n) => rm(path.join(ctx.workDir, n), { force: true })),
+      );
+      if (chosen && !captions) await rm(path.join(ctx.workDir, chosen), { force: true });
+      ctx.onProgress(100);
+      return captions ? { file, captions } : { file };
+    },
+  };
+}

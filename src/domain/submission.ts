@@ -37,8 +37,3 @@ export function decideKind(link: LinkVerdict, list: ListKind): KindDecision {
   }
   return { kind, notice: null };
 }
-
-/** Two submissions share processed media when they name the same source and the same clip. */
-export function sameClip(a: { start: number | null; end: number | null }, b: { start: number | null; end: number | null }): boolean {
-  return (a.start ?? 0) === (b.start ?? 0) && (a.end ?? null) === (b.end ?? null);
-}

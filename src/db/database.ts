@@ -8,10 +8,17 @@ pg.types.setTypeParser(20, (v) => v);
 
 export type Db = Kysely<Database>;
 
-export function createDb(databaseUrl: string, max = 10): Db {
-  return new Kysely<Database>({
-    dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: databaseUrl, max }) }),
-  });
+export function createDb(databaseUrl: string, max = 10, onIdleError: (e: Error) => void = defaultIdleError): Db {
+  const pool = new pg.Pool({ connectionString: databaseUrl, max });
+  // An idle pooled connection that the server ends (restart, failover, admin) is reported here;
+  // with no listener it would be an uncaught exception and take the process down. The pool
+  // replaces the connection on next use.
+  pool.on('error', onIdleError);
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+}
+
+function defaultIdleError(e: Error): void {
+  console.error(`[db] an idle database connection was closed by the server: ${e.message}`);
 }
 
 /** Applies every pending migration; throws with the failing migration's error. */

@@ -1,33 +1,14 @@
 /**
  * The built-in YouTube backend end to end, offline: the real @distube/ytdl-core code runs against a local HTTPS
- * server standing in for www.youtube.com and *.googlevideo.com.
- *
- * How the stand-in was made:
- * - test/fixtures/youtube/player-*.json are hand-written, minimal `ytInitialPlayerResponse` objects with only the
- *   fields ytdl-core 4.16 and our mapping read (playabilityStatus, videoDetails, microformat.playerMicroformatRenderer,
- *   captions.playerCaptionsTracklistRenderer.captionTracks, streamingData with real itags and direct googlevideo URLs;
- *   the sound format uses a signatureCipher so the decipher path runs too). The server wraps each in the smallest
- *   watch page ytdl-core parses: `ytcfg.set({"jsUrl": ...})` for the player script, then
- *   `var ytInitialPlayerResponse = {...};` and `var ytInitialData = {};`.
- * - ytdl-core's getInfo fetches the player script (base.js) to decipher signatures and transform the `n` parameter;
- *   fixtures/youtube/base.js is a tiny stand-in with functions in the shapes ytdl-core's regexes look for. The fake
- *   googlevideo answers 403 unless `n` and `sig` were transformed as that script says, which proves the real
- *   decipher path ran.
- * - Media is a real 2-second H.264/AAC MP4 made with ffmpeg at test time (test/helpers/fixtures-media.ts), split into
- *   picture-only and sound-only files for the adaptive formats; contentLength is filled in from their real sizes.
- * - The guarded fetcher's test hooks resolve every name to 127.0.0.1 and trust a throw-away CA (made with openssl,
- *   with names www.youtube.com and *.googlevideo.com); the backend's rewriteUrl hook moves YouTube's port-less URLs
- *   onto the server's port. The policy allows 127.0.0.1 only, so everything still passes the SSRF checks.
+ * server standing in for www.youtube.com and *.googlevideo.com. How that stand-in was made (fixture player
+ * responses, the stand-in base.js, media made with ffmpeg, the throw-away CA and the net/rewriteUrl hooks) is told in
+ * test/helpers/fake-youtube.ts.
  */
-import { execFile, execFileSync } from 'node:child_process';
-import { once } from 'node:events';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { mkdir, readdir, readFile } from 'node:fs/promises';
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ItemRow } from '../../src/db/schema.js';
@@ -36,152 +17,48 @@ import { createMediaAdapter, type MediaAdapter } from '../../src/media/ffmpeg.js
 import { policyFromConfig, type FetchPolicy } from '../../src/net/fetcher.js';
 import type { FetchedVideo } from '../../src/sources/types.js';
 import { youtubeSource, type AgeRestrictedPolicy } from '../../src/sources/youtube/index.js';
-import { createYtdlBackend } from '../../src/sources/youtube/ytdl-backend.js';
+import { EXPECTED_N, EXPECTED_SIG, JS_URL, startFakeYouTube, type FakeYouTube } from '../helpers/fake-youtube.js';
 import { makeFixture, mediaBinaries } from '../helpers/fixtures-media.js';
 
 vi.setConfig({ testTimeout: 15_000, hookTimeout: 30_000 });
 
 const run = promisify(execFile);
-const fixtures = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'youtube');
 const dir = mkdtempSync(path.join(os.tmpdir(), 'vetted-youtube-'));
 
-/** A throw-away certificate for YouTube's names, made with openssl like test/integration/net-fetcher.test.ts. */
-function makeCert(): { key: string; cert: string } {
-  const base = path.join(dir, 'tls');
-  execFileSync(
-    'openssl',
-    ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1',
-      '-subj', '/CN=www.youtube.com',
-      '-addext', 'subjectAltName=DNS:www.youtube.com,DNS:youtube.com,DNS:*.googlevideo.com',
-      '-keyout', `${base}.key`, '-out', `${base}.crt`],
-    { stdio: 'ignore' },
-  );
-  return { key: readFileSync(`${base}.key`, 'utf8'), cert: readFileSync(`${base}.crt`, 'utf8') };
-}
-
-const JS_URL = '/s/player/vetted01/player_ias.vflset/en_US/base.js';
-/** What fixtures/youtube/base.js makes of the fixture's `n=abc` and `s=GIS-DETTEV_`. */
-const EXPECTED_N = 'cba';
-const EXPECTED_SIG = 'VETTED-SIG';
-
-interface Media {
-  bytes: Buffer;
-  type: string;
-}
-
-const pem = makeCert();
-const pages = new Map<string, string>();
-const media = new Map<string, Media>();
-const refusedMedia = new Set<string>();
-const seen: string[] = [];
-let server: https.Server;
-let port = 0;
+let yt: FakeYouTube;
+let seen: string[];
 let adapter: MediaAdapter;
 
-function watchPage(playerResponse: unknown): string {
-  return (
-    '<!DOCTYPE html><html><head><title>YouTube</title>' +
-    `<script>ytcfg.set({"jsUrl":"${JS_URL}"});</script></head><body>` +
-    `<script>var ytInitialPlayerResponse = ${JSON.stringify(playerResponse)};</script>` +
-    '<script>var ytInitialData = {};</script></body></html>'
-  );
-}
-
-function fixtureJson(name: string, id?: string): Record<string, unknown> {
-  let text = readFileSync(path.join(fixtures, name), 'utf8');
-  if (id) text = text.replaceAll('VettedOk001', id);
-  return JSON.parse(text) as Record<string, unknown>;
-}
-
-type FormatJson = { itag: number; contentLength?: string; url?: string };
-
-/** The "ok" fixture under another id, with real sizes filled in, optionally changed by `edit`. */
-function okVideo(id: string, edit: (pr: Record<string, any>) => void = () => {}): void {
-  const pr = fixtureJson('player-ok.json', id) as Record<string, any>;
-  for (const f of [...(pr.streamingData.formats as FormatJson[]), ...(pr.streamingData.adaptiveFormats as FormatJson[])]) {
-    f.contentLength = String(media.get(String(f.itag))?.bytes.length ?? 0);
-  }
-  edit(pr);
-  pages.set(id, watchPage(pr));
-}
-
-function respond(req: IncomingMessage, res: ServerResponse): void {
-  const host = (req.headers.host ?? '').replace(/:\d+$/, '');
-  const url = new URL(req.url ?? '/', `https://${host}`);
-  seen.push(`${host}${url.pathname}${url.search}`);
-  const send = (status: number, type: string, body: string | Buffer) => {
-    res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body) });
-    res.end(body);
-  };
-
-  if (host === 'www.youtube.com') {
-    if (url.pathname === '/watch') {
-      const page = pages.get(url.searchParams.get('v') ?? '');
-      return page ? send(200, 'text/html; charset=utf-8', page) : send(404, 'text/html', '<html>404</html>');
-    }
-    if (url.pathname === JS_URL) return send(200, 'text/javascript', readFileSync(path.join(fixtures, 'base.js')));
-    if (url.pathname === '/api/timedtext') {
-      // YouTube's default caption format is XML; only fmt=vtt gives WebVTT.
-      if (url.searchParams.get('fmt') !== 'vtt') return send(200, 'text/xml', '<?xml version="1.0"?><transcript/>');
-      const body = readFileSync(path.join(fixtures, 'captions.vtt'), 'utf8').replace('One duck', `One duck (${url.searchParams.get('lang')})`);
-      return send(200, 'text/vtt', body);
-    }
-    return send(404, 'text/html', '<html>404</html>');
-  }
-
-  if (host.endsWith('.googlevideo.com') && url.pathname === '/videoplayback') {
-    const itag = url.searchParams.get('itag') ?? '';
-    const file = media.get(itag);
-    const signed = itag !== '140' || url.searchParams.get('sig') === EXPECTED_SIG;
-    if (!file || refusedMedia.has(url.searchParams.get('id') ?? '') || url.searchParams.get('n') !== EXPECTED_N || !signed) {
-      return send(403, 'text/plain', 'Forbidden');
-    }
-    const range = /^(\d+)-(\d+)$/.exec(url.searchParams.get('range') ?? '');
-    const body = range ? file.bytes.subarray(Number(range[1]), Number(range[2]) + 1) : file.bytes;
-    return send(200, file.type, body);
-  }
-  send(404, 'text/plain', 'no such host here');
-}
-
 beforeAll(async () => {
-  const whole = await makeFixture('h264', path.join(dir, 'whole.mp4'), { seconds: 2 });
-  const ffmpeg = mediaBinaries().ffmpeg;
-  const split = async (map: string, out: string) => {
-    await run(ffmpeg, ['-nostdin', '-loglevel', 'error', '-y', '-i', whole, '-map', map, '-c', 'copy', '-f', 'mp4', out]);
-    return readFile(out);
-  };
-  media.set('18', { bytes: await readFile(whole), type: 'video/mp4' });
-  media.set('135', { bytes: await split('0:v', path.join(dir, 'picture.mp4')), type: 'video/mp4' });
-  media.set('140', { bytes: await split('0:a', path.join(dir, 'sound.m4a')), type: 'audio/mp4' });
+  yt = await startFakeYouTube({ seconds: 2 });
+  seen = yt.seen;
 
-  okVideo('VettedOk001');
-  okVideo('VettedKid02', (pr) => {
-    pr.microformat.playerMicroformatRenderer.isFamilySafe = false;
-    delete pr.captions;
+  yt.addVideo('VettedOk001');
+  yt.addVideo('VettedKid02', {
+    edit: (pr) => {
+      pr.microformat.playerMicroformatRenderer.isFamilySafe = false;
+      delete pr.captions;
+    },
   });
-  okVideo('Vetted403x7', (pr) => {
+  yt.addVideo('Vetted403x7', {
     // Progressive only, so the one refused request is the whole download.
-    pr.streamingData.adaptiveFormats = [];
+    edit: (pr) => {
+      pr.streamingData.adaptiveFormats = [];
+    },
+    refuseMedia: true,
   });
-  refusedMedia.add('Vetted403x7');
-  pages.set('VettedLive3', watchPage(fixtureJson('player-live.json')));
-  pages.set('VettedUpc08', watchPage(fixtureJson('player-upcoming.json')));
-  pages.set('VettedGone4', watchPage(fixtureJson('player-unavailable.json')));
-  pages.set('VettedAge05', watchPage(fixtureJson('player-age-restricted.json')));
-  pages.set('VettedBot06', watchPage(fixtureJson('player-bot-check.json')));
-
-  server = https.createServer({ key: pem.key, cert: pem.cert }, respond);
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  port = (server.address() as { port: number }).port;
+  yt.addVideo('VettedLive3', { fixture: 'player-live.json' });
+  yt.addVideo('VettedUpc08', { fixture: 'player-upcoming.json' });
+  yt.addVideo('VettedGone4', { fixture: 'player-unavailable.json' });
+  yt.addVideo('VettedAge05', { fixture: 'player-age-restricted.json' });
+  yt.addVideo('VettedBot06', { fixture: 'player-bot-check.json' });
 
   const bins = mediaBinaries();
   adapter = createMediaAdapter({ ffmpegPath: bins.ffmpeg, ffprobePath: bins.ffprobe, timeoutMs: 30_000 });
 });
 
 afterAll(async () => {
-  server?.closeAllConnections();
-  await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+  await yt?.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -194,17 +71,8 @@ function policy(allow = ['127.0.0.1/32']): FetchPolicy {
 }
 
 function backend() {
-  return createYtdlBackend({
-    // Small slices, so the test media (tens of KB) is fetched in several ranged requests.
-    chunkBytes: 16 * 1024,
-    testHooks: {
-      net: { resolve: async () => [{ address: '127.0.0.1', family: 4 as const }], ca: pem.cert },
-      rewriteUrl: (u) => {
-        u.port = String(port);
-        return u;
-      },
-    },
-  });
+  // Small slices, so the test media (tens of KB) is fetched in several ranged requests.
+  return yt.videoSite({ chunkBytes: 16 * 1024 });
 }
 
 let workCount = 0;
@@ -352,7 +220,7 @@ describe('ytdl backend against a stand-in YouTube', () => {
     const picture = path.join(dir, 'vp9-picture.webm');
     await run(ffmpeg, ['-nostdin', '-loglevel', 'error', '-y', '-i', webm, '-map', '0:v', '-c', 'copy', '-f', 'webm', picture]);
     const out = path.join(dir, 'merged.mkv');
-    await adapter.mergeAV!(picture, path.join(dir, 'sound.m4a'), out, { format: 'matroska' });
+    await adapter.mergeAV!(picture, yt.files.sound, out, { format: 'matroska' });
     const probe = await adapter.probe(out);
     expect(probe.formatName).toContain('matroska');
     expect(probe.video?.codec).toBe('vp9');
@@ -372,8 +240,8 @@ describe('ytdl backend against a stand-in YouTube', () => {
   });
 
   it('says why when the player script is missing, instead of calling the video unavailable', async () => {
-    okVideo('VettedNoJs9', (pr) => void pr);
-    pages.set('VettedNoJs9', (pages.get('VettedNoJs9') ?? '').replace(JS_URL, '/s/player/gone/base.js'));
+    yt.addVideo('VettedNoJs9');
+    yt.pages.set('VettedNoJs9', (yt.pages.get('VettedNoJs9') ?? '').replace(JS_URL, '/s/player/gone/base.js'));
     // ytdl-core logs the failure itself before giving up with "no formats"; keep the test output clean.
     const quiet = vi.spyOn(console, 'error').mockImplementation(() => {});
     const err = await failure(fetchItem('VettedNoJs9')).finally(() => quiet.mockRestore());

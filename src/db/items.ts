@@ -31,12 +31,13 @@ function toRow(patch: StatusPatch): ItemUpdate {
 }
 
 export function itemsRepository(db: Db) {
+  /** New items go to the end of their playlist. */
+  const nextPosition = (playlistId: string) =>
+    db.selectFrom('items').select(sql<number>`coalesce(max(position), 0) + 1`.as('p')).where('playlist_id', '=', playlistId);
+
   return {
     async create(input: NewItemInput): Promise<ItemRow> {
-      const position = db
-        .selectFrom('items')
-        .select(sql<number>`coalesce(max(position), 0) + 1`.as('p'))
-        .where('playlist_id', '=', input.playlistId);
+      const position = nextPosition(input.playlistId);
       return db
         .insertInto('items')
         .values({
@@ -76,10 +77,7 @@ export function itemsRepository(db: Db) {
 
     /** A new item whose media was shared from an earlier one: ready for its own teacher's review at once. */
     async createReady(input: NewItemInput, from: ItemRow): Promise<ItemRow> {
-      const position = db
-        .selectFrom('items')
-        .select(sql<number>`coalesce(max(position), 0) + 1`.as('p'))
-        .where('playlist_id', '=', input.playlistId);
+      const position = nextPosition(input.playlistId);
       return db
         .insertInto('items')
         .values({

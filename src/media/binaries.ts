@@ -11,7 +11,8 @@ export interface MediaBinaries {
 const NOT_FOUND = "ffmpeg was not found: install Debian's ffmpeg package or set FFMPEG_PATH";
 const PROBE_NOT_FOUND = "ffprobe was not found: install Debian's ffmpeg package or set FFPROBE_PATH";
 
-function isExecutableFile(file: string): boolean {
+/** Shared with the yt-dlp backend, which locates its program the same way. */
+export function isExecutableFile(file: string): boolean {
   try {
     if (!statSync(file).isFile()) return false;
     accessSync(file, constants.X_OK);
@@ -21,7 +22,7 @@ function isExecutableFile(file: string): boolean {
   }
 }
 
-function findOnPath(name: string): string | undefined {
+export function findOnPath(name: string): string | undefined {
   for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
     if (!dir) continue;
     const candidate = path.join(dir, name);

@@ -12,7 +12,6 @@
  * cannot accept that should leave YOUTUBE_BACKEND=ytdl.
  */
 import { spawn } from 'node:child_process';
-import { accessSync, constants, statSync } from 'node:fs';
 import { readdir, readFile, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { VettedError } from '../../domain/errors.js';
@@ -34,6 +33,7 @@ import {
   type VideoDetails,
   type VideoSite,
 } from './video-site.js';
+import { findOnPath, isExecutableFile } from '../../media/binaries.js';
 
 export interface YtdlpBackendOptions {
   /** Path or name of the program; default YTDLP_PATH, else `yt-dlp` on the PATH. */
@@ -229,16 +229,6 @@ export function pickVideoFile(names: readonly string[]): string | undefined {
 // ---------------------------------------------------------------------------------------------------------------
 // Running the program
 
-function isExecutableFile(file: string): boolean {
-  try {
-    if (!statSync(file).isFile()) return false;
-    accessSync(file, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** The yt-dlp to run: an explicit path if it is executable, else `yt-dlp` found on the PATH; undefined if neither. */
 export function findYtdlp(configured: string | undefined = process.env.YTDLP_PATH || undefined): string | undefined {
   if (configured) {
@@ -246,15 +236,6 @@ export function findYtdlp(configured: string | undefined = process.env.YTDLP_PAT
     return findOnPath(configured);
   }
   return findOnPath('yt-dlp');
-}
-
-function findOnPath(name: string): string | undefined {
-  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
-    if (!dir) continue;
-    const candidate = path.join(dir, name);
-    if (isExecutableFile(candidate)) return candidate;
-  }
-  return undefined;
 }
 
 interface RunResult {

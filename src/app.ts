@@ -10,10 +10,19 @@ import { installCrossSiteGuard } from './http/cross-site.js';
 import { installErrorHandlers } from './http/errors.js';
 import { authRoutes } from './http/routes-auth.js';
 import { boardRoutes } from './http/routes-board.js';
+import { boardEventRoutes } from './http/routes-board-events.js';
 import { classRoutes } from './http/routes-classes.js';
 import { itemRoutes } from './http/routes-items.js';
 import { mediaRoutes } from './http/routes-media.js';
+import { pairingRoutes } from './http/routes-pairing.js';
+import { playlistOrderRoutes } from './http/routes-playlist-order.js';
 import { webRoutes } from './http/routes-web.js';
+import { installRouteTable } from './http/route-table.js';
+import { accountRoutes } from './http/routes-account.js';
+import { adminRoutes } from './http/routes-admin.js';
+import { adminUserRoutes } from './http/routes-admin-users.js';
+import { policyRoutes } from './http/routes-policy.js';
+import { reportRoutes } from './http/routes-reports.js';
 
 export interface BuildOptions {
   logger?: boolean | { level: string };
@@ -40,6 +49,7 @@ export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promis
     idleMinutes: ctx.config.sessionIdleMinutes,
     currentReminderVersion: async () => (await ctx.repos.users.currentReminder()).version,
   });
+  installRouteTable(app);
 
   app.addHook('onSend', async (_request, reply) => {
     reply.header('x-content-type-options', 'nosniff');
@@ -56,6 +66,15 @@ export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promis
   await app.register(itemRoutes, { ctx, events });
   await app.register(boardRoutes, { ctx });
   await app.register(mediaRoutes, { ctx });
+  await app.register(playlistOrderRoutes, { ctx });
+  await app.register(boardEventRoutes, { ctx, events });
+  await app.register(pairingRoutes, { ctx });
   await app.register(webRoutes);
+  // Safeguarding governance (issue 4).
+  await app.register(accountRoutes, { ctx });
+  await app.register(adminUserRoutes, { ctx });
+  await app.register(adminRoutes, { ctx, root: app });
+  await app.register(policyRoutes, { ctx });
+  await app.register(reportRoutes, { ctx });
   return Object.assign(app, { events });
 }

@@ -1,5 +1,7 @@
 import { parseArgs } from 'node:util';
-import { checkPasswordRules, hashPassword } from './auth/passwords.js';
+import { hashPassword } from './auth/passwords.js';
+import { checkNewPassword } from './auth/password-policy.js';
+import { governanceCli, GOVERNANCE_USAGE } from './governance/cli.js';
 import { loadConfig } from './config.js';
 import { auditRepository } from './db/audit.js';
 import { createDb, ensureDatabase, migrateToLatest } from './db/database.js';
@@ -7,11 +9,13 @@ import { usersRepository } from './db/users.js';
 import { isVettedError } from './domain/errors.js';
 
 /** `npm run cli -- user add --email … --password … --role teacher|admin` */
-const USAGE = 'Usage: npm run cli -- user add --email <email> --password <password> --role <teacher|admin>';
+const USAGE = `Usage: npm run cli -- user add --email <email> --password <password> --role <teacher|admin>\n       ${GOVERNANCE_USAGE}`;
 
 async function main(argv: string[]): Promise<number> {
   const [noun, verb, ...rest] = argv;
   if (noun !== 'user' || verb !== 'add') {
+    const code = await governanceCli(argv);
+    if (code >= 0) return code;
     console.error(USAGE);
     return 1;
   }
@@ -29,7 +33,7 @@ async function main(argv: string[]): Promise<number> {
     console.error(`"${email}" does not look like an email address.`);
     return 1;
   }
-  checkPasswordRules(password);
+  checkNewPassword(password, { email });
   const config = loadConfig();
   await ensureDatabase(config.databaseUrl);
   const db = createDb(config.databaseUrl, 1);

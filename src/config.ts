@@ -15,6 +15,12 @@ export interface Config {
   fetchAllowPrivate: string[];
   publicUrl: string;
   purgeAfterDays: number;
+  /** When the scheduled purge runs (a cron pattern, server time). */
+  purgeCron: string;
+  /** Failed sign-ins allowed per account, and per client address, within `loginWindowMinutes`. */
+  loginMaxFailuresPerAccount: number;
+  loginMaxFailuresPerAddress: number;
+  loginWindowMinutes: number;
   /** Largest download accepted, in bytes. */
   maxDownloadBytes: number;
   /** Longest video accepted, in seconds. */
@@ -34,6 +40,11 @@ export interface Config {
   /** Queue name prefix in Redis, so tests and several installations can share a Redis. */
   queuePrefix: string;
   logLevel: string;
+  /** Which YouTube downloader: the built-in pure-JS one, a yt-dlp binary, or yt-dlp when one is found. */
+  youtubeBackend: 'auto' | 'ytdl' | 'yt-dlp';
+  /** What to do with videos YouTube marks age-restricted or not family-safe. */
+  youtubeAgeRestricted: 'refuse' | 'flag';
+  ytdlpPath: string | undefined;
   ffmpegPath: string | undefined;
   ffprobePath: string | undefined;
 }
@@ -46,6 +57,22 @@ function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 0): n
     throw new Error(`${name} must be a whole number of at least ${min} (got "${raw}")`);
   }
   return n;
+}
+
+function oneOf<T extends string>(env: NodeJS.ProcessEnv, name: string, allowed: readonly T[], fallback: T): T {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!(allowed as readonly string[]).includes(raw)) {
+    throw new Error(`${name} must be one of ${allowed.join(', ')} (got "${raw}")`);
+  }
+  return raw as T;
+}
+
+function cron(env: NodeJS.ProcessEnv, name: string, fallback: string): string {
+  const raw = (env[name] ?? '').trim();
+  if (raw === '') return fallback;
+  if (!/^(\S+\s+){4,5}\S+$/.test(raw)) throw new Error(`${name} must be a cron pattern such as "30 2 * * *" (got "${raw}")`);
+  return raw;
 }
 
 function list(raw: string | undefined): string[] {
@@ -73,6 +100,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     fetchAllowPrivate: list(env.FETCH_ALLOW_PRIVATE),
     publicUrl,
     purgeAfterDays: int(env, 'PURGE_AFTER_DAYS', 30, 0),
+    purgeCron: cron(env, 'PURGE_CRON', '30 2 * * *'),
+    loginMaxFailuresPerAccount: int(env, 'LOGIN_MAX_FAILURES_PER_ACCOUNT', 5, 1),
+    loginMaxFailuresPerAddress: int(env, 'LOGIN_MAX_FAILURES_PER_ADDRESS', 20, 1),
+    loginWindowMinutes: int(env, 'LOGIN_WINDOW_MINUTES', 15, 1),
     maxDownloadBytes: int(env, 'MAX_DOWNLOAD_BYTES', 2 * 1024 ** 3, 1),
     maxDurationSeconds: int(env, 'MAX_DURATION_SECONDS', 3 * 3600, 1),
     ffmpegTimeoutMs: int(env, 'FFMPEG_TIMEOUT_MS', 2 * 3600 * 1000, 1000),
@@ -84,6 +115,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     jobBackoffMs: int(env, 'JOB_BACKOFF_MS', 0, 0),
     queuePrefix: env.QUEUE_PREFIX || 'vetted',
     logLevel: env.LOG_LEVEL || 'info',
+    youtubeBackend: oneOf(env, 'YOUTUBE_BACKEND', ['auto', 'ytdl', 'yt-dlp'] as const, 'auto'),
+    youtubeAgeRestricted: oneOf(env, 'YOUTUBE_AGE_RESTRICTED', ['refuse', 'flag'] as const, 'refuse'),
+    ytdlpPath: env.YTDLP_PATH || undefined,
     ffmpegPath: env.FFMPEG_PATH || undefined,
     ffprobePath: env.FFPROBE_PATH || undefined,
   };

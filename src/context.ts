@@ -4,11 +4,18 @@ import { classesRepository, playlistsRepository } from './db/classes.js';
 import { createDb, type Db } from './db/database.js';
 import { itemsRepository } from './db/items.js';
 import { usersRepository } from './db/users.js';
+import { accountsRepository } from './db/accounts.js';
+import { auditQuery } from './db/audit-query.js';
+import { domainRulesRepository } from './db/domain-rules.js';
+import { incidentsRepository } from './db/incidents.js';
+import { settingsRepository } from './db/settings.js';
+import { loginThrottle } from './auth/login-throttle.js';
 import { resolveBinaries } from './media/binaries.js';
 import { createMediaAdapter, type MediaAdapter } from './media/ffmpeg.js';
 import { parseAllowList } from './net/address.js';
 import { createProducer, type Producer } from './queue/producer.js';
 import { localMediaStore, type MediaStore } from './storage/store.js';
+import type { VideoSite } from './sources/youtube/video-site.js';
 
 /**
  * The service's side effects, built once per process and passed down. Tests build their own with
@@ -23,10 +30,22 @@ export interface AppContext {
     classes: ReturnType<typeof classesRepository>;
     playlists: ReturnType<typeof playlistsRepository>;
     audit: ReturnType<typeof auditRepository>;
+    // Safeguarding governance (issue 4).
+    accounts: ReturnType<typeof accountsRepository>;
+    auditQuery: ReturnType<typeof auditQuery>;
+    incidents: ReturnType<typeof incidentsRepository>;
+    domainRules: ReturnType<typeof domainRulesRepository>;
+    settings: ReturnType<typeof settingsRepository>;
+    loginThrottle: ReturnType<typeof loginThrottle>;
   };
   producer: Producer;
   store: MediaStore;
   media: () => MediaAdapter;
+  /**
+   * The YouTube backend to use instead of the configured one. Set by whoever assembles the
+   * context (tests hand in a backend that talks to a local stand-in for YouTube).
+   */
+  videoSite?: VideoSite;
   close(): Promise<void>;
 }
 
@@ -45,6 +64,16 @@ export function createContext(config: Readonly<Config>, opts: { role: 'api' | 'w
       classes: classesRepository(db),
       playlists: playlistsRepository(db),
       audit: auditRepository(db),
+      accounts: accountsRepository(db),
+      auditQuery: auditQuery(db),
+      incidents: incidentsRepository(db),
+      domainRules: domainRulesRepository(db),
+      settings: settingsRepository(db),
+      loginThrottle: loginThrottle(db, {
+        perAccount: config.loginMaxFailuresPerAccount,
+        perAddress: config.loginMaxFailuresPerAddress,
+        windowMinutes: config.loginWindowMinutes,
+      }),
     },
     producer,
     store: localMediaStore(config.dataDir),

@@ -67,6 +67,10 @@ export default fp(
           { httpStatus: 403 },
         );
       }
+      // After a reset by the admin, the temporary password works only to choose a new one (a `session` route).
+      if (staff.user.must_change_password) {
+        throw new VettedError('password_change_required', 'Please choose a new password before continuing.', { httpStatus: 403 });
+      }
       if (access === 'admin' && staff.user.role !== 'admin') {
         throw new VettedError('forbidden', 'Only the school’s e-safety lead (an admin) can do this.', { httpStatus: 403 });
       }

@@ -6,7 +6,11 @@ import type { ItemRow } from '../db/schema.js';
 import { VettedError } from '../domain/errors.js';
 import { assertTransition, SETTLED_STATUSES, type ItemStatus } from '../domain/item-state.js';
 import { checkSubmittedUrl } from '../net/submit-check.js';
+import { assertDomainAllowed } from '../governance/domain-policy.js';
+import { parseFetchableUrl } from '../net/url.js';
 import { titleFromUrl } from '../sources/direct-media.js';
+import { recogniseLink } from '../sources/link.js';
+import { decideKind } from '../domain/submission.js';
 import { staffOf } from './access.js';
 import { playlistNotFound } from './routes-classes.js';
 import { presentItem } from './present.js';
@@ -72,27 +76,59 @@ export const itemRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext; events: It
     async (request, reply) => {
       const staff = staffOf(request);
       const body = request.body;
-      const url = await checkSubmittedUrl(body.url.trim(), ctx.config.fetchAllowPrivate);
-      checkClip(body.startSeconds, body.endSeconds);
+      // Pure checks first (form, scheme, what kind of link); then where the host points.
+      const link = recogniseLink(parseFetchableUrl(body.url.trim()));
+      // The school's filtering policy, before any lookup: a blocked domain is refused naming its rule.
+      await assertDomainAllowed(ctx.db, link.url, body.playlistId);
+      const url = await checkSubmittedUrl(link.url.toString(), ctx.config.fetchAllowPrivate, {
+        // YouTube's hosts are known and public; the fetcher still checks every address it connects to.
+        skipLookup: link.kind === 'youtube',
+      });
+      checkClip(body.startSeconds ?? link.startSeconds, body.endSeconds);
       const playlist = await playlists.get(body.playlistId);
       if (!playlist) throw playlistNotFound();
+      const { kind, notice } = decideKind(link.kind, playlist.kind);
       const title = body.title?.trim() || null;
-      const item = await items.create({
+      const input = {
         playlistId: playlist.id,
         url: url.toString(),
-        canonicalUrl: url.toString(),
-        kind: 'video',
+        canonicalUrl: link.canonicalUrl,
+        kind,
         title,
-        startSeconds: body.startSeconds ?? null,
+        startSeconds: body.startSeconds ?? link.startSeconds ?? null,
         endSeconds: body.endSeconds ?? null,
         submittedBy: staff.user.id,
+        details: { link: link.kind, ...(link.youtubeId ? { youtubeId: link.youtubeId } : {}) },
+      };
+      // Same source and clip already processed (in any class): share its media, skip the work.
+      const earlier = await items.findReusable(input.canonicalUrl, input.startSeconds, input.endSeconds);
+      let item: ItemRow;
+      if (earlier) {
+        item = await items.createReady(input, earlier);
+        await ctx.store.share(earlier.id, earlier.media_generation, item.id, item.media_generation);
+      } else {
+        const created = await items.create(input);
+        // A file name is a fair first title; pages and YouTube get their real one when fetched.
+        const provisional = (link.kind === 'media' ? titleFromUrl(url) : undefined) ?? url.hostname;
+        item = title ? created : ((await items.update(created.id, { title: provisional })) ?? created);
+      }
+      await audit.record({
+        actorId: staff.user.id,
+        actorKind: 'staff',
+        action: 'item.submit',
+        target: `item:${item.id}`,
+        ip: request.ip,
+        detail: { url: item.url, ...(earlier ? { reusedFrom: earlier.id } : {}) },
       });
-      const named = title ? item : ((await items.update(item.id, { title: titleFromUrl(url) ?? url.hostname })) ?? item);
-      await audit.record({ actorId: staff.user.id, actorKind: 'staff', action: 'item.submit', target: `item:${item.id}`, ip: request.ip, detail: { url: item.url } });
-      // The row is the truth: if Redis is down now, the reconciler enqueues the item when it is back.
-      await ctx.producer.enqueue('fetch', item.id, item.media_generation).catch((e) => request.log.warn({ err: e }, 'enqueue failed; the reconciler will retry'));
+      if (!earlier) {
+        // The row is the truth: if Redis is down now, the reconciler enqueues the item when it is back.
+        await ctx.producer
+          .enqueue('fetch', item.id, item.media_generation)
+          .catch((e) => request.log.warn({ err: e }, 'enqueue failed; the reconciler will retry'));
+      }
+      const named = item;
       reply.status(202);
-      return presentItem(named);
+      return { ...presentItem(named), notice };
     },
   );
 

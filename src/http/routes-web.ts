@@ -1,34 +1,54 @@
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import { Type } from '@sinclair/typebox';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const WEB_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../web');
+/** The built web app (`npm run build:web`, run by `npm start` and `npm test` first). */
+export const WEB_DIST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../web/dist');
 
-// Pages carry no secrets; the API behind them checks every call. Scripts are our own files only.
+/**
+ * Pages carry no secrets; the API behind them checks every call. Scripts, styles, fonts and images
+ * are our own files only — nothing from another host, no inline script. Frames: only our own
+ * clean copies of web pages, shown to the teacher who vets them.
+ */
 const PAGE_CSP =
   "default-src 'self'; img-src 'self' data:; media-src 'self'; style-src 'self'; script-src 'self'; connect-src 'self'; " +
-  "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+  "font-src 'self'; frame-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
-/** The teacher desk, the board and their assets, served from `web/`. */
+const notBuilt = (reply: FastifyReply) =>
+  reply
+    .status(503)
+    .type('text/plain; charset=utf-8')
+    .send('The web app has not been built. Run "npm run build:web" (npm start and npm test do it for you).');
+
+/** The teacher desk (`/`), the admin console (`/admin`), the classroom board and its pairing page. */
 export const webRoutes: FastifyPluginAsync = async (app) => {
-  const page = (file: string) => async (_req: unknown, reply: import('fastify').FastifyReply) => {
+  const page = (file: string) => async (_req: unknown, reply: FastifyReply) => {
+    if (!existsSync(path.join(WEB_DIST, file))) return notBuilt(reply);
     reply.header('content-security-policy', PAGE_CSP).header('cache-control', 'no-cache');
-    return reply.sendFile(file, WEB_ROOT);
+    return reply.sendFile(file, WEB_DIST, { cacheControl: false });
   };
   app.get('/', { config: { access: 'anyone' } }, page('index.html'));
+  app.get('/admin', { config: { access: 'anyone' } }, page('admin.html'));
+  app.get('/pair', { config: { access: 'anyone' } }, page('pair.html'));
   app.get(
     '/board/:token',
     { config: { access: 'anyone' }, schema: { params: Type.Object({ token: Type.String({ maxLength: 100 }) }) } },
     page('board.html'),
   );
+  // Built assets carry a content hash in their name: a new build is a new URL, so cache them for a year.
   app.get(
     '/assets/:file',
-    { config: { access: 'anyone' }, schema: { params: Type.Object({ file: Type.String({ pattern: '^[A-Za-z0-9._-]+$' }) }) } },
+    { config: { access: 'anyone' }, schema: { params: Type.Object({ file: Type.String({ pattern: '^[A-Za-z0-9._-]+$', maxLength: 200 }) }) } },
     async (request, reply) => {
-      reply.header('cache-control', 'no-cache');
-      return reply.sendFile((request.params as { file: string }).file, path.join(WEB_ROOT, 'assets'));
+      reply.header('cache-control', 'public, max-age=31536000, immutable');
+      return reply.sendFile((request.params as { file: string }).file, path.join(WEB_DIST, 'assets'), { cacheControl: false });
     },
   );
+  app.get('/favicon.svg', { config: { access: 'anyone' } }, async (_request, reply) => {
+    reply.header('cache-control', 'public, max-age=86400');
+    return reply.sendFile('favicon.svg', WEB_DIST, { cacheControl: false });
+  });
   app.get('/healthz', { config: { access: 'anyone' } }, async () => ({ ok: true }));
 };

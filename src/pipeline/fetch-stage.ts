@@ -2,6 +2,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { AppContext } from '../context.js';
 import { policyFromConfig } from '../net/fetcher.js';
+import { hostCheckForItem } from '../governance/domain-policy.js';
 import { progressReporter } from './progress.js';
 import { sourceFor } from './sources.js';
 
@@ -24,7 +25,7 @@ export async function runFetchStage(ctx: AppContext, itemId: string, signal: Abo
 
   const workDir = await ctx.store.workDir(itemId, FETCH_WORK);
   const progress = progressReporter(items, itemId, 'fetching');
-  const policy = policyFromConfig(ctx.config);
+  const policy = policyFromConfig(ctx.config, { checkHost: await hostCheckForItem(ctx.db, item) });
   let kind = item.kind;
   try {
     const chosen = await sourceFor(ctx, item, policy, signal);

@@ -81,6 +81,9 @@ export async function runMediaStage(ctx: AppContext, itemId: string, signal: Abo
     const generation = item.media_generation;
     await ctx.store.publish(itemId, generation, workDir);
     const bytes = await ctx.store.size(itemId, generation);
+    // The source is no longer needed once the copy is published; dropped first, so an item never
+    // shows as ready with scratch files behind it (a crash here just makes the item fetch again).
+    await ctx.store.removeWork(itemId);
     const done = await items.transition(
       itemId,
       'awaiting_review',
@@ -97,8 +100,6 @@ export async function runMediaStage(ctx: AppContext, itemId: string, signal: Abo
       ['processing'],
     );
     if (!done) return 'skipped';
-    // The source and any earlier version are no longer needed once the new copy is live.
-    await ctx.store.removeWork(itemId);
     await ctx.store.removeOtherGenerations(itemId, generation);
     return 'done';
   } catch (e) {
@@ -125,6 +126,7 @@ async function publishPage(ctx: AppContext, item: ItemRow, fetchDir: string, met
   const generation = item.media_generation;
   await ctx.store.publish(item.id, generation, workDir);
   const bytes = await ctx.store.size(item.id, generation);
+  await ctx.store.removeWork(item.id);
   const done = await items.transition(
     item.id,
     'awaiting_review',
@@ -141,7 +143,6 @@ async function publishPage(ctx: AppContext, item: ItemRow, fetchDir: string, met
     ['processing'],
   );
   if (!done) return 'skipped';
-  await ctx.store.removeWork(item.id);
   await ctx.store.removeOtherGenerations(item.id, generation);
   return 'done';
 }

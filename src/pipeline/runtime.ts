@@ -4,6 +4,7 @@ import type { AppContext } from '../context.js';
 import { STAGES, STAGE_NAMES, type ItemJobData, type Stage } from '../queue/jobs.js';
 import { runFetchStage } from './fetch-stage.js';
 import { runMediaStage } from './media-stage.js';
+import { runExpiryJob, runPurgeJob, scheduleGovernanceJobs } from '../governance/jobs.js';
 import { settleFailure } from './outcome.js';
 import { reconcile, sweepWorkFolders } from './reconciler.js';
 
@@ -13,6 +14,8 @@ type Handler = (ctx: AppContext, itemId: string, signal: AbortSignal) => Promise
 export const HANDLERS: Record<Stage, Handler> = {
   fetch: runFetchStage,
   media: runMediaStage,
+  expire: runExpiryJob,
+  purge: runPurgeJob,
 };
 
 export interface WorkerLogger {
@@ -76,6 +79,7 @@ export async function startWorkers(
   });
 
   await sweepWorkFolders(ctx).catch((e) => log.error('sweep of work folders failed', e));
+  await scheduleGovernanceJobs(ctx).catch((e) => log.error('scheduling the expiry and purge jobs failed', e));
   const reconcileNow = () => reconcile(ctx, (m) => log.info(m));
   await reconcileNow().catch((e) => log.error('reconciler failed', e));
   const timer = setInterval(() => {

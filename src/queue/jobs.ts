@@ -22,7 +22,24 @@ export const STAGES = {
     backoffMs: 5_000,
     owes: ['processing'] as ItemStatus[],
   },
+  // Governance housekeeping (src/governance/jobs.ts): repeatable jobs on a schedule, not per item; their
+  // payload's itemId is NO_ITEM. `expire` flips approved items past expiry; `purge` runs the daily purge.
+  expire: {
+    queue: 'expire',
+    attempts: 3,
+    backoffMs: 30_000,
+    owes: [] as ItemStatus[],
+  },
+  purge: {
+    queue: 'purge',
+    attempts: 3,
+    backoffMs: 60_000,
+    owes: [] as ItemStatus[],
+  },
 } as const;
+
+/** The itemId of a job that concerns no single item (a nil UUID, so item lookups simply find nothing). */
+export const NO_ITEM = '00000000-0000-0000-0000-000000000000';
 
 export type Stage = keyof typeof STAGES;
 export const STAGE_NAMES = Object.keys(STAGES) as Stage[];

@@ -8,6 +8,7 @@ import { hashPassword } from '../../src/auth/passwords.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { createContext, type AppContext } from '../../src/context.js';
 import { migrateToLatest } from '../../src/db/database.js';
+import { STAGE_NAMES } from '../../src/queue/jobs.js';
 
 /**
  * Each test file gets its own database (created from scratch and migrated), its own queue prefix
@@ -62,7 +63,7 @@ export async function createTestEnv(env: Record<string, string> = {}): Promise<T
     dataDir,
     async cleanup() {
       // Drop this file's queues so Redis does not fill with test keys.
-      for (const stage of ['fetch', 'media'] as const) {
+      for (const stage of STAGE_NAMES) {
         await ctx.producer.queueFor(stage).obliterate({ force: true }).catch(() => undefined);
       }
       await ctx.close();

@@ -1,0 +1,54 @@
+import { sql } from 'kysely';
+import type { Db } from './database.js';
+import './governance-schema.js';
+
+/**
+ * School-wide settings the admin changes at run time (environment variables are for the installation).
+ * - default_expiry: `{days?: number, until?: ISO time}` — applied when an item is approved without an expiry
+ *   (by the items_default_expiry trigger; see migrations/002_governance.ts)
+ * - sites_allow_list_only: `true` when site lists may only use domains on the allow list
+ */
+export interface DefaultExpiry {
+  days?: number;
+  until?: string;
+}
+
+export interface SchoolSettings {
+  defaultExpiry: DefaultExpiry | null;
+  sitesAllowListOnly: boolean;
+}
+
+export function settingsRepository(db: Db) {
+  async function read(key: string): Promise<unknown> {
+    const row = await db.selectFrom('settings').select('value').where('key', '=', key).executeTakeFirst();
+    return row?.value;
+  }
+  async function write(key: string, value: unknown, by: string | null): Promise<void> {
+    if (value === null || value === undefined) {
+      await db.deleteFrom('settings').where('key', '=', key).execute();
+      return;
+    }
+    await db
+      .insertInto('settings')
+      .values({ key, value: JSON.stringify(value), updated_by: by })
+      .onConflict((oc) => oc.column('key').doUpdateSet({ value: JSON.stringify(value), updated_by: by, updated_at: sql`now()` as never }))
+      .execute();
+  }
+  return {
+    async get(): Promise<SchoolSettings> {
+      const expiry = (await read('default_expiry')) as DefaultExpiry | undefined;
+      return { defaultExpiry: expiry ?? null, sitesAllowListOnly: (await read('sites_allow_list_only')) === true };
+    },
+    async setDefaultExpiry(value: DefaultExpiry | null, by: string | null): Promise<void> {
+      const clean: DefaultExpiry = {};
+      if (value?.days !== undefined) clean.days = value.days;
+      if (value?.until !== undefined) clean.until = value.until;
+      await write('default_expiry', Object.keys(clean).length ? clean : null, by);
+    },
+    async setSitesAllowListOnly(on: boolean, by: string | null): Promise<void> {
+      await write('sites_allow_list_only', on ? true : null, by);
+    },
+  };
+}
+
+export type SettingsRepository = ReturnType<typeof settingsRepository>;

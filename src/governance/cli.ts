@@ -1,0 +1,93 @@
+import { parseArgs } from 'node:util';
+import { checkNewPassword, temporaryPassword } from '../auth/password-policy.js';
+import { hashPassword } from '../auth/passwords.js';
+import { loadConfig } from '../config.js';
+import { createContext, type AppContext } from '../context.js';
+import { createDb, ensureDatabase, migrateToLatest } from '../db/database.js';
+import { purge } from './purge.js';
+import { checkStorage, removeFilesWithoutItem } from './storage-check.js';
+
+export const GOVERNANCE_USAGE = [
+  'npm run cli -- user disable --email <email>',
+  'npm run cli -- user enable --email <email>',
+  'npm run cli -- user reset-password --email <email> [--password <temporary password>]',
+  'npm run cli -- storage check [--fix]',
+  'npm run cli -- purge [--dry-run]',
+].join('\n       ');
+
+async function withContext<T>(fn: (ctx: AppContext) => Promise<T>): Promise<T> {
+  const config = loadConfig();
+  await ensureDatabase(config.databaseUrl);
+  const migrateDb = createDb(config.databaseUrl, 1);
+  await migrateToLatest(migrateDb).finally(() => migrateDb.destroy());
+  const ctx = createContext(config, { role: 'api' });
+  try {
+    return await fn(ctx);
+  } finally {
+    await ctx.close();
+  }
+}
+
+async function userVerb(verb: string, rest: string[]): Promise<number> {
+  const { values } = parseArgs({ args: rest, options: { email: { type: 'string' }, password: { type: 'string' } }, strict: true });
+  if (!values.email) return -1;
+  const email = values.email;
+  return withContext(async (ctx) => {
+    const { users, accounts, audit } = ctx.repos;
+    const user = await users.byEmail(email);
+    if (!user || user.erased_at) {
+      console.error(`There is no staff account for ${email.trim().toLowerCase()}.`);
+      return 1;
+    }
+    if (verb === 'disable' || verb === 'enable') {
+      const disabled = verb === 'disable';
+      if (disabled && user.role === 'admin' && !user.disabled && (await accounts.activeAdminCount()) <= 1) {
+        console.error(`${user.email} is the only active admin; make someone else an admin first.`);
+        return 1;
+      }
+      await accounts.setDisabled(user.id, disabled);
+      await audit.record({ actorId: null, actorKind: 'system', action: disabled ? 'user.disable' : 'user.enable', target: `user:${user.id}`, detail: { via: 'cli' } });
+      console.log(disabled ? `Disabled ${user.email}; their sessions have ended.` : `Enabled ${user.email}.`);
+      return 0;
+    }
+    const temporary = values.password ?? temporaryPassword();
+    if (values.password) checkNewPassword(values.password, { email: user.email });
+    await accounts.resetPassword(user.id, await hashPassword(temporary));
+    await audit.record({ actorId: null, actorKind: 'system', action: 'user.reset_password', target: `user:${user.id}`, detail: { via: 'cli' } });
+    console.log(`Reset the password of ${user.email}; their sessions have ended.`);
+    console.log(`Temporary password (works once, to choose a new one): ${temporary}`);
+    return 0;
+  });
+}
+
+/** The governance verbs of `npm run cli`. Returns the exit code, or -1 for "not a verb of mine / bad usage". */
+export async function governanceCli(argv: string[]): Promise<number> {
+  const [noun, verb, ...rest] = argv;
+  if (noun === 'user' && (verb === 'disable' || verb === 'enable' || verb === 'reset-password')) return userVerb(verb, rest);
+  if (noun === 'storage' && verb === 'check') {
+    const { values } = parseArgs({ args: rest, options: { fix: { type: 'boolean', default: false } }, strict: true });
+    return withContext(async (ctx) => {
+      const report = await checkStorage(ctx);
+      console.log(`Files with no item: ${report.filesWithoutItem.length}`);
+      for (const f of report.filesWithoutItem) console.log(`  ${f.area}/${f.itemId}`);
+      console.log(`Items with missing files: ${report.itemsWithMissingFiles.length}`);
+      for (const i of report.itemsWithMissingFiles) console.log(`  ${i.itemId} (${i.status}) ${JSON.stringify(i.title ?? '')}: ${i.missing.join(', ')}`);
+      if (values.fix && report.filesWithoutItem.length) {
+        console.log(`Removed ${await removeFilesWithoutItem(ctx, report)} folder(s) that belonged to no item.`);
+        return report.itemsWithMissingFiles.length ? 1 : 0;
+      }
+      return report.filesWithoutItem.length || report.itemsWithMissingFiles.length ? 1 : 0;
+    });
+  }
+  if (noun === 'purge' && (verb === undefined || verb === '--dry-run')) {
+    const dryRun = verb === '--dry-run';
+    return withContext(async (ctx) => {
+      const result = await purge(ctx, { dryRun, actor: { kind: 'system', id: null } });
+      const verbWord = dryRun ? 'Would delete' : 'Deleted';
+      console.log(`${verbWord} ${result.items.length} item(s), ${result.bytes} bytes (retention ${result.retentionDays} days).`);
+      for (const i of result.items) console.log(`  ${i.id} ${i.status} ${i.bytes} ${JSON.stringify(i.title)}`);
+      return 0;
+    });
+  }
+  return -1;
+}

@@ -1,0 +1,171 @@
+import { sql } from 'kysely';
+import type { AppContext } from '../context.js';
+import { auditRepository } from '../db/audit.js';
+import type { IncidentResolution, IncidentRow, ReporterKind } from '../db/governance-schema.js';
+import { VettedError } from '../domain/errors.js';
+import { assertTransition, type ItemStatus } from '../domain/item-state.js';
+import { boardMayShow } from '../domain/visibility.js';
+
+export interface Reporter {
+  kind: ReporterKind;
+  /** The staff member's user id, or the board's class id; null for the system. */
+  id: string | null;
+  ip: string | null;
+}
+
+export const incidentNotFound = () =>
+  new VettedError('incident_not_found', 'That incident does not exist.', { httpStatus: 404 });
+
+const itemNotFound = () =>
+  new VettedError('item_not_found', 'That item does not exist (it may have been deleted).', { httpStatus: 404 });
+
+/**
+ * Reports an item as unsuitable: it becomes `quarantined` (and so leaves every board at once) and an
+ * incident is opened with a snapshot of the item, so the log keeps its history after the item is purged.
+ * A report on an item already in quarantine is recorded as another incident. The status change, the
+ * incident and the audit entry commit together.
+ *
+ * `boardClassId` makes this a board's report: then the item must be one that board can see, and any other
+ * item answers 404 (a board learns nothing about other classes' items).
+ */
+export async function reportItem(
+  ctx: AppContext,
+  input: { itemId: string; note: string; reporter: Reporter; boardClassId?: string; auditAction?: string; detail?: Record<string, unknown> },
+): Promise<IncidentRow> {
+  return ctx.db.transaction().execute(async (trx) => {
+    const item = await trx
+      .selectFrom('items')
+      .innerJoin('playlists', 'playlists.id', 'items.playlist_id')
+      .innerJoin('classes', 'classes.id', 'playlists.class_id')
+      .select([
+        'items.id',
+        'items.status',
+        'items.title',
+        'items.url',
+        'items.kind',
+        'items.expires_at',
+        'playlists.id as playlist_id',
+        'playlists.name as playlist_name',
+        'classes.id as class_id',
+        'classes.name as class_name',
+      ])
+      .where('items.id', '=', input.itemId)
+      .forUpdate('items')
+      .executeTakeFirst();
+    if (!item) throw itemNotFound();
+    if (input.boardClassId !== undefined) {
+      if (item.class_id !== input.boardClassId || !boardMayShow({ status: item.status, expiresAt: item.expires_at })) throw itemNotFound();
+    }
+    if (item.status !== 'quarantined') {
+      assertTransition(item.status, 'quarantined');
+      await trx
+        .updateTable('items')
+        .set({ status: 'quarantined', updated_at: sql`now()` as never })
+        .where('id', '=', item.id)
+        .execute();
+    }
+    const incident = await trx
+      .insertInto('incidents')
+      .values({
+        item_id: item.id,
+        item_title: item.title,
+        item_url: item.url,
+        item_kind: item.kind,
+        item_status_before: item.status,
+        class_id: item.class_id,
+        class_name: item.class_name,
+        playlist_id: item.playlist_id,
+        playlist_name: item.playlist_name,
+        note: input.note,
+        reporter_kind: input.reporter.kind,
+        reporter_id: input.reporter.id,
+        reporter_ip: input.reporter.ip,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    await auditRepository(trx).record({
+      actorId: input.reporter.id,
+      actorKind: input.reporter.kind,
+      action: input.auditAction ?? 'item.report',
+      target: `item:${item.id}`,
+      ip: input.reporter.ip,
+      detail: { incident: incident.id, note: input.note, statusBefore: item.status, ...input.detail },
+    });
+    return incident;
+  });
+}
+
+/**
+ * The e-safety lead's decision on an incident: `reinstate` puts the item back on its boards (`approved`);
+ * `remove` deletes its media and leaves the row (`removed`) for the incident log until the purge. Every
+ * open incident of the same item is closed with it. The media files go before the row changes, under the
+ * row's lock: a crash in between leaves a quarantined item whose files are gone (resolve again to finish),
+ * never a removed item with files left behind.
+ */
+export async function resolveIncident(
+  ctx: AppContext,
+  input: { incidentId: string; action: IncidentResolution; note: string; by: string; ip: string | null },
+): Promise<{ incident: IncidentRow; itemStatus: ItemStatus | null }> {
+  return ctx.db.transaction().execute(async (trx) => {
+    const incident = await trx.selectFrom('incidents').selectAll().where('id', '=', input.incidentId).forUpdate().executeTakeFirst();
+    if (!incident) throw incidentNotFound();
+    if (incident.status === 'resolved') {
+      throw new VettedError('incident_resolved', 'This incident has already been resolved. Reload to see the decision.', { httpStatus: 409 });
+    }
+    const item = await trx.selectFrom('items').select(['id', 'status']).where('id', '=', incident.item_id).forUpdate().executeTakeFirst();
+    let itemStatus: ItemStatus | null = item?.status ?? null;
+    if (item) {
+      const to: ItemStatus = input.action === 'reinstate' ? 'approved' : 'removed';
+      if (item.status !== to) {
+        assertTransition(item.status, to);
+        if (to === 'removed') await ctx.store.removeItem(item.id);
+        const patch =
+          to === 'removed'
+            ? { status: to, media: null, media_bytes: '0', updated_at: sql`now()` as never }
+            : {
+                status: to,
+                // An item reported while still awaiting review is approved by the admin's decision.
+                reviewed_by: sql`coalesce(reviewed_by, ${input.by}::uuid)` as never,
+                reviewed_at: sql`coalesce(reviewed_at, now())` as never,
+                updated_at: sql`now()` as never,
+              };
+        await trx.updateTable('items').set(patch).where('id', '=', item.id).execute();
+        itemStatus = to;
+      }
+    }
+    const closed = await trx
+      .updateTable('incidents')
+      .set({
+        status: 'resolved',
+        resolution: input.action,
+        resolution_note: input.note,
+        resolved_by: input.by,
+        resolved_at: sql`now()` as never,
+      })
+      .where('item_id', '=', incident.item_id)
+      .where('status', '=', 'open')
+      .returningAll()
+      .execute();
+    const audit = auditRepository(trx);
+    await audit.record({
+      actorId: input.by,
+      actorKind: 'staff',
+      action: 'incident.resolve',
+      target: `incident:${incident.id}`,
+      ip: input.ip,
+      detail: { action: input.action, note: input.note, item: incident.item_id, alsoClosed: closed.filter((c) => c.id !== incident.id).map((c) => c.id) },
+    });
+    if (item) {
+      await audit.record({
+        actorId: input.by,
+        actorKind: 'staff',
+        action: input.action === 'reinstate' ? 'item.reinstate' : 'item.remove',
+        target: `item:${item.id}`,
+        ip: input.ip,
+        detail: { incident: incident.id },
+      });
+    }
+    const self = closed.find((c) => c.id === incident.id) ?? incident;
+    return { incident: self, itemStatus };
+  });
+}

@@ -1,0 +1,108 @@
+import { sql } from 'kysely';
+import type { AppContext } from '../context.js';
+import type { ItemStatus } from '../domain/item-state.js';
+
+/** Items the purge deletes once they have been in one of these statuses for the retention period. */
+export const PURGEABLE: readonly ItemStatus[] = ['expired', 'rejected', 'failed', 'removed'];
+
+export interface PurgedItem {
+  id: string;
+  title: string;
+  status: ItemStatus;
+  bytes: number;
+}
+
+export interface PurgeResult {
+  items: PurgedItem[];
+  bytes: number;
+  dryRun: boolean;
+  /** Items another purge was deleting at the same moment (they are in that purge's result). */
+  skipped: number;
+  retentionDays: number;
+}
+
+export interface PurgeOptions {
+  dryRun: boolean;
+  actor: { kind: 'staff' | 'system'; id: string | null; ip?: string | null };
+  /** Tests only: runs after an item's files are deleted and before its row is, to simulate a crash. */
+  afterFilesRemoved?: (item: PurgedItem, index: number) => void | Promise<void>;
+}
+
+/**
+ * Deletes the media files and rows of expired, rejected, failed and removed items whose last change is older
+ * than PURGE_AFTER_DAYS (0 = all of them now). The dry run lists exactly what would go and the bytes freed.
+ *
+ * Safe to run twice or at once: each item is deleted in its own transaction that first locks the row with
+ * `FOR UPDATE SKIP LOCKED` (another purge holding it skips it) and re-checks that it still qualifies. Files go
+ * before the row, so a crash in between leaves a row whose files are gone — which the next purge finishes —
+ * and never files without a row. Incidents keep their snapshot of the item; nothing else refers to it.
+ * The result (also of a dry run) is written to the audit log.
+ */
+export async function purge(ctx: AppContext, opts: PurgeOptions): Promise<PurgeResult> {
+  const retentionDays = ctx.config.purgeAfterDays;
+  const { cutoff } = await sql<{ cutoff: Date }>`SELECT now() - make_interval(days => ${retentionDays}) AS cutoff`
+    .execute(ctx.db)
+    .then((r) => r.rows[0]!);
+  const candidates = await ctx.db
+    .selectFrom('items')
+    .select(['id', 'title', 'status', 'media_generation'])
+    .where('status', 'in', PURGEABLE)
+    .where('updated_at', '<=', cutoff)
+    .orderBy('updated_at')
+    .orderBy('id')
+    .execute();
+
+  const result: PurgeResult = { items: [], bytes: 0, dryRun: opts.dryRun, skipped: 0, retentionDays };
+  try {
+    for (const candidate of candidates) {
+      if (opts.dryRun) {
+        const bytes = await ctx.store.size(candidate.id, candidate.media_generation);
+        result.items.push({ id: candidate.id, title: candidate.title ?? '', status: candidate.status, bytes });
+        result.bytes += bytes;
+        continue;
+      }
+      const done = await ctx.db.transaction().execute(async (trx) => {
+        const row = await trx
+          .selectFrom('items')
+          .select(['id', 'title', 'status', 'media_generation'])
+          .where('id', '=', candidate.id)
+          .where('status', 'in', PURGEABLE)
+          .where('updated_at', '<=', cutoff)
+          .forUpdate()
+          .skipLocked()
+          .executeTakeFirst();
+        if (!row) return undefined;
+        const item: PurgedItem = { id: row.id, title: row.title ?? '', status: row.status, bytes: await ctx.store.size(row.id, row.media_generation) };
+        await ctx.store.removeItem(row.id);
+        await opts.afterFilesRemoved?.(item, result.items.length);
+        await trx.deleteFrom('items').where('id', '=', row.id).execute();
+        return item;
+      });
+      if (!done) {
+        result.skipped++;
+        continue;
+      }
+      result.items.push(done);
+      result.bytes += done.bytes;
+    }
+  } finally {
+    // Written even when the purge stops half-way, so the log shows what went before the fault.
+    await ctx.repos.audit.record({
+      actorId: opts.actor.id,
+      actorKind: opts.actor.kind,
+      action: opts.dryRun ? 'purge.dry_run' : 'purge',
+      target: null,
+      ip: opts.actor.ip ?? null,
+      detail: {
+        retentionDays,
+        count: result.items.length,
+        bytes: result.bytes,
+        skipped: result.skipped,
+        complete: result.items.length + result.skipped === candidates.length,
+        // Enough to find any purged item again; titles can be looked up in the incident log if it was reported.
+        items: result.items.slice(0, 1000).map((i) => ({ id: i.id, title: i.title, status: i.status })),
+      },
+    });
+  }
+  return result;
+}

@@ -1,0 +1,63 @@
+import { promises as fs } from 'node:fs';
+import type { AppContext } from '../context.js';
+import type { ItemMediaFiles } from '../db/schema.js';
+import { WORKING_STATUSES } from '../domain/item-state.js';
+
+export interface StorageReport {
+  /** Folders on disk with no item row, or whose item has no media any more (removed). */
+  filesWithoutItem: Array<{ itemId: string; area: 'media' | 'work' }>;
+  /** Items whose published files are not all on disk. */
+  itemsWithMissingFiles: Array<{ itemId: string; title: string | null; status: string; missing: string[] }>;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** Compares the media folder with the items table, both ways (`npm run cli -- storage check`). */
+export async function checkStorage(ctx: AppContext): Promise<StorageReport> {
+  const report: StorageReport = { filesWithoutItem: [], itemsWithMissingFiles: [] };
+  const onDisk = await ctx.store.listItemIds();
+  const ids = [...new Set([...onDisk.media, ...onDisk.work])].filter((id) => UUID.test(id));
+  const rows = ids.length
+    ? await ctx.db.selectFrom('items').select(['id', 'status', 'media']).where('id', 'in', ids).execute()
+    : [];
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  for (const id of onDisk.media) {
+    const row = byId.get(id);
+    if (!row || row.status === 'removed') report.filesWithoutItem.push({ itemId: id, area: 'media' });
+  }
+  for (const id of onDisk.work) {
+    const row = byId.get(id);
+    if (!row || !WORKING_STATUSES.includes(row.status)) report.filesWithoutItem.push({ itemId: id, area: 'work' });
+  }
+
+  const withMedia = await ctx.db
+    .selectFrom('items')
+    .select(['id', 'title', 'status', 'media', 'media_generation'])
+    .where('media', 'is not', null)
+    .execute();
+  for (const item of withMedia) {
+    const m = (item.media ?? {}) as ItemMediaFiles;
+    const files = [m.video, m.poster, m.thumbnail, m.page, m.captions, ...(m.images ?? [])].filter((f): f is string => !!f);
+    const missing: string[] = [];
+    for (const f of files) {
+      const ok = await fs.stat(ctx.store.filePath(item.id, item.media_generation, f)).then(
+        (s) => s.isFile(),
+        () => false,
+      );
+      if (!ok) missing.push(f);
+    }
+    if (missing.length) report.itemsWithMissingFiles.push({ itemId: item.id, title: item.title, status: item.status, missing });
+  }
+  return report;
+}
+
+/** Deletes the folders that belong to no item (the only repair that can never lose vetted media). */
+export async function removeFilesWithoutItem(ctx: AppContext, report: StorageReport): Promise<number> {
+  let n = 0;
+  for (const f of report.filesWithoutItem) {
+    if (f.area === 'work') await ctx.store.removeWork(f.itemId);
+    else await ctx.store.removeItem(f.itemId);
+    n++;
+  }
+  return n;
+}

@@ -1,0 +1,243 @@
+import { Type } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { sql } from 'kysely';
+import type { AppContext } from '../context.js';
+import { VettedError } from '../domain/errors.js';
+import { staffLabel } from '../domain/people.js';
+import { recheckLiveItems } from '../governance/domain-policy.js';
+import { purge } from '../governance/purge.js';
+import { checkStorage } from '../governance/storage-check.js';
+import { staffOf } from './access.js';
+import { toCsv } from './csv.js';
+import { routeTableOf } from './route-table.js';
+
+const badDate = (field: string) =>
+  new VettedError('invalid_request', `The field "${field}" must be a date (2025-09-01) or a date and time (2025-09-01T08:00:00Z).`, { httpStatus: 400 });
+
+function parseWhen(value: string | undefined, field: string, endOfDay = false): Date | undefined {
+  if (value === undefined || value === '') return undefined;
+  const dateOnly = /^\d{4}-\d{2}-\d{2}$/.test(value);
+  const d = new Date(dateOnly ? `${value}T${endOfDay ? '23:59:59.999' : '00:00:00.000'}Z` : value);
+  if (Number.isNaN(d.getTime())) throw badDate(field);
+  return d;
+}
+
+const AUDIT_CSV_HEADER = ['at', 'actor', 'action', 'target', 'target_label', 'ip', 'detail'] as const;
+
+/**
+ * The e-safety lead's console: the reminder and who acknowledged it, the audit log, school settings
+ * (default expiry, allow-list mode for site lists), the purge, the storage check, and the access rule of
+ * every route.
+ */
+export const adminRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext; root: FastifyInstance }> = async (app, { ctx, root }) => {
+  const { audit, auditQuery, settings, users } = ctx.repos;
+
+  // ---- the e-safety reminder ----------------------------------------------------------------------------
+
+  app.get('/api/admin/reminder', { config: { access: 'admin' } }, async () => {
+    const versions = await ctx.db
+      .selectFrom('reminders')
+      .leftJoin('users', 'users.id', 'reminders.created_by')
+      .select(['reminders.version', 'reminders.text', 'reminders.created_at', 'reminders.created_by', 'users.email', 'users.erased_at'])
+      .orderBy('reminders.version', 'desc')
+      .execute();
+    const present = (v: (typeof versions)[number]) => ({
+      version: v.version,
+      text: v.text,
+      createdAt: v.created_at.toISOString(),
+      createdBy: v.created_by ? staffLabel(v.email === null ? undefined : { id: v.created_by, email: v.email, erased_at: v.erased_at }, v.created_by) : 'system',
+    });
+    return { current: present(versions[0]!), history: versions.slice(1).map(present) };
+  });
+
+  app.put(
+    '/api/admin/reminder',
+    { config: { access: 'admin' }, schema: { body: Type.Object({ text: Type.String({ minLength: 1, maxLength: 10_000, pattern: '\\S' }) }) } },
+    async (request) => {
+      const staff = staffOf(request);
+      const row = await ctx.db
+        .insertInto('reminders')
+        .values({ text: request.body.text.trim(), created_by: staff.user.id })
+        .returning(['version', 'text', 'created_at'])
+        .executeTakeFirstOrThrow();
+      await audit.record({ actorId: staff.user.id, actorKind: 'staff', action: 'reminder.update', target: `reminder:${row.version}`, ip: request.ip, detail: { version: row.version } });
+      // Every session, this one included, now asks for the new version to be acknowledged.
+      return { version: row.version, text: row.text, createdAt: row.created_at.toISOString() };
+    },
+  );
+
+  app.get(
+    '/api/admin/reminder/acknowledgements',
+    {
+      config: { access: 'admin' },
+      schema: {
+        querystring: Type.Object({
+          version: Type.Optional(Type.Integer({ minimum: 1 })),
+          format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('csv')])),
+        }),
+      },
+    },
+    async (request, reply) => {
+      const current = await users.currentReminder();
+      let q = ctx.db
+        .selectFrom('reminder_acks')
+        .innerJoin('users', 'users.id', 'reminder_acks.user_id')
+        .select(['reminder_acks.version', 'reminder_acks.acknowledged_at', 'users.id', 'users.email', 'users.erased_at', 'users.role'])
+        .orderBy('reminder_acks.acknowledged_at', 'desc');
+      if (request.query.version) q = q.where('reminder_acks.version', '=', request.query.version);
+      const acks = (await q.execute()).map((a) => ({
+        user: { id: a.id, email: staffLabel(a), role: a.role },
+        version: a.version,
+        acknowledgedAt: a.acknowledged_at.toISOString(),
+      }));
+      const outstanding = await ctx.db
+        .selectFrom('users')
+        .select(['id', 'email', 'role', 'erased_at'])
+        .where('disabled', '=', false)
+        .where('erased_at', 'is', null)
+        .where((eb) =>
+          eb.not(
+            eb.exists(
+              eb.selectFrom('reminder_acks').select(sql`1`.as('one')).whereRef('reminder_acks.user_id', '=', 'users.id').where('reminder_acks.version', '=', current.version),
+            ),
+          ),
+        )
+        .orderBy('email')
+        .execute();
+      if (request.query.format === 'csv') {
+        return reply
+          .header('content-type', 'text/csv; charset=utf-8')
+          .header('content-disposition', 'attachment; filename="vetted-reminder-acknowledgements.csv"')
+          .send(toCsv(['acknowledged_at', 'staff', 'role', 'version'], acks.map((a) => [a.acknowledgedAt, a.user.email, a.user.role, a.version])));
+      }
+      return {
+        currentVersion: current.version,
+        acknowledgements: acks,
+        notYetAcknowledgedCurrent: outstanding.map((u) => ({ id: u.id, email: u.email, role: u.role })),
+      };
+    },
+  );
+
+  // ---- the audit log ------------------------------------------------------------------------------------
+
+  app.get(
+    '/api/admin/audit',
+    {
+      config: { access: 'admin' },
+      schema: {
+        querystring: Type.Object({
+          action: Type.Optional(Type.String({ maxLength: 100 })),
+          actor: Type.Optional(Type.String({ maxLength: 320 })),
+          target: Type.Optional(Type.String({ maxLength: 200 })),
+          from: Type.Optional(Type.String({ maxLength: 40 })),
+          to: Type.Optional(Type.String({ maxLength: 40 })),
+          limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000 })),
+          format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('csv')])),
+        }),
+      },
+    },
+    async (request, reply) => {
+      const q = request.query;
+      const csv = q.format === 'csv';
+      const entries = await auditQuery.list({
+        action: q.action || undefined,
+        actor: q.actor || undefined,
+        target: q.target || undefined,
+        from: parseWhen(q.from, 'from'),
+        to: parseWhen(q.to, 'to', true),
+        limit: q.limit ?? (csv ? 100_000 : 1000),
+      });
+      if (csv) {
+        const staff = staffOf(request);
+        await audit.record({ actorId: staff.user.id, actorKind: 'staff', action: 'audit.export', target: null, ip: request.ip, detail: { filter: { ...q }, count: entries.length } });
+        return reply
+          .header('content-type', 'text/csv; charset=utf-8')
+          .header('content-disposition', `attachment; filename="vetted-audit-${new Date().toISOString().slice(0, 10)}.csv"`)
+          .header('cache-control', 'no-store')
+          .send(toCsv(AUDIT_CSV_HEADER, entries.map((e) => [e.at, e.actor, e.action, e.target, e.targetLabel, e.ip, e.detail])));
+      }
+      return { entries };
+    },
+  );
+
+  // ---- school settings ----------------------------------------------------------------------------------
+
+  app.get('/api/admin/settings', { config: { access: 'admin' } }, async () => ({
+    ...(await settings.get()),
+    purgeAfterDays: ctx.config.purgeAfterDays,
+    purgeSchedule: ctx.config.purgeCron,
+  }));
+
+  app.put(
+    '/api/admin/settings',
+    {
+      config: { access: 'admin' },
+      schema: {
+        body: Type.Object(
+          {
+            defaultExpiry: Type.Optional(
+              Type.Union([
+                Type.Object(
+                  {
+                    days: Type.Optional(Type.Union([Type.Integer({ minimum: 1, maximum: 3660 }), Type.Null()])),
+                    until: Type.Optional(Type.Union([Type.String({ maxLength: 40 }), Type.Null()])),
+                  },
+                  { additionalProperties: false },
+                ),
+                Type.Null(),
+              ]),
+            ),
+            sitesAllowListOnly: Type.Optional(Type.Boolean()),
+          },
+          { additionalProperties: false, minProperties: 1 },
+        ),
+      },
+    },
+    async (request) => {
+      const staff = staffOf(request);
+      const body = request.body;
+      const before = await settings.get();
+      if (body.defaultExpiry !== undefined) {
+        const until = parseWhen(body.defaultExpiry?.until ?? undefined, 'defaultExpiry.until', true);
+        if (until && until.getTime() <= Date.now()) {
+          throw new VettedError('invalid_request', 'The default expiry date must be in the future (for example the last day of this term).', { httpStatus: 400 });
+        }
+        await settings.setDefaultExpiry(
+          body.defaultExpiry === null ? null : { days: body.defaultExpiry.days ?? undefined, until: until?.toISOString() },
+          staff.user.id,
+        );
+      }
+      if (body.sitesAllowListOnly !== undefined) await settings.setSitesAllowListOnly(body.sitesAllowListOnly, staff.user.id);
+      const after = await settings.get();
+      await audit.record({ actorId: staff.user.id, actorKind: 'staff', action: 'settings.update', target: 'settings', ip: request.ip, detail: { before: { ...before }, after: { ...after } } });
+      const recheck =
+        after.sitesAllowListOnly && !before.sitesAllowListOnly
+          ? await recheckLiveItems(ctx, { by: staff.user.id, ip: request.ip, change: 'site lists: allow-listed domains only' })
+          : null;
+      return { ...after, purgeAfterDays: ctx.config.purgeAfterDays, purgeSchedule: ctx.config.purgeCron, recheck };
+    },
+  );
+
+  // ---- purge and storage --------------------------------------------------------------------------------
+
+  app.post(
+    '/api/admin/purge',
+    { config: { access: 'admin' }, schema: { body: Type.Object({ dryRun: Type.Boolean() }) } },
+    async (request) => {
+      const staff = staffOf(request);
+      return purge(ctx, { dryRun: request.body.dryRun, actor: { kind: 'staff', id: staff.user.id, ip: request.ip } });
+    },
+  );
+
+  app.get('/api/admin/storage', { config: { access: 'admin' } }, async () => checkStorage(ctx));
+
+  // ---- who may call what --------------------------------------------------------------------------------
+
+  app.get('/api/admin/routes', { config: { access: 'admin' } }, async () => ({
+    routes: routeTableOf(root)
+      .filter((r) => r.method !== 'HEAD')
+      .map((r) => ({ method: r.method, url: r.url, access: r.access }))
+      .sort((a, b) => a.url.localeCompare(b.url) || a.method.localeCompare(b.method)),
+  }));
+};

@@ -1,0 +1,166 @@
+import { Type } from '@sinclair/typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { AppContext } from '../context.js';
+import type { DomainRuleRow } from '../db/governance-schema.js';
+import { hostOfUrl, isPacResult, judgeHost, parseDomainList, parsePattern, toDomainList, toPac } from '../domain/domain-rules.js';
+import { VettedError } from '../domain/errors.js';
+import { boardMayShow } from '../domain/visibility.js';
+import { loadDomainPolicy, recheckLiveItems } from '../governance/domain-policy.js';
+import { staffOf } from './access.js';
+import { playlistNotFound } from './routes-classes.js';
+
+const Uuid = Type.String({ format: 'uuid' });
+const Action = Type.Union([Type.Literal('allow'), Type.Literal('block')]);
+const RuleNote = Type.Optional(Type.String({ maxLength: 500 }));
+
+function presentRule(r: DomainRuleRow) {
+  return { id: r.id, pattern: r.pattern, action: r.action, note: r.note, createdAt: r.created_at.toISOString(), updatedAt: r.updated_at.toISOString() };
+}
+
+/**
+ * The filtering policy: the admin's allow and block rules by domain, a bulk import of a plain domain list,
+ * and the export of a site list's approved sites for the school's own web filter. Every change re-checks
+ * the live items at once.
+ */
+export const policyRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async (app, { ctx }) => {
+  const { domainRules, audit, playlists, items } = ctx.repos;
+
+  app.get('/api/admin/domain-rules', { config: { access: 'admin' } }, async () => {
+    const policy = await loadDomainPolicy(ctx.db);
+    return { rules: (await domainRules.list()).map(presentRule), sitesAllowListOnly: policy.sitesAllowListOnly };
+  });
+
+  app.post(
+    '/api/admin/domain-rules',
+    { config: { access: 'admin' }, schema: { body: Type.Object({ pattern: Type.String({ minLength: 1, maxLength: 260 }), action: Action, note: RuleNote }) } },
+    async (request, reply) => {
+      const staff = staffOf(request);
+      const pattern = parsePattern(request.body.pattern);
+      const { rule, created, previous } = await domainRules.upsert(pattern, request.body.action, request.body.note?.trim() || null, staff.user.id);
+      await audit.record({
+        actorId: staff.user.id,
+        actorKind: 'staff',
+        action: created ? 'rule.create' : 'rule.update',
+        target: `rule:${rule.id}`,
+        ip: request.ip,
+        detail: { pattern, action: rule.action, ...(previous ? { previous } : {}), note: rule.note },
+      });
+      const recheck = await recheckLiveItems(ctx, { by: staff.user.id, ip: request.ip, change: `${rule.action} ${pattern}` });
+      reply.status(created ? 201 : 200);
+      return { rule: presentRule(rule), created, recheck };
+    },
+  );
+
+  app.post(
+    '/api/admin/domain-rules/import',
+    {
+      config: { access: 'admin' },
+      // Filter vendors' lists are long; this route alone takes up to 4 MiB.
+      bodyLimit: 4 * 1024 * 1024,
+      schema: { body: Type.Object({ text: Type.String({ maxLength: 4 * 1024 * 1024 }), action: Action, note: RuleNote }) },
+    },
+    async (request) => {
+      const staff = staffOf(request);
+      const { patterns, skipped } = parseDomainList(request.body.text);
+      const existing = new Map((await domainRules.list()).map((r) => [r.pattern, r.action]));
+      let added = 0;
+      let changed = 0;
+      let unchanged = 0;
+      for (const pattern of patterns) {
+        if (existing.get(pattern) === request.body.action) {
+          unchanged++;
+          continue;
+        }
+        const { created } = await domainRules.upsert(pattern, request.body.action, request.body.note?.trim() || null, staff.user.id);
+        if (created) added++;
+        else changed++;
+      }
+      await audit.record({
+        actorId: staff.user.id,
+        actorKind: 'staff',
+        action: 'rule.import',
+        target: null,
+        ip: request.ip,
+        detail: { action: request.body.action, added, changed, unchanged, skipped: skipped.length, note: request.body.note ?? null },
+      });
+      const recheck = await recheckLiveItems(ctx, { by: staff.user.id, ip: request.ip, change: `import of ${patterns.length} ${request.body.action} rules` });
+      return { added, changed, unchanged, skipped: skipped.slice(0, 200), skippedCount: skipped.length, recheck };
+    },
+  );
+
+  app.delete(
+    '/api/admin/domain-rules/:id',
+    { config: { access: 'admin' }, schema: { params: Type.Object({ id: Uuid }) } },
+    async (request) => {
+      const staff = staffOf(request);
+      const rule = await domainRules.remove(request.params.id);
+      if (!rule) throw new VettedError('rule_not_found', 'That rule does not exist (it may have been deleted already).', { httpStatus: 404 });
+      await audit.record({ actorId: staff.user.id, actorKind: 'staff', action: 'rule.delete', target: `rule:${rule.id}`, ip: request.ip, detail: { pattern: rule.pattern, action: rule.action } });
+      // Removing an allow rule can uncover a broader block rule (or leave a site list off the allow list).
+      const recheck = await recheckLiveItems(ctx, { by: staff.user.id, ip: request.ip, change: `removed ${rule.action} ${rule.pattern}` });
+      return { deleted: presentRule(rule), recheck };
+    },
+  );
+
+  /** What the policy says about a link, for the admin trying out rules. */
+  app.get(
+    '/api/admin/domain-rules/check',
+    { config: { access: 'admin' }, schema: { querystring: Type.Object({ url: Type.String({ minLength: 1, maxLength: 4096 }), sites: Type.Optional(Type.Boolean()) }) } },
+    async (request) => {
+      const policy = await loadDomainPolicy(ctx.db);
+      const raw = request.query.url.includes('://') ? request.query.url : `https://${request.query.url}`;
+      const host = hostOfUrl(raw);
+      if (!host) throw new VettedError('url_invalid', 'That is not a link or a domain.', { httpStatus: 400 });
+      const verdict = judgeHost(policy.rules, host, policy.sitesAllowListOnly && request.query.sites === true);
+      return {
+        host,
+        allowed: verdict.ok,
+        reason: verdict.ok ? (verdict.rule ? 'allow_rule' : 'no_rule') : verdict.reason,
+        rule: verdict.rule ? presentRule(verdict.rule) : null,
+      };
+    },
+  );
+
+  /** The approved, unexpired sites of a site list, for the school's web filter (a domain list or a PAC file). */
+  app.get(
+    '/api/playlists/:id/export',
+    {
+      config: { access: 'staff' },
+      schema: {
+        params: Type.Object({ id: Uuid }),
+        querystring: Type.Object({
+          format: Type.Optional(Type.Union([Type.Literal('domains'), Type.Literal('pac')])),
+          otherwise: Type.Optional(Type.String({ maxLength: 300 })),
+        }),
+      },
+    },
+    async (request, reply) => {
+      const playlist = await playlists.get(request.params.id);
+      if (!playlist) throw playlistNotFound();
+      if (playlist.kind !== 'sites') {
+        throw new VettedError('not_a_site_list', 'Only a site list can be exported for the web filter.', { httpStatus: 409 });
+      }
+      const otherwise = request.query.otherwise;
+      if (otherwise !== undefined && !isPacResult(otherwise)) {
+        throw new VettedError('invalid_request', 'The "otherwise" proxy must look like "PROXY filter.school.example:8080".', { httpStatus: 400 });
+      }
+      const now = new Date();
+      const hosts = (await items.listByPlaylist(playlist.id))
+        .filter((i) => boardMayShow({ status: i.status, expiresAt: i.expires_at }, now))
+        .map((i) => hostOfUrl(i.url))
+        .filter((h): h is string => !!h);
+      const safeName = playlist.name.replace(/[^A-Za-z0-9_-]+/g, '-').slice(0, 60) || 'sites';
+      reply.header('cache-control', 'no-store');
+      if (request.query.format === 'pac') {
+        return reply
+          .header('content-type', 'application/x-ns-proxy-autoconfig')
+          .header('content-disposition', `attachment; filename="${safeName}.pac"`)
+          .send(toPac(hosts, { title: `"${playlist.name}"`, ownHost: new URL(ctx.config.publicUrl).hostname, otherwise, generatedAt: now }));
+      }
+      return reply
+        .header('content-type', 'text/plain; charset=utf-8')
+        .header('content-disposition', `attachment; filename="${safeName}.txt"`)
+        .send(toDomainList(hosts));
+    },
+  );
+};

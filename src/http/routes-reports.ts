@@ -1,0 +1,198 @@
+import { Type } from '@sinclair/typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { AppContext } from '../context.js';
+import type { IncidentView } from '../db/incidents.js';
+import { VettedError } from '../domain/errors.js';
+import { staffLabel } from '../domain/people.js';
+import { verdictError } from '../domain/domain-rules.js';
+import { checkDomainPolicy } from '../governance/domain-policy.js';
+import { incidentNotFound, reportItem, resolveIncident } from '../governance/incidents.js';
+import { staffOf } from './access.js';
+import { toCsv } from './csv.js';
+import { presentItem } from './present.js';
+import { classOfBoard } from './routes-board.js';
+
+const Uuid = Type.String({ format: 'uuid' });
+const Token = Type.String({ minLength: 10, maxLength: 100, pattern: '^[A-Za-z0-9_-]+$' });
+const Note = Type.String({ minLength: 1, maxLength: 2000, pattern: '\\S' });
+
+function boardNote(body: unknown): string {
+  if (body === undefined || body === null) return '';
+  const note = typeof body === 'object' ? (body as { note?: unknown }).note : undefined;
+  if (note === undefined || note === null) return '';
+  if (typeof note !== 'string' || note.length > 2000) {
+    throw new VettedError('invalid_request', 'The field "note" must be a text of at most 2000 characters.', { httpStatus: 400 });
+  }
+  return note.trim();
+}
+
+function reporterLabel(i: IncidentView): string {
+  if (i.reporter_kind === 'board') return `board ${i.class_name ?? ''}`.trim();
+  if (i.reporter_kind === 'system') return 'system';
+  return staffLabel(i.reporter_email === null ? undefined : { id: i.reporter_id!, email: i.reporter_email, erased_at: i.reporter_erased_at }, i.reporter_id);
+}
+
+export function presentIncident(i: IncidentView) {
+  return {
+    id: i.id,
+    status: i.status,
+    note: i.note,
+    createdAt: i.created_at.toISOString(),
+    reportedBy: { kind: i.reporter_kind, label: reporterLabel(i) },
+    item: {
+      id: i.item_id,
+      title: i.item_title ?? '',
+      url: i.item_url,
+      kind: i.item_kind,
+      statusBefore: i.item_status_before,
+      // null once the purge has deleted the item: the snapshot above is all that is left.
+      statusNow: i.item_status_now,
+      classId: i.class_id,
+      className: i.class_name,
+      playlistId: i.playlist_id,
+      playlistName: i.playlist_name,
+    },
+    resolution:
+      i.status === 'resolved'
+        ? {
+            action: i.resolution,
+            note: i.resolution_note ?? '',
+            by: staffLabel(i.resolver_email === null ? undefined : { id: i.resolved_by!, email: i.resolver_email, erased_at: i.resolver_erased_at }, i.resolved_by),
+            at: i.resolved_at?.toISOString() ?? null,
+          }
+        : null,
+  };
+}
+
+const CSV_HEADER = [
+  'incident_id', 'reported_at', 'reported_by', 'class', 'playlist', 'item_id', 'item_title', 'item_url', 'note',
+  'status', 'resolution', 'resolution_note', 'resolved_by', 'resolved_at', 'item_status_now',
+] as const;
+
+/**
+ * Incident reports: staff and boards report an item as unsuitable (it leaves every board at once), the
+ * e-safety lead works the queue and resolves each report; the log is exportable for governors.
+ */
+export const reportRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async (app, { ctx }) => {
+  const { incidents } = ctx.repos;
+
+  /**
+   * An item under a block rule stays off the boards: to reinstate it, the admin first changes the policy
+   * (for example an allow rule for that one site), so the decision is visible in the policy, not hidden here.
+   */
+  async function assertReinstatable(incidentId: string): Promise<void> {
+    const incident = await incidents.get(incidentId);
+    if (!incident) throw incidentNotFound();
+    const { host, verdict } = await checkDomainPolicy(ctx.db, incident.item_url, {
+      playlistKind: incident.playlist_id ? (await ctx.repos.playlists.get(incident.playlist_id))?.kind : undefined,
+    });
+    if (!verdict.ok) throw verdictError(verdict, host ?? incident.item_url);
+  }
+
+  app.post(
+    '/api/items/:id/report',
+    { config: { access: 'staff' }, schema: { params: Type.Object({ id: Uuid }), body: Type.Object({ note: Note }) } },
+    async (request, reply) => {
+      const staff = staffOf(request);
+      const row = await reportItem(ctx, {
+        itemId: request.params.id,
+        note: request.body.note.trim(),
+        reporter: { kind: 'staff', id: staff.user.id, ip: request.ip },
+      });
+      reply.status(201);
+      return { incident: presentIncident((await incidents.get(row.id))!) };
+    },
+  );
+
+  app.post(
+    '/api/board/:token/items/:id/report',
+    {
+      config: { access: 'board' },
+      // No body schema: a board's Report button may send no body at all, which a schema would refuse.
+      schema: { params: Type.Object({ token: Token, id: Uuid }) },
+    },
+    async (request, reply) => {
+      const cls = await classOfBoard(ctx, request.params.token);
+      const note = boardNote(request.body);
+      const row = await reportItem(ctx, {
+        itemId: request.params.id,
+        note: note || 'Reported from the classroom board.',
+        reporter: { kind: 'board', id: cls.id, ip: request.ip },
+        boardClassId: cls.id,
+      });
+      reply.status(201).header('cache-control', 'no-store');
+      // A board learns only that its report was taken.
+      return { incident: { id: row.id, itemId: row.item_id, status: row.status, createdAt: row.created_at.toISOString() } };
+    },
+  );
+
+  app.get(
+    '/api/admin/incidents',
+    {
+      config: { access: 'admin' },
+      schema: {
+        querystring: Type.Object({
+          status: Type.Optional(Type.Union([Type.Literal('open'), Type.Literal('resolved')])),
+          format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('csv')])),
+        }),
+      },
+    },
+    async (request, reply) => {
+      const rows = await incidents.list({ status: request.query.status });
+      if (request.query.format === 'csv') {
+        const staff = staffOf(request);
+        await ctx.repos.audit.record({ actorId: staff.user.id, actorKind: 'staff', action: 'incidents.export', target: null, ip: request.ip, detail: { count: rows.length } });
+        const csv = toCsv(
+          CSV_HEADER,
+          rows.map((r) => {
+            const p = presentIncident(r);
+            return [
+              p.id, p.createdAt, p.reportedBy.label, p.item.className, p.item.playlistName, p.item.id, p.item.title, p.item.url, p.note,
+              p.status, p.resolution?.action, p.resolution?.note, p.resolution?.by, p.resolution?.at, p.item.statusNow ?? 'purged',
+            ];
+          }),
+        );
+        return reply
+          .header('content-type', 'text/csv; charset=utf-8')
+          .header('content-disposition', `attachment; filename="vetted-incidents-${new Date().toISOString().slice(0, 10)}.csv"`)
+          .header('cache-control', 'no-store')
+          .send(csv);
+      }
+      return { incidents: rows.map(presentIncident), open: rows.filter((r) => r.status === 'open').length };
+    },
+  );
+
+  app.get(
+    '/api/admin/incidents/:id',
+    { config: { access: 'admin' }, schema: { params: Type.Object({ id: Uuid }) } },
+    async (request) => {
+      const row = await incidents.get(request.params.id);
+      if (!row) throw incidentNotFound();
+      return { incident: presentIncident(row) };
+    },
+  );
+
+  app.post(
+    '/api/admin/incidents/:id/resolve',
+    {
+      config: { access: 'admin' },
+      schema: {
+        params: Type.Object({ id: Uuid }),
+        body: Type.Object({ action: Type.Union([Type.Literal('reinstate'), Type.Literal('remove')]), note: Note }),
+      },
+    },
+    async (request) => {
+      const staff = staffOf(request);
+      if (request.body.action === 'reinstate') await assertReinstatable(request.params.id);
+      const { incident } = await resolveIncident(ctx, {
+        incidentId: request.params.id,
+        action: request.body.action,
+        note: request.body.note.trim(),
+        by: staff.user.id,
+        ip: request.ip,
+      });
+      const item = await ctx.repos.items.get(incident.item_id);
+      return { incident: presentIncident((await incidents.get(incident.id))!), item: item ? presentItem(item) : null };
+    },
+  );
+};

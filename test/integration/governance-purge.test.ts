@@ -1,0 +1,212 @@
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ItemStatus } from '../../src/domain/item-state.js';
+import { EXPIRY_EVERY_MS, SCHEDULER_IDS } from '../../src/governance/jobs.js';
+import { purge } from '../../src/governance/purge.js';
+import { checkStorage } from '../../src/governance/storage-check.js';
+import { NO_ITEM } from '../../src/queue/jobs.js';
+import { HANDLERS, startWorkers } from '../../src/pipeline/runtime.js';
+import { addStaff, buildTestApp, createTestEnv, makeClassAndPlaylist, signIn, type TestApp, type TestEnv } from '../helpers/harness.js';
+import { auditActions, backdate, makeItem } from '../helpers/governance.js';
+
+// The purge: what it deletes and keeps, its dry run, a purge killed half-way and run again, two purges at
+// once, the storage check (API and CLI), and the scheduled jobs. Retention is the default 30 days.
+let t: TestEnv;
+let app: TestApp;
+let admin: string;
+let playlistId: string;
+const system = { kind: 'system' as const, id: null };
+
+beforeAll(async () => {
+  t = await createTestEnv();
+  app = await buildTestApp(t);
+  await addStaff(t, 'head@school.test', 'admin');
+  admin = await signIn(app, 'head@school.test');
+  playlistId = (await makeClassAndPlaylist(app, admin)).playlistId;
+});
+
+afterAll(async () => {
+  await app?.close();
+  await t?.cleanup();
+});
+
+const mediaDir = (id: string) => path.join(t.dataDir, 'media', id);
+const exists = async (id: string) => (await t.ctx.repos.items.get(id)) !== undefined;
+
+/** Items that must survive every purge below. */
+async function keepers() {
+  return [
+    await makeItem(t, playlistId, { status: 'expired', ageDays: 5 }),
+    await makeItem(t, playlistId, { status: 'approved', ageDays: 100 }),
+    await makeItem(t, playlistId, { status: 'quarantined', ageDays: 100 }),
+    await makeItem(t, playlistId, { status: 'awaiting_review', ageDays: 100 }),
+    await makeItem(t, playlistId, { status: 'rejected', ageDays: 29 }),
+  ];
+}
+
+async function purgeable(statuses: ItemStatus[]) {
+  const out = [];
+  for (const status of statuses) {
+    out.push(await makeItem(t, playlistId, { status, ageDays: 40, media: status !== 'failed' && status !== 'removed', title: `old ${status}` }));
+  }
+  return out;
+}
+
+describe('the purge', () => {
+  it('a dry run lists exactly what would go and the bytes it frees, and deletes nothing', async () => {
+    const keep = await keepers();
+    const old = await purgeable(['expired', 'rejected', 'failed', 'removed']);
+    const res = await app.inject({ method: 'POST', url: '/api/admin/purge', headers: { cookie: admin }, payload: { dryRun: true } });
+    expect(res.statusCode).toBe(200);
+    const body = res.json();
+    expect(body.dryRun).toBe(true);
+    expect(body.items.map((i: { id: string }) => i.id).sort()).toEqual(old.map((i) => i.id).sort());
+    expect(body.items.find((i: { id: string }) => i.id === old[0]!.id)).toEqual({ id: old[0]!.id, title: 'old expired', status: 'expired', bytes: 1250 });
+    expect(body.bytes).toBe(2500);
+    for (const i of [...keep, ...old]) expect(await exists(i.id)).toBe(true);
+    expect(existsSync(mediaDir(old[0]!.id))).toBe(true);
+    const entry = (await auditActions(app, admin, 'action=purge.dry_run'))[0]!;
+    expect(entry).toMatchObject({ actor: 'head@school.test', detail: { count: 4, bytes: 2500, retentionDays: 30 } });
+
+    const real = (await app.inject({ method: 'POST', url: '/api/admin/purge', headers: { cookie: admin }, payload: { dryRun: false } })).json();
+    expect(real.items.map((i: { id: string }) => i.id).sort()).toEqual(old.map((i) => i.id).sort());
+    expect(real.bytes).toBe(2500);
+    for (const i of old) {
+      expect(await exists(i.id)).toBe(false);
+      expect(existsSync(mediaDir(i.id))).toBe(false);
+    }
+    for (const i of keep) {
+      expect(await exists(i.id)).toBe(true);
+      expect(existsSync(mediaDir(i.id))).toBe(true);
+    }
+    expect((await auditActions(app, admin, 'action=purge'))[0]!.detail).toMatchObject({ count: 4, bytes: 2500, complete: true });
+    const again = await purge(t.ctx, { dryRun: false, actor: system });
+    expect(again.items).toEqual([]);
+    expect(await checkStorage(t.ctx)).toEqual({ filesWithoutItem: [], itemsWithMissingFiles: [] });
+  });
+
+  it('keeps the incident log after the item is purged', async () => {
+    const item = await makeItem(t, playlistId, { title: 'Scary dinosaurs' });
+    const report = await app.inject({ method: 'POST', url: `/api/items/${item.id}/report`, headers: { cookie: admin }, payload: { note: 'too scary' } });
+    const incident = report.json().incident;
+    await app.inject({ method: 'POST', url: `/api/admin/incidents/${incident.id}/resolve`, headers: { cookie: admin }, payload: { action: 'remove', note: 'removed' } });
+    await backdate(t, item.id, 31);
+    expect((await purge(t.ctx, { dryRun: false, actor: system })).items.map((i) => i.id)).toEqual([item.id]);
+    const kept = (await app.inject({ method: 'GET', url: `/api/admin/incidents/${incident.id}`, headers: { cookie: admin } })).json().incident;
+    expect(kept).toMatchObject({
+      note: 'too scary',
+      item: { id: item.id, title: 'Scary dinosaurs', url: item.url, statusBefore: 'approved', statusNow: null, className: 'Robins' },
+      resolution: { action: 'remove', note: 'removed' },
+    });
+    const csv = (await app.inject({ method: 'GET', url: '/api/admin/incidents?format=csv', headers: { cookie: admin } })).body;
+    expect(csv).toContain('Scary dinosaurs');
+    expect(csv).toContain(',purged');
+    expect((await auditActions(app, admin, `target=item:${item.id}`))[0]!.targetLabel).toBe('Scary dinosaurs (purged)');
+  });
+
+  it('killed half-way, it leaves rows whose files are gone (never files without rows) and the next run finishes', async () => {
+    const keep = await keepers();
+    const old = await purgeable(['expired', 'rejected', 'expired', 'rejected']);
+    const crash = new Error('power cut');
+    await expect(
+      purge(t.ctx, {
+        dryRun: false,
+        actor: system,
+        afterFilesRemoved: (_item, index) => {
+          if (index === 1) throw crash;
+        },
+      }),
+    ).rejects.toThrow('power cut');
+    // The first item went completely; the second lost its files but its row is still there.
+    expect(await exists(old[0]!.id)).toBe(false);
+    expect(existsSync(mediaDir(old[0]!.id))).toBe(false);
+    expect(await exists(old[1]!.id)).toBe(true);
+    expect(existsSync(mediaDir(old[1]!.id))).toBe(false);
+    const mid = await checkStorage(t.ctx);
+    expect(mid.filesWithoutItem).toEqual([]);
+    expect(mid.itemsWithMissingFiles.map((i) => i.itemId)).toEqual([old[1]!.id]);
+    expect((await auditActions(app, admin, 'action=purge'))[0]!.detail).toMatchObject({ count: 1, complete: false });
+
+    const rerun = await purge(t.ctx, { dryRun: false, actor: system });
+    expect(rerun.items.map((i) => i.id).sort()).toEqual(old.slice(1).map((i) => i.id).sort());
+    for (const i of old) expect(await exists(i.id)).toBe(false);
+    for (const i of keep) {
+      expect(await exists(i.id)).toBe(true);
+      expect(existsSync(mediaDir(i.id))).toBe(true);
+    }
+    expect(await checkStorage(t.ctx)).toEqual({ filesWithoutItem: [], itemsWithMissingFiles: [] });
+  });
+
+  it('two purges at once share the work: each item is deleted once, nothing is left, nothing kept is lost', async () => {
+    const keep = await keepers();
+    const old = await purgeable(Array.from({ length: 12 }, (_, i) => (['expired', 'rejected', 'failed', 'removed'] as const)[i % 4]!));
+    // Each deletion holds its row a moment, so the two purges really overlap.
+    const slow = { dryRun: false, actor: system, afterFilesRemoved: () => new Promise<void>((r) => setTimeout(r, 25)) };
+    const [a, b] = await Promise.all([purge(t.ctx, slow), purge(t.ctx, slow)]);
+    expect(a.items.length).toBeGreaterThan(0);
+    expect(b.items.length).toBeGreaterThan(0);
+    const ids = [...a.items, ...b.items].map((i) => i.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids.sort()).toEqual(old.map((i) => i.id).sort());
+    expect(a.bytes + b.bytes).toBe(6 * 1250);
+    for (const i of old) expect(await exists(i.id)).toBe(false);
+    for (const i of keep) expect(await exists(i.id)).toBe(true);
+    expect(await checkStorage(t.ctx)).toEqual({ filesWithoutItem: [], itemsWithMissingFiles: [] });
+  });
+});
+
+describe('the storage check', () => {
+  const run = promisify(execFile);
+  const cli = (...args: string[]) =>
+    run(path.resolve('node_modules/.bin/tsx'), ['src/cli.ts', ...args], {
+      env: { ...process.env, DATABASE_URL: t.databaseUrl, DATA_DIR: t.dataDir, REDIS_URL: t.config.redisUrl, QUEUE_PREFIX: t.config.queuePrefix },
+    });
+
+  it('lists files with no item and items with missing files; --fix removes only the former', async () => {
+    const clean = await cli('storage', 'check');
+    expect(clean.stdout).toContain('Files with no item: 0');
+    expect(clean.stdout).toContain('Items with missing files: 0');
+
+    const orphan = '11111111-1111-4111-8111-111111111111';
+    await mkdir(path.join(t.dataDir, 'media', orphan, '0'), { recursive: true });
+    await writeFile(path.join(t.dataDir, 'media', orphan, '0', 'video.mp4'), 'left behind');
+    const broken = await makeItem(t, playlistId);
+    await t.ctx.store.removeItem(broken.id);
+    const api = (await app.inject({ method: 'GET', url: '/api/admin/storage', headers: { cookie: admin } })).json();
+    expect(api.filesWithoutItem).toEqual([{ itemId: orphan, area: 'media' }]);
+    expect(api.itemsWithMissingFiles).toEqual([{ itemId: broken.id, title: 'Counting with frogs', status: 'approved', missing: ['video.mp4', 'poster.jpg', 'thumbnail.jpg'] }]);
+
+    const dirty = await cli('storage', 'check').catch((e: { code: number; stdout: string }) => e);
+    expect((dirty as { code: number }).code).toBe(1);
+    expect((dirty as { stdout: string }).stdout).toContain(`media/${orphan}`);
+    expect((dirty as { stdout: string }).stdout).toContain(broken.id);
+    await cli('storage', 'check', '--fix').catch(() => undefined);
+    expect(existsSync(path.join(t.dataDir, 'media', orphan))).toBe(false);
+    expect(await exists(broken.id)).toBe(true);
+  });
+});
+
+describe('scheduled jobs', () => {
+  it('the worker declares the expiry (every minute) and purge (PURGE_CRON) schedules, and runs their handlers', async () => {
+    const workers = await startWorkers(t.ctx, { log: { info: () => {}, error: () => {} }, reconcileEveryMs: 3_600_000 });
+    try {
+      const purgeSchedulers = await t.ctx.producer.queueFor('purge').getJobSchedulers();
+      expect(purgeSchedulers).toContainEqual(expect.objectContaining({ key: SCHEDULER_IDS.purge, pattern: '30 2 * * *' }));
+      const expirySchedulers = await t.ctx.producer.queueFor('expire').getJobSchedulers();
+      expect(expirySchedulers).toContainEqual(expect.objectContaining({ key: SCHEDULER_IDS.expire, every: EXPIRY_EVERY_MS }));
+    } finally {
+      await workers.close(1000);
+    }
+    const old = await purgeable(['expired']);
+    expect(await HANDLERS.purge(t.ctx, NO_ITEM, new AbortController().signal)).toBe('done');
+    expect(await exists(old[0]!.id)).toBe(false);
+    expect((await auditActions(app, admin, 'action=purge'))[0]).toMatchObject({ actor: 'system' });
+    const due = await makeItem(t, playlistId, { expiresAt: new Date(Date.now() - 1000) });
+    expect(await HANDLERS.expire(t.ctx, NO_ITEM, new AbortController().signal)).toBe('done');
+    expect((await t.ctx.repos.items.get(due.id))!.status).toBe('expired');
+  });
+});

@@ -1,0 +1,109 @@
+/** The shapes the API returns (see /work/shared/design/api.md and src/http/present.ts). */
+
+export type ItemStatus =
+  | 'queued'
+  | 'fetching'
+  | 'processing'
+  | 'awaiting_review'
+  | 'approved'
+  | 'rejected'
+  | 'failed'
+  | 'expired'
+  | 'quarantined'
+  | 'removed';
+
+export interface ItemMedia {
+  video?: string;
+  poster?: string;
+  thumbnail?: string;
+  page?: string;
+  captions?: string;
+}
+
+export interface ItemSource {
+  name: string;
+  url: string;
+  licence: string | null;
+  author: string | null;
+}
+
+export interface ItemChecks {
+  durationSeconds: number | null;
+  channel: string | null;
+  site: string | null;
+  ageRestricted: boolean | null;
+  madeForKids: boolean | null;
+  familySafe: boolean | null;
+  captions: boolean;
+  domainRule: { pattern: string; action: string } | null;
+  flags: string[];
+  redirectsTo: string | null;
+  reusedFrom: string | null;
+}
+
+/** An item as a board sees it. */
+export interface BoardItem {
+  id: string;
+  url: string;
+  playlistId: string;
+  kind: 'video' | 'webpage';
+  status: ItemStatus;
+  progress: number;
+  title: string;
+  durationSeconds: number | null;
+  startSeconds: number | null;
+  endSeconds: number | null;
+  expiresAt: string | null;
+  media: ItemMedia | null;
+  source: ItemSource;
+}
+
+/** An item as staff see it. */
+export interface Item extends BoardItem {
+  error: { code: string; message: string } | null;
+  rejectReason?: string | null;
+  reviewedAt?: string | null;
+  createdAt?: string;
+  updatedAt?: string;
+  checks?: ItemChecks;
+  details?: Record<string, unknown> | null;
+  notice?: string | null;
+}
+
+export type PlaylistKind = 'videos' | 'sites';
+
+export interface PlaylistSummary {
+  id: string;
+  classId: string;
+  name: string;
+  kind: PlaylistKind;
+}
+
+export interface Playlist extends PlaylistSummary {
+  items: Item[];
+}
+
+export interface ClassInfo {
+  id: string;
+  name: string;
+  board: { token: string; url: string };
+  playlists: PlaylistSummary[];
+}
+
+export interface StaffUser {
+  id: string;
+  email: string;
+  role: 'teacher' | 'admin';
+}
+
+export interface Me {
+  user: StaffUser;
+  reminder: string;
+  reminderVersion: number;
+  reminderAcknowledged: boolean;
+}
+
+export interface BoardData {
+  class: { id: string; name: string };
+  playlists: Array<{ id: string; name: string; kind: PlaylistKind; items: BoardItem[] }>;
+}

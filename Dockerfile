@@ -1,6 +1,16 @@
 # Vetted: one image for the API and the workers (docker-compose.yml picks the command).
+
+# Stage 1: build the web app (needs Vite, a dev dependency).
+FROM node:20-bookworm-slim AS web
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY web ./web
+RUN npm run build:web
+
+# Stage 2: the service.
 FROM node:20-bookworm-slim
-# Debian's ffmpeg gets security fixes; yt-dlp is pinned (YouTube changes often; update the pin, not :latest).
+# Debian's ffmpeg gets security fixes; yt-dlp is pinned (YouTube changes often: update the pin, not :latest).
 ARG YTDLP_VERSION=2025.11.12
 RUN apt-get update \
  && apt-get install -y --no-install-recommends ffmpeg ca-certificates curl python3 \
@@ -10,11 +20,12 @@ RUN apt-get update \
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --omit=optional --no-audit --no-fund
+COPY tsconfig.json ./
 COPY src ./src
 COPY workers ./workers
 COPY migrations ./migrations
 COPY web ./web
-COPY tsconfig.json ./
+COPY --from=web /app/web/dist ./web/dist
 ENV NODE_ENV=production DATA_DIR=/data HOST=0.0.0.0
 RUN mkdir -p /data && chown node:node /data
 USER node

@@ -175,6 +175,22 @@ export function itemsRepository(db: Db) {
       return row?.attempts;
     },
 
+    /** Sets positions 1…n in the given order, touching only rows whose position changes. */
+    async reorder(playlistId: string, order: string[], before: Map<string, number>): Promise<void> {
+      await db.transaction().execute(async (trx) => {
+        for (const [index, id] of order.entries()) {
+          if (before.get(id) === index + 1) continue;
+          await trx.updateTable('items').set({ position: index + 1 }).where('id', '=', id).where('playlist_id', '=', playlistId).execute();
+        }
+      });
+    },
+
+    /** Deletes the row unless it is in one of `keep`; false when it was kept (or already gone). */
+    async deleteUnless(id: string, keep: readonly ItemStatus[]): Promise<boolean> {
+      const gone = await db.deleteFrom('items').where('id', '=', id).where('status', 'not in', keep).executeTakeFirst();
+      return Number(gone.numDeletedRows) > 0;
+    },
+
     /** The class an item belongs to, for access checks on media and board reports. */
     async classOf(id: string): Promise<string | undefined> {
       const row = await db

@@ -103,13 +103,12 @@ export const pairingRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asy
     },
     async (request, reply) => {
       const code = normaliseCode(request.body.code);
+      // Only wrong codes count: a school pairing many boards from one address is not guessing.
+      const triesKey = `${ctx.config.queuePrefix}:pair-tries:${request.ip}`;
       let classId: string | null;
       try {
-        const triesKey = `${ctx.config.queuePrefix}:pair-tries:${request.ip}`;
-        const tries = await redis.incr(triesKey);
-        if (tries === 1) await redis.expire(triesKey, TRIES_WINDOW_SECONDS);
-        if (tries > TRIES) {
-          throw new VettedError('too_many_tries', 'Too many codes were tried from here. Wait ten minutes, or open the board link instead.', {
+        if (Number(await redis.get(triesKey)) >= TRIES) {
+          throw new VettedError('too_many_tries', 'Too many wrong codes were tried from here. Wait ten minutes, or open the board link instead.', {
             httpStatus: 429,
           });
         }
@@ -121,6 +120,13 @@ export const pairingRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asy
       }
       const cls = classId ? await ctx.repos.classes.get(classId) : undefined;
       if (!cls) {
+        // The window starts at the first wrong code (SET NX) and INCR keeps its expiry.
+        await redis
+          .multi()
+          .set(triesKey, '0', 'EX', TRIES_WINDOW_SECONDS, 'NX')
+          .incr(triesKey)
+          .exec()
+          .catch(() => undefined);
         throw new VettedError('pairing_code_unknown', 'That code is not known or has expired. Ask your teacher for a new code.', {
           httpStatus: 404,
         });

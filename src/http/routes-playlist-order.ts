@@ -58,12 +58,7 @@ export const playlistOrderRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }>
       const named = new Set(request.body.itemIds);
       const order = [...request.body.itemIds, ...current.filter((i) => !named.has(i.id)).map((i) => i.id)];
       const before = new Map(current.map((i) => [i.id, i.position]));
-      await ctx.db.transaction().execute(async (trx) => {
-        for (const [index, id] of order.entries()) {
-          if (before.get(id) === index + 1) continue;
-          await trx.updateTable('items').set({ position: index + 1 }).where('id', '=', id).where('playlist_id', '=', playlist.id).execute();
-        }
-      });
+      await items.reorder(playlist.id, order, before);
       await audit.record({
         actorId: staff.user.id,
         actorKind: 'staff',
@@ -96,12 +91,7 @@ export const playlistOrderRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }>
         }
       }
       try {
-        const gone = await ctx.db
-          .deleteFrom('items')
-          .where('id', '=', item.id)
-          .where('status', 'not in', KEPT_FOR_INCIDENTS)
-          .executeTakeFirst();
-        if (Number(gone.numDeletedRows) === 0) throw keptForIncidents();
+        if (!(await items.deleteUnless(item.id, KEPT_FOR_INCIDENTS))) throw keptForIncidents();
       } catch (e) {
         // Another table (an incident, say) still points at the row: keep it for the record.
         if ((e as { code?: string }).code === '23503') throw keptForIncidents();

@@ -13,6 +13,9 @@ import type { ItemStatus } from '../../src/domain/item-state.js';
 import { addStaff } from '../helpers/harness.js';
 import { accessibilityProblems, launchBrowser, newWatchedContext, shot, signInThroughPage, startLiveServer, type Browser, type LiveServer, type Page } from './support.js';
 
+/** How long a page may take to show what a person would wait for (generous: CI shares two cores). */
+const SOON = { timeout: 10_000, interval: 100 };
+
 let server: LiveServer;
 let browser: Browser;
 let page: Page;
@@ -92,8 +95,8 @@ describe('the admin console', () => {
     await open.getByRole('button', { name: 'Remove…' }).click();
     await page.getByLabel('Your note for the log').fill('Checked: not suitable for Year 1');
     await page.getByRole('dialog').getByRole('button', { name: 'Remove', exact: true }).click();
-    await expect.poll(flash).toMatch(/was removed and its copy deleted/);
-    await expect.poll(() => open.count()).toBe(0);
+    await expect.poll(flash, SOON).toMatch(/was removed and its copy deleted/);
+    await expect.poll(() => open.count(), SOON).toBe(0);
     await page.getByRole('heading', { name: 'Resolved (1)' }).waitFor();
     expect((await server.t.ctx.repos.items.get(items.reported))?.status).toBe('removed');
   });
@@ -104,12 +107,12 @@ describe('the admin console', () => {
     await page.getByLabel('Email').fill('new.teacher@school.test');
     await page.getByLabel('First password').fill('tadpoles turn into frogs in spring');
     await page.getByRole('button', { name: 'Add account' }).click();
-    await expect.poll(flash).toMatch(/Account for new\.teacher@school\.test added/);
+    await expect.poll(flash, SOON).toMatch(/Account for new\.teacher@school\.test added/);
     const newRow = page.getByTestId('staff-row').filter({ hasText: 'new.teacher@school.test' });
     await newRow.waitFor();
     expect(await newRow.textContent()).toMatch(/must choose a password/);
     await newRow.getByRole('button', { name: /^Disable/ }).click();
-    await expect.poll(() => newRow.textContent()).toMatch(/Disabled/);
+    await expect.poll(() => newRow.textContent(), SOON).toMatch(/Disabled/);
     await shot(page, 'admin-02-staff');
     a11y.push(...(await accessibilityProblems(page, 'staff')));
   });
@@ -117,7 +120,7 @@ describe('the admin console', () => {
   it('a new reminder must be acknowledged again, by the admin too', async () => {
     await page.getByRole('link', { name: 'E-safety reminder' }).click();
     const box = page.getByLabel(/The reminder/);
-    await expect.poll(() => box.inputValue()).not.toBe('');
+    await expect.poll(() => box.inputValue(), SOON).not.toBe('');
     await box.fill('New for this term: check every video to the very end, and report anything odd at once.');
     await page.getByRole('button', { name: 'Save as a new version' }).click();
     const reminder = page.getByTestId('reminder-text');
@@ -126,24 +129,24 @@ describe('the admin console', () => {
     await page.getByLabel('I have read this reminder and will follow it.').check();
     await page.getByRole('button', { name: 'Continue' }).click();
     await page.getByRole('heading', { name: 'E-safety reminder' }).waitFor();
-    await expect.poll(() => page.getByRole('heading', { name: /Who has acknowledged version 2/ }).count()).toBe(1);
+    await expect.poll(() => page.getByRole('heading', { name: /Who has acknowledged version 2/ }).count(), SOON).toBe(1);
   });
 
   it('keeps a filtering rule and an expiry default', async () => {
     await page.getByRole('link', { name: 'Filtering rules' }).click();
     await page.getByLabel('Domain', { exact: true }).fill('*.blocked.example');
     await page.getByRole('button', { name: 'Save rule' }).click();
-    await expect.poll(flash).toMatch(/Added: block \*\.blocked\.example/);
+    await expect.poll(flash, SOON).toMatch(/Added: block \*\.blocked\.example/);
     await page.getByTestId('rule-row').filter({ hasText: '*.blocked.example' }).waitFor();
     await page.getByLabel('Link or domain').fill('https://www.blocked.example/page');
     await page.getByRole('button', { name: 'Check' }).click();
-    await expect.poll(() => page.locator('.verdict').textContent()).toMatch(/refused by the rule “block \*\.blocked\.example”/);
+    await expect.poll(() => page.locator('.verdict').textContent(), SOON).toMatch(/refused by the rule “block \*\.blocked\.example”/);
 
     await page.getByRole('link', { name: 'Expiry' }).click();
     await page.getByLabel('It leaves the boards a number of days after approval').check();
     await page.getByLabel('Days', { exact: true }).fill('45');
     await page.getByRole('button', { name: 'Save' }).click();
-    await expect.poll(flash).toMatch(/45 days after approval/);
+    await expect.poll(flash, SOON).toMatch(/45 days after approval/);
     const settings = await server.t.ctx.repos.settings.get();
     expect(settings.defaultExpiry).toEqual({ days: 45 });
   });
@@ -153,7 +156,7 @@ describe('the admin console', () => {
     await page.getByLabel('Action').fill('rule.*');
     await page.getByRole('button', { name: 'Show' }).click();
     const rows = page.getByTestId('audit-row');
-    await expect.poll(() => rows.count()).toBe(1);
+    await expect.poll(() => rows.count(), SOON).toBe(1);
     expect(await rows.first().textContent()).toMatch(/rule\.create.*head@school\.test|head@school\.test.*rule\.create/);
     const href = (await page.getByTestId('audit-csv').getAttribute('href'))!;
     expect(href).toContain('action=rule.*');
@@ -162,7 +165,7 @@ describe('the admin console', () => {
     expect(csv).toMatch(/rule\.create/);
     expect(csv).not.toMatch(/item\.remove/);
     await page.getByRole('button', { name: 'Clear filters' }).click();
-    await expect.poll(() => rows.count()).toBeGreaterThan(5);
+    await expect.poll(() => rows.count(), SOON).toBeGreaterThan(5);
     await shot(page, 'admin-03-audit');
     a11y.push(...(await accessibilityProblems(page, 'audit')));
   });
@@ -196,10 +199,10 @@ describe('the admin console', () => {
     expect((await server.t.ctx.repos.items.get(items.kept))?.status).toBe('approved');
 
     await page.getByRole('button', { name: 'Check the storage' }).click();
-    await expect.poll(() => page.getByTestId('storage-report').textContent()).toMatch(/All clear/);
+    await expect.poll(() => page.getByTestId('storage-report').textContent(), SOON).toMatch(/All clear/);
     // The incident keeps its record after the item is gone.
     await page.getByRole('link', { name: 'Incidents' }).click();
-    await expect.poll(() => page.locator('.incident').first().textContent()).toMatch(/item since purged/);
+    await expect.poll(() => page.locator('.incident').first().textContent(), SOON).toMatch(/item since purged/);
   });
 
   it('meets WCAG 2.2 AA on every console screen (axe-core)', () => {

@@ -13,7 +13,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startWorkers, type RunningWorkers } from '../../src/pipeline/runtime.js';
-import { addStaff, waitFor } from '../helpers/harness.js';
+import { addStaff } from '../helpers/harness.js';
 import { makeFixture } from '../helpers/fixtures-media.js';
 import { serveFile, startFixtureServer } from '../helpers/fixture-server.js';
 import { articlePage, html, serveSlowly } from './fixtures.js';
@@ -23,12 +23,14 @@ import {
   newWatchedContext,
   noSideways,
   shot,
-  signInThroughPage,
   startLiveServer,
   type Browser,
   type LiveServer,
   type Page,
 } from './support.js';
+
+/** How long a page may take to show what a person would wait for (generous: CI shares two cores). */
+const SOON = { timeout: 10_000, interval: 100 };
 
 let server: LiveServer;
 let workers: RunningWorkers;
@@ -103,7 +105,7 @@ describe('the teacher desk', () => {
     await desk.getByLabel('Email').fill(TEACHER.email);
     await desk.getByLabel('Password').fill('not the password at all');
     await desk.getByRole('button', { name: 'Sign in' }).click();
-    await expect.poll(() => desk.locator('#signin-error').textContent()).toMatch(/do not match/);
+    await expect.poll(() => desk.locator('#signin-error').textContent(), SOON).toMatch(/do not match/);
 
     await desk.getByLabel('Password').fill(TEACHER.password);
     await desk.getByRole('button', { name: 'Sign in' }).click();
@@ -167,7 +169,7 @@ describe('the teacher desk', () => {
     });
     await desk.getByLabel(/Paste a link/).fill(site.url('/Counting-with-frogs.mp4'));
     await desk.getByRole('button', { name: 'Add video' }).click();
-    await expect.poll(() => desk.getByTestId('flash').textContent()).toMatch(/Added “Counting with frogs”/);
+    await expect.poll(() => desk.getByTestId('flash').textContent(), SOON).toMatch(/Added “Counting with frogs”/);
     await row('Counting with frogs').locator('progress').waitFor();
     await shot(desk, 'desk-04-progress');
     a11y.push(...(await accessibilityProblems(desk, 'playlist with progress')));
@@ -209,7 +211,7 @@ describe('the teacher desk', () => {
     await row('Counting with frogs').getByRole('link', { name: /Watch and approve/ }).click();
     await desk.getByTestId('review-title').filter({ hasText: 'Counting with frogs' }).waitFor();
     const checks = desk.getByTestId('checks');
-    await expect.poll(() => checks.textContent()).toMatch(/Length\s*0:06/);
+    await expect.poll(() => checks.textContent(), SOON).toMatch(/Length\s*0:06/);
     expect(await checks.textContent()).toMatch(/Captions\s*None/);
     expect(await checks.textContent()).toMatch(/No school rule matched/);
     const video = desk.getByTestId('review-video');
@@ -227,13 +229,13 @@ describe('the teacher desk', () => {
     await desk.getByRole('button', { name: 'Make this clip' }).click();
     await desk.getByTestId('review-progress').waitFor();
     await expect.poll(() => desk.getByTestId('review-status').textContent(), { timeout: 40_000 }).toBe('Ready for you to watch');
-    await expect.poll(() => checks.textContent()).toMatch(/Length\s*0:03/);
+    await expect.poll(() => checks.textContent(), SOON).toMatch(/Length\s*0:03/);
     expect(await desk.locator('.clip-tools').textContent()).toMatch(/This copy is 0:01–0:04 of the original/);
     const trimmed = await api('GET', `/api/items/${await itemId('Counting with frogs')}`);
     expect(trimmed).toMatchObject({ startSeconds: 1, endSeconds: 4, status: 'awaiting_review' });
 
     await desk.getByRole('button', { name: 'Approve for the board' }).click();
-    await expect.poll(() => desk.getByTestId('flash').textContent()).toMatch(/Approved\. It is on the Reception — Robins board now/);
+    await expect.poll(() => desk.getByTestId('flash').textContent(), SOON).toMatch(/Approved\. It is on the Reception — Robins board now/);
     expect(await desk.getByTestId('review-status').textContent()).toBe('On the board');
   });
 });
@@ -288,7 +290,7 @@ describe('the classroom board', () => {
     a11y.push(...(await accessibilityProblems(board, 'board player')));
     // Pause and play again with the big button.
     await board.getByTestId('play-pause').click();
-    await expect.poll(() => video.evaluate((v: HTMLVideoElement) => v.paused)).toBe(true);
+    await expect.poll(() => video.evaluate((v: HTMLVideoElement) => v.paused), SOON).toBe(true);
     // Nothing after the end: jump near the end and let it finish.
     await video.evaluate((v: HTMLVideoElement) => {
       v.currentTime = Math.max(0, v.duration - 0.3);
@@ -309,10 +311,10 @@ describe('the classroom board', () => {
     // Start it playing, then the teacher takes it off the board: it stops at once.
     await boardTile(LONG_TITLE).getByRole('button', { name: new RegExp(`^${LONG_TITLE}`) }).click();
     const video = board.getByTestId('board-video');
-    await expect.poll(() => video.evaluate((v: HTMLVideoElement) => v.currentTime)).toBeGreaterThan(0.2);
+    await expect.poll(() => video.evaluate((v: HTMLVideoElement) => v.currentTime), SOON).toBeGreaterThan(0.2);
     await api('POST', `/api/items/${longId}/reject`, { reason: 'Wrong class' });
     await board.getByTestId('board-video').waitFor({ state: 'detached', timeout: 8_000 });
-    await expect.poll(() => board.getByTestId('board-message').textContent()).toMatch(/taken off the board/);
+    await expect.poll(() => board.getByTestId('board-message').textContent(), SOON).toMatch(/taken off the board/);
     expect(await boardTile(LONG_TITLE).count()).toBe(0);
   });
 
@@ -322,7 +324,7 @@ describe('the classroom board', () => {
     for (const p of ['/frogs.html', '/snails.html']) {
       await desk.getByLabel(/Paste a link/).fill(site.url(p));
       await desk.getByRole('button', { name: 'Add web site' }).click();
-      await expect.poll(() => desk.getByTestId('flash').textContent()).toMatch(/Added/);
+      await expect.poll(() => desk.getByTestId('flash').textContent(), SOON).toMatch(/Added/);
     }
     await expect.poll(() => row('All about frogs').getByTestId('item-status').textContent(), { timeout: 30_000 }).toBe('Ready for you to read');
     await expect.poll(() => row('Snails up close').getByTestId('item-status').textContent(), { timeout: 30_000 }).toBe('Ready for you to read');
@@ -336,7 +338,7 @@ describe('the classroom board', () => {
     await shot(desk, 'desk-08-review-site');
     a11y.push(...(await accessibilityProblems(desk, 'site review')));
     await desk.getByRole('button', { name: 'Approve for the board' }).click();
-    await expect.poll(() => desk.getByTestId('review-status').textContent()).toBe('On the board');
+    await expect.poll(() => desk.getByTestId('review-status').textContent(), SOON).toBe('On the board');
 
     const tile = boardTile('All about frogs');
     await tile.waitFor({ timeout: 8_000 });
@@ -358,7 +360,7 @@ describe('the classroom board', () => {
     a11y.push(...(await accessibilityProblems(board, 'board report dialog')));
     await dialog.getByRole('button', { name: 'Report and hide it' }).click();
     await tile.waitFor({ state: 'detached' });
-    await expect.poll(() => board.getByTestId('board-message').textContent()).toMatch(/taken off the board/);
+    await expect.poll(() => board.getByTestId('board-message').textContent(), SOON).toMatch(/taken off the board/);
     const frogsPage = (await api<{ items: any[] }>('GET', `/api/playlists/${ids.sites}`)).items.find((i) => i.title.startsWith('All about frogs'));
     expect(frogsPage.status).toBe('quarantined');
     // And it stays gone for the board after a reload.
@@ -376,8 +378,8 @@ describe('order and quality', () => {
     expect(await titles()).toEqual(['Counting with frogs', LONG_TITLE]);
     await desk.getByRole('button', { name: `Move up: ${LONG_TITLE}` }).focus();
     await desk.keyboard.press('Enter');
-    await expect.poll(titles).toEqual([LONG_TITLE, 'Counting with frogs']);
-    await expect.poll(() => desk.getByTestId('flash').textContent()).toMatch(/place 1 of 2/);
+    await expect.poll(titles, SOON).toEqual([LONG_TITLE, 'Counting with frogs']);
+    await expect.poll(() => desk.getByTestId('flash').textContent(), SOON).toMatch(/place 1 of 2/);
     const { items } = await api<{ items: any[] }>('GET', `/api/playlists/${ids.videos}`);
     expect(items.map((i) => i.title)).toEqual([LONG_TITLE, 'Counting with frogs']);
 

@@ -90,7 +90,7 @@ describe('pairing a board', () => {
     expect(actions).toEqual(expect.arrayContaining(['board.pairing_code', 'board.paired']));
   });
 
-  it('guessing is cut off after ten tries from one address', async () => {
+  it('guessing is cut off after ten wrong codes from one address', async () => {
     const statuses: number[] = [];
     for (let i = 0; i < 11; i++) {
       const res = await app.inject({ method: 'POST', url: '/api/pair', payload: { code: 'ZZZZZZ' }, remoteAddress: '10.0.0.2' });
@@ -114,7 +114,7 @@ describe('ordering and removing items', () => {
   it('puts the playlist in the order given; items not named keep their order after', async () => {
     const pl = (await makeClassAndPlaylist(app, teacher)).playlistId;
     const a = await makeItem(t, pl, { title: 'A' });
-    const b = await makeItem(t, pl, { title: 'B' });
+    await makeItem(t, pl, { title: 'B' });
     const c = await makeItem(t, pl, { title: 'C' });
     const res = await app.inject({ method: 'PATCH', url: `/api/playlists/${pl}/order`, headers: { cookie: teacher }, payload: { itemIds: [c.id, a.id] } });
     expect(res.statusCode).toBe(200);

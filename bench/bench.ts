@@ -122,11 +122,21 @@ async function main() {
     '/big.mkv': serveFile(big, 'video/x-matroska'),
     '/article.html': (_q, res) => res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(article),
   });
-  const worker: ChildProcess = spawn(path.resolve('node_modules/.bin/tsx'), ['workers/worker.ts'], {
-    env: { ...process.env, DATABASE_URL: t.databaseUrl, DATA_DIR: t.dataDir, QUEUE_PREFIX: t.config.queuePrefix, FETCH_ALLOW_PRIVATE: '127.0.0.1', VETTED_SKIP_MIGRATE: '1', MAX_DOWNLOAD_BYTES: String(4 * 1024 ** 3) },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  await new Promise<void>((resolve) => worker.stdout!.on('data', (d: Buffer) => d.toString().includes('ready') && resolve()));
+  const verbose = process.argv.includes('--verbose');
+  const startWorker = async (): Promise<ChildProcess> => {
+    const child = spawn(path.resolve('node_modules/.bin/tsx'), ['workers/worker.ts'], {
+      env: { ...process.env, DATABASE_URL: t.databaseUrl, DATA_DIR: t.dataDir, QUEUE_PREFIX: t.config.queuePrefix, FETCH_ALLOW_PRIVATE: '127.0.0.1', VETTED_SKIP_MIGRATE: '1', MAX_DOWNLOAD_BYTES: String(4 * 1024 ** 3) },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    if (verbose) child.stdout!.pipe(process.stderr);
+    await new Promise<void>((resolve) => child.stdout!.on('data', (d: Buffer) => d.toString().includes('ready') && resolve()));
+    return child;
+  };
+  const stopWorker = async (child: ChildProcess) => {
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+  };
+  let worker = await startWorker();
 
   const submitAndWait = async (url: string) => {
     const res = await app.inject({ method: 'POST', url: '/api/items', headers: { cookie }, payload: { url, playlistId } });
@@ -155,12 +165,14 @@ async function main() {
   const [repeatVideo] = await timed(() => submitAndWait(site.url('/clip.webm')));
 
   // 3. Peak memory of the worker while it streams and transcodes the large source.
+  // A fresh worker, so its high-water mark is this download and transcode, not earlier work.
+  await stopWorker(worker);
+  worker = await startWorker();
   const sampler = rssSampler(worker.pid!);
   const [bigTime] = await timed(() => submitAndWait(site.url('/big.mkv')));
   const peak = sampler.stop();
 
-  worker.kill('SIGTERM');
-  await new Promise((r) => worker.once('exit', r));
+  await stopWorker(worker);
   await app.close();
   await site.close();
   await rm(dir, { recursive: true, force: true });

@@ -29,6 +29,8 @@ const POSTER_MAX_WIDTH = 1280;
 const THUMBNAIL_WIDTH = 320;
 /** Frames the `thumbnail` filter compares; it holds them all in memory, so frames are scaled down first. */
 const THUMBNAIL_CANDIDATES = 50;
+/** Keyframes compared when only keyframes are decoded (a few seconds apart each). */
+const KEYFRAME_CANDIDATES = 6;
 /** Probing, thumbnails and image conversion are short jobs; they never get the hours a long transcode may need. */
 const SHORT_JOB_TIMEOUT_MS = 120_000;
 const STDERR_TAIL_LINES = 15;
@@ -539,7 +541,19 @@ export function createMediaAdapter(opts: MediaAdapterOptions): MediaAdapter {
     eo.onProgress?.(100);
   }
 
-  async function thumbnailsAt(src: string, poster: string, thumbnail: string, at: number, signal?: AbortSignal) {
+  /**
+   * `keyframesOnly` decodes only keyframes after the seek: several times faster on long videos, and
+   * keyframes are the encoder's best pictures. A video with no keyframe after the seek point gets
+   * the full decode from the start instead (see `thumbnails`).
+   */
+  async function thumbnailsAt(
+    src: string,
+    poster: string,
+    thumbnail: string,
+    at: number,
+    signal: AbortSignal | undefined,
+    keyframesOnly: boolean,
+  ) {
     const jpeg = (label: string) => [
       '-map', `[${label}]`,
       '-frames:v', '1',
@@ -554,10 +568,12 @@ export function createMediaAdapter(opts: MediaAdapterOptions): MediaAdapter {
       inputOptions: [
         '-protocol_whitelist', 'file',
         '-format_whitelist', VIDEO_DEMUXERS,
+        ...(keyframesOnly ? ['-skip_frame', 'nokey'] : []),
         ...(at > 0 ? ['-ss', seconds(at)] : []),
       ],
       complexFilter:
-        `[0:V:0]scale=w='min(${POSTER_MAX_WIDTH},iw)':h=-2,thumbnail=${THUMBNAIL_CANDIDATES},split=2[poster][small];` +
+        `[0:V:0]scale=w='min(${POSTER_MAX_WIDTH},iw)':h=-2,` +
+        `thumbnail=${keyframesOnly ? KEYFRAME_CANDIDATES : THUMBNAIL_CANDIDATES},split=2[poster][small];` +
         `[small]scale=w=${THUMBNAIL_WIDTH}:h=-2[thumb]`,
       outputs: [
         { target: poster, options: jpeg('poster') },
@@ -582,10 +598,11 @@ export function createMediaAdapter(opts: MediaAdapterOptions): MediaAdapter {
     await Promise.all([rm(poster, { force: true }), rm(thumbnail, { force: true })]);
     try {
       const at = thumbnailTime(to.durationSeconds);
-      await thumbnailsAt(src, poster, thumbnail, at, to.signal);
-      // A container that overstates its length leaves nothing after the seek; ffmpeg then exits 0 with no frame.
-      if (at > 0 && !((await exists(poster)) && (await exists(thumbnail)))) {
-        await thumbnailsAt(src, poster, thumbnail, 0, to.signal);
+      await thumbnailsAt(src, poster, thumbnail, at, to.signal, true);
+      // No keyframe after the seek (a short clip), or a container that overstates its length: ffmpeg
+      // exits 0 with no frame. Then decode every frame from the start.
+      if (!((await exists(poster)) && (await exists(thumbnail)))) {
+        await thumbnailsAt(src, poster, thumbnail, 0, to.signal, false);
       }
     } catch (e) {
       throw toCallerError(e, encodeFailed);

@@ -49,7 +49,10 @@ export async function startWorkers(
         const abort = new AbortController();
         inFlight.add(abort);
         try {
-          return await HANDLERS[stage](ctx, job.data.itemId, abort.signal);
+          const started = Date.now();
+          const outcome = await HANDLERS[stage](ctx, job.data.itemId, abort.signal);
+          log.info(`${stage} ${outcome} for item ${job.data.itemId} in ${Date.now() - started} ms`);
+          return outcome;
         } catch (e) {
           // A permanent failure leaves nothing behind; a retry starts its scratch folder afresh anyway.
           return await settleFailure(

@@ -5,8 +5,18 @@ import type { FetchPolicy } from '../net/fetcher.js';
 import { directMediaSource } from '../sources/direct-media.js';
 import { sniffLink } from '../sources/sniff.js';
 import type { Source } from '../sources/types.js';
-import { webPageSource } from '../sources/web-page.js';
-import { youtubeSourceFor } from './youtube.js';
+
+// The page cleaner (jsdom) and the YouTube client are loaded on first use: together they add about
+// 70 MB to a worker that may only ever see direct video links.
+async function webPage(ctx: AppContext): Promise<Source> {
+  const { webPageSource } = await import('../sources/web-page.js');
+  return webPageSource({ media: ctx.media });
+}
+
+async function youtube(ctx: AppContext): Promise<Source> {
+  const { youtubeSourceFor } = await import('./youtube.js');
+  return youtubeSourceFor(ctx);
+}
 
 /**
  * Picks the source module for an item: YouTube, a web page or a direct media file. Links whose URL
@@ -20,11 +30,9 @@ export async function sourceFor(
   signal: AbortSignal,
 ): Promise<{ source: Source; kind: ItemKind }> {
   const link = (item.details as { link?: string } | null)?.link;
-  if (link === 'youtube') return { source: youtubeSourceFor(ctx), kind: 'video' };
+  if (link === 'youtube') return { source: await youtube(ctx), kind: 'video' };
   if (link === 'media') return { source: directMediaSource, kind: 'video' };
-  if (link === 'page') return { source: webPageSource({ media: ctx.media }), kind: 'webpage' };
+  if (link === 'page') return { source: await webPage(ctx), kind: 'webpage' };
   const sniffed = await sniffLink(item.url, policy, signal);
-  return sniffed === 'page'
-    ? { source: webPageSource({ media: ctx.media }), kind: 'webpage' }
-    : { source: directMediaSource, kind: 'video' };
+  return sniffed === 'page' ? { source: await webPage(ctx), kind: 'webpage' } : { source: directMediaSource, kind: 'video' };
 }

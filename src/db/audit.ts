@@ -9,7 +9,10 @@ export interface AuditEntry {
   detail?: Record<string, unknown> | null;
 }
 
-/** The audit log only ever grows: the table's trigger refuses updates and deletes. */
+/**
+ * The write side of the audit log, which only ever grows: the table's trigger refuses updates and
+ * deletes. Reading (filters, labels, CSV) is `audit-query.ts`.
+ */
 export function auditRepository(db: Db) {
   return {
     async record(e: AuditEntry): Promise<void> {
@@ -23,27 +26,6 @@ export function auditRepository(db: Db) {
           ip: e.ip ?? null,
           detail: e.detail ? JSON.stringify(e.detail) : null,
         })
-        .execute();
-    },
-    async list(limit = 500) {
-      return db
-        .selectFrom('audit_log')
-        .leftJoin('users', 'users.id', 'audit_log.actor_id')
-        .select([
-          'audit_log.id',
-          'audit_log.at',
-          'audit_log.actor_id',
-          'audit_log.actor_kind',
-          'audit_log.action',
-          'audit_log.target',
-          'audit_log.ip',
-          'audit_log.detail',
-          'users.email',
-          'users.erased_at',
-        ])
-        .orderBy('audit_log.at', 'desc')
-        .orderBy('audit_log.id', 'desc')
-        .limit(limit)
         .execute();
     },
   };

@@ -2,6 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { AppContext } from '../context.js';
 import type { ItemEvents } from '../db/item-events.js';
+import { eventStreams } from './sse.js';
 import { classOfBoard } from './routes-board.js';
 
 const Token = Type.String({ minLength: 10, maxLength: 100, pattern: '^[A-Za-z0-9_-]+$' });
@@ -23,11 +24,7 @@ interface BoardBody {
  * what a board may see.
  */
 export const boardEventRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext; events: ItemEvents }> = async (app, { ctx, events }) => {
-  // Open streams never end by themselves: end them when the server shuts down, or close() waits forever.
-  const open = new Set<() => void>();
-  app.addHook('preClose', async () => {
-    for (const finish of [...open]) finish();
-  });
+  const streams = eventStreams(app);
 
   app.get(
     '/api/board/:token/events',
@@ -41,34 +38,33 @@ export const boardEventRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext; even
       };
       const first = await readBoard();
 
-      reply.hijack();
-      const res = reply.raw;
-      res.writeHead(200, {
-        'content-type': 'text/event-stream; charset=utf-8',
-        'cache-control': 'no-store',
-        connection: 'keep-alive',
-        'x-accel-buffering': 'no',
+      let off = () => {};
+      let poll: NodeJS.Timeout | undefined;
+      const stream = streams.open(request, reply, () => {
+        off();
+        clearInterval(poll);
+        if (gather) clearTimeout(gather);
+        if (expiry) clearTimeout(expiry);
       });
 
       let playlistIds = new Set((await ctx.repos.playlists.listByClasses([cls.id])).map((p) => p.id));
       let visible = new Set<string>();
       let lastSent = '';
-      let ended = false;
       let gather: NodeJS.Timeout | undefined;
       let expiry: NodeJS.Timeout | undefined;
 
       const publish = ({ status, body }: { status: number; body: string }) => {
-        if (ended) return;
+        if (stream.isEnded()) return;
         if (status === 404) {
-          res.write('event: gone\ndata: {}\n\n');
-          return finish();
+          stream.send('gone', '{}');
+          return stream.end();
         }
         if (status !== 200 || body === lastSent) return;
         lastSent = body;
         const parsed = JSON.parse(body) as BoardBody;
         const shown = (parsed.playlists ?? []).flatMap((p) => p.items ?? []);
         visible = new Set(shown.map((i) => i.id));
-        res.write(`event: board\ndata: ${body}\n\n`);
+        stream.send('board', body);
         // Wake up when the first item on show reaches its expiry, so it leaves the board on time.
         if (expiry) clearTimeout(expiry);
         const next = Math.min(
@@ -77,14 +73,14 @@ export const boardEventRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext; even
         if (Number.isFinite(next)) expiry = setTimeout(() => void recheck(), Math.min(next - Date.now() + 50, 2 ** 31 - 1));
       };
       const recheck = async () => {
-        if (ended) return;
+        if (stream.isEnded()) return;
         publish(await readBoard().catch(() => ({ status: 0, body: '' })));
       };
       const soon = () => {
         if (!gather) gather = setTimeout(() => ((gather = undefined), void recheck()), GATHER_MS);
       };
 
-      const off = events.on((change) => {
+      off = events.on((change) => {
         if (visible.has(change.id)) return soon();
         if (change.status !== 'approved') return;
         if (playlistIds.has(change.playlistId)) return soon();
@@ -97,22 +93,7 @@ export const boardEventRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext; even
           })
           .catch(() => undefined);
       });
-      const poll = setInterval(() => void recheck(), RECHECK_MS);
-      const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
-      function finish() {
-        if (ended) return;
-        ended = true;
-        open.delete(finish);
-        off();
-        clearInterval(poll);
-        clearInterval(heartbeat);
-        if (gather) clearTimeout(gather);
-        if (expiry) clearTimeout(expiry);
-        res.end();
-      }
-      open.add(finish);
-      request.raw.on('close', finish);
-      res.write('retry: 3000\n\n');
+      poll = setInterval(() => void recheck(), RECHECK_MS);
       publish(first);
     },
   );

@@ -14,6 +14,7 @@ import { decideKind } from '../domain/submission.js';
 import { staffOf } from './access.js';
 import { playlistNotFound } from './routes-classes.js';
 import { presentItem } from './present.js';
+import { eventStreams } from './sse.js';
 
 const Uuid = Type.String({ format: 'uuid' });
 const Seconds = Type.Number({ minimum: 0, maximum: 24 * 3600 });
@@ -30,6 +31,7 @@ function checkClip(start: number | undefined, end: number | undefined): void {
 
 export const itemRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext; events: ItemEvents }> = async (app, { ctx, events }) => {
   const { items, playlists, audit } = ctx.repos;
+  const streams = eventStreams(app);
 
   async function load(id: string): Promise<ItemRow> {
     const item = await items.get(id);
@@ -235,44 +237,30 @@ export const itemRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext; events: It
    */
   app.get('/api/items/:id/events', { config: { access: 'staff' }, schema: { params: IdParams } }, async (request, reply) => {
     const first = await load(request.params.id);
-    reply.hijack();
-    const res = reply.raw;
-    res.writeHead(200, {
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-store',
-      connection: 'keep-alive',
-      'x-accel-buffering': 'no',
-    });
     let lastSent = '';
-    let ended = false;
-    const send = (item: ItemRow) => {
+    let off = () => {};
+    let poll: NodeJS.Timeout | undefined;
+    const stream = streams.open(request, reply, () => {
+      off();
+      clearInterval(poll);
+    });
+    off = events.on((change) => {
+      if (change.id === first.id) void refresh();
+    });
+    poll = setInterval(() => void refresh(), 5_000);
+    function send(item: ItemRow) {
       const data = JSON.stringify(presentItem(item));
       if (data === lastSent) return;
       lastSent = data;
-      res.write(`event: item\ndata: ${data}\n\n`);
-      if (SETTLED_STATUSES.includes(item.status)) finish();
-    };
-    const refresh = async () => {
-      if (ended) return;
-      const item = await items.get(first.id).catch(() => undefined);
-      if (!item) return finish();
-      send(item);
-    };
-    const off = events.on((change) => {
-      if (change.id === first.id) void refresh();
-    });
-    const poll = setInterval(() => void refresh(), 5_000);
-    const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
-    function finish() {
-      if (ended) return;
-      ended = true;
-      off();
-      clearInterval(poll);
-      clearInterval(heartbeat);
-      res.end();
+      stream.send('item', data);
+      if (SETTLED_STATUSES.includes(item.status)) stream.end();
     }
-    request.raw.on('close', finish);
-    res.write('retry: 3000\n\n');
+    async function refresh() {
+      if (stream.isEnded()) return;
+      const item = await items.get(first.id).catch(() => undefined);
+      if (!item) return stream.end();
+      send(item);
+    }
     send(first);
   });
 };

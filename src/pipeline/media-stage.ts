@@ -1,6 +1,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { AppContext } from '../context.js';
+import { clipCaptions } from '../domain/captions.js';
 import { VettedError } from '../domain/errors.js';
 import { assessProbe, clipWindow, defaultMediaLimits, planEncode } from '../domain/media-rules.js';
 import type { ItemMediaFiles, ItemRow } from '../db/schema.js';
@@ -75,7 +76,9 @@ export async function runMediaStage(ctx: AppContext, itemId: string, signal: Abo
       thumbnail: path.basename(thumbs.thumbnail),
     };
     if (meta.captions) {
-      await fs.copyFile(path.join(fetchDir, meta.captions), path.join(workDir, 'captions.vtt'));
+      // Captions follow the clip: what the children see and read start and end together.
+      const vtt = await fs.readFile(path.join(fetchDir, meta.captions), 'utf8');
+      await fs.writeFile(path.join(workDir, 'captions.vtt'), window ? clipCaptions(vtt, window.start, window.duration) : vtt);
       files.captions = 'captions.vtt';
     }
     const generation = item.media_generation;

@@ -83,7 +83,9 @@ describe('a YouTube link, end to end', () => {
     expect(vtt.statusCode).toBe(200);
     expect(vtt.headers['content-type']).toMatch(/^text\/vtt/);
     expect(vtt.body.startsWith('WEBVTT')).toBe(true);
-    expect(vtt.body).toContain('(en-GB)');
+    // The clip starts at 1 s (t=1): the captions start with it, and the cue before it is gone.
+    expect(vtt.body).toContain('00:00:00.000 --> 00:00:01.000\nTwo ducks.');
+    expect(vtt.body).not.toContain('One duck');
     const video = await app.inject({ method: 'GET', url: item.media.video, headers: { cookie } });
     expect(video.statusCode).toBe(200);
     expect(video.headers['content-type']).toBe('video/mp4');

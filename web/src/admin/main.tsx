@@ -6,6 +6,7 @@ import './admin.css';
 import { Gate } from '../shared/gate';
 import { useHashRoute } from '../shared/route';
 import type { StaffUser } from '../shared/types';
+import { TopBar } from '../shared/topbar';
 import { Button } from '../shared/ui';
 import { AuditSection } from './AuditSection';
 import { ExpirySection } from './ExpirySection';
@@ -65,31 +66,9 @@ function Console({ user, signOut }: { user: StaffUser; signOut: () => Promise<vo
   const View = section.view;
   return (
     <>
-      <a
-        class="skip-link"
-        href="#main"
-        onClick={(e) => {
-          e.preventDefault();
-          mainRef.current?.focus();
-        }}
-      >
-        Skip to the main content
-      </a>
-      <header class="topbar">
-        <a class="brand" href="#/">
-          <img src="/favicon.svg" alt="" width={28} height={28} />
-          Vetted admin
-        </a>
-        <nav aria-label="Main">
-          <a href="/">Teacher desk</a>
-        </nav>
-        <div class="who">
-          <span class="muted small">Signed in as {user.email}</span>
-          <Button variant="plain" onClick={() => void signOut()}>
-            Sign out
-          </Button>
-        </div>
-      </header>
+      <TopBar brand="Vetted admin" user={user} signOut={signOut} mainRef={mainRef}>
+        <a href="/">Teacher desk</a>
+      </TopBar>
       <div class="admin-layout">
         <nav class="admin-nav" aria-label="Console sections">
           <ul>

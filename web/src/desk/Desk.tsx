@@ -2,7 +2,7 @@ import { useEffect, useRef } from 'preact/hooks';
 import { Gate } from '../shared/gate';
 import { useHashRoute } from '../shared/route';
 import type { StaffUser } from '../shared/types';
-import { Button } from '../shared/ui';
+import { TopBar } from '../shared/topbar';
 import { ClassesView } from './ClassesView';
 import { PlaylistView } from './PlaylistView';
 import { ReviewView } from './ReviewView';
@@ -33,35 +33,12 @@ function DeskShell({ user, signOut }: { user: StaffUser; signOut: () => Promise<
 
   return (
     <>
-      <a
-        class="skip-link"
-        href="#main"
-        onClick={(e) => {
-          // Views live in the hash: focus the content instead of navigating to "#main".
-          e.preventDefault();
-          mainRef.current?.focus();
-        }}
-      >
-        Skip to the main content
-      </a>
-      <header class="topbar">
-        <a class="brand" href="#/">
-          <img src="/favicon.svg" alt="" width={28} height={28} />
-          Vetted
+      <TopBar brand="Vetted" user={user} signOut={signOut} mainRef={mainRef}>
+        <a href="#/" aria-current={route.length === 0 ? 'page' : undefined}>
+          Classes
         </a>
-        <nav aria-label="Main">
-          <a href="#/" aria-current={route.length === 0 ? 'page' : undefined}>
-            Classes
-          </a>
-          {user.role === 'admin' && <a href="/admin">Admin console</a>}
-        </nav>
-        <div class="who">
-          <span class="muted small">Signed in as {user.email}</span>
-          <Button variant="plain" onClick={() => void signOut()}>
-            Sign out
-          </Button>
-        </div>
-      </header>
+        {user.role === 'admin' && <a href="/admin">Admin console</a>}
+      </TopBar>
       <main id="main" class="page" ref={mainRef} tabIndex={-1}>
         {view}
       </main>

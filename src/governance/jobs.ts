@@ -1,7 +1,7 @@
 import type { AppContext } from '../context.js';
 import { NO_ITEM, STAGES } from '../queue/jobs.js';
 import { expireDue } from './expiry.js';
-import { purge } from './purge.js';
+import { purge, purgeProgress } from './purge.js';
 
 /** Worker handlers of the governance stages (registered in src/pipeline/runtime.ts's HANDLERS). */
 export async function runExpiryJob(ctx: AppContext): Promise<'done' | 'skipped'> {
@@ -10,7 +10,8 @@ export async function runExpiryJob(ctx: AppContext): Promise<'done' | 'skipped'>
 }
 
 export async function runPurgeJob(ctx: AppContext): Promise<'done' | 'skipped'> {
-  const result = await purge(ctx, { dryRun: false, actor: { kind: 'system', id: null } });
+  const progress = purgeProgress(ctx);
+  const result = await purge(ctx, { dryRun: false, actor: { kind: 'system', id: null }, onProgress: (d, n) => progress.set(d, n) });
   return result.items.length ? 'done' : 'skipped';
 }
 

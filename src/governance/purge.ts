@@ -24,6 +24,8 @@ export interface PurgeResult {
 export interface PurgeOptions {
   dryRun: boolean;
   actor: { kind: 'staff' | 'system'; id: string | null; ip?: string | null };
+  /** Told after each item, so an admin watching the console sees how far the purge has gone. */
+  onProgress?: (done: number, total: number) => Promise<void> | void;
   /** Tests only: runs after an item's files are deleted and before its row is, to simulate a crash. */
   afterFilesRemoved?: (item: PurgedItem, index: number) => void | Promise<void>;
 }
@@ -53,7 +55,11 @@ export async function purge(ctx: AppContext, opts: PurgeOptions): Promise<PurgeR
     .execute();
 
   const result: PurgeResult = { items: [], bytes: 0, dryRun: opts.dryRun, skipped: 0, retentionDays };
+  const report = async () => {
+    await Promise.resolve(opts.onProgress?.(result.items.length + result.skipped, candidates.length)).catch(() => undefined);
+  };
   try {
+    await report();
     for (const candidate of candidates) {
       if (opts.dryRun) {
         const bytes = await ctx.store.size(candidate.id, candidate.media_generation);
@@ -78,12 +84,12 @@ export async function purge(ctx: AppContext, opts: PurgeOptions): Promise<PurgeR
         await trx.deleteFrom('items').where('id', '=', row.id).execute();
         return item;
       });
-      if (!done) {
-        result.skipped++;
-        continue;
+      if (!done) result.skipped++;
+      else {
+        result.items.push(done);
+        result.bytes += done.bytes;
       }
-      result.items.push(done);
-      result.bytes += done.bytes;
+      await report();
     }
   } finally {
     // Written even when the purge stops half-way, so the log shows what went before the fault.
@@ -105,4 +111,23 @@ export async function purge(ctx: AppContext, opts: PurgeOptions): Promise<PurgeR
     });
   }
   return result;
+}
+
+/**
+ * How far the running (or last) real purge has got, kept in Redis for ten minutes so that whichever
+ * API process the admin's browser asks can answer.
+ */
+export function purgeProgress(ctx: AppContext) {
+  const key = `${ctx.config.queuePrefix}:purge:progress`;
+  return {
+    async set(done: number, total: number): Promise<void> {
+      await ctx.producer.connection.set(key, JSON.stringify({ done, total, at: new Date().toISOString() }), 'EX', 600);
+    },
+    async get(): Promise<{ running: boolean; done: number; total: number }> {
+      const raw = await ctx.producer.connection.get(key).catch(() => null);
+      if (!raw) return { running: false, done: 0, total: 0 };
+      const { done, total } = JSON.parse(raw) as { done: number; total: number };
+      return { running: done < total, done, total };
+    },
+  };
 }

@@ -6,7 +6,7 @@ import type { AppContext } from '../context.js';
 import { VettedError } from '../domain/errors.js';
 import { staffLabel } from '../domain/people.js';
 import { recheckLiveItems } from '../governance/domain-policy.js';
-import { purge } from '../governance/purge.js';
+import { purge, purgeProgress } from '../governance/purge.js';
 import { checkStorage } from '../governance/storage-check.js';
 import { staffOf } from './access.js';
 import { toCsv } from './csv.js';
@@ -226,9 +226,17 @@ export const adminRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext; root: Fas
     { config: { access: 'admin' }, schema: { body: Type.Object({ dryRun: Type.Boolean() }) } },
     async (request) => {
       const staff = staffOf(request);
-      return purge(ctx, { dryRun: request.body.dryRun, actor: { kind: 'staff', id: staff.user.id, ip: request.ip } });
+      const progress = purgeProgress(ctx);
+      return purge(ctx, {
+        dryRun: request.body.dryRun,
+        actor: { kind: 'staff', id: staff.user.id, ip: request.ip },
+        ...(request.body.dryRun ? {} : { onProgress: (done: number, total: number) => progress.set(done, total) }),
+      });
     },
   );
+
+  /** Polled by the console's progress bar while a purge runs. */
+  app.get('/api/admin/purge/progress', { config: { access: 'admin' } }, async () => purgeProgress(ctx).get());
 
   app.get('/api/admin/storage', { config: { access: 'admin' } }, async () => checkStorage(ctx));
 

@@ -72,7 +72,14 @@ describe('the purge', () => {
     const entry = (await auditActions(app, admin, 'action=purge.dry_run'))[0]!;
     expect(entry).toMatchObject({ actor: 'head@school.test', detail: { count: 4, bytes: 2500, retentionDays: 30 } });
 
+    // The dry run moves no progress bar; the real run reports each item, ending at all of them.
+    const progressOf = async () => (await app.inject({ method: 'GET', url: '/api/admin/purge/progress', headers: { cookie: admin } })).json();
+    expect(await progressOf()).toEqual({ running: false, done: 0, total: 0 });
+    const seen: Array<[number, number]> = [];
     const real = (await app.inject({ method: 'POST', url: '/api/admin/purge', headers: { cookie: admin }, payload: { dryRun: false } })).json();
+    expect(await progressOf()).toEqual({ running: false, done: 4, total: 4 });
+    await purge(t.ctx, { dryRun: true, actor: system, onProgress: (d, n) => void seen.push([d, n]) });
+    expect(seen).toEqual([[0, 0]]);
     expect(real.items.map((i: { id: string }) => i.id).sort()).toEqual(old.map((i) => i.id).sort());
     expect(real.bytes).toBe(2500);
     for (const i of old) {

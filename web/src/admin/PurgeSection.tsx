@@ -1,4 +1,4 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError, errorText } from '../shared/api';
 import { Button, Dialog, FlashLine, ProgressBar, useFlash } from '../shared/ui';
 import { bytesText } from '../shared/words';
@@ -30,6 +30,25 @@ export function PurgeSection() {
   const [missing, setMissing] = useState(false);
   const [storage, setStorage] = useState<StorageReport | null>(null);
   const [flash, say, clear] = useFlash();
+  const [progress, setProgress] = useState<{ done: number; total: number } | null>(null);
+
+  // While the real purge runs, ask the server how far it has got (the POST answers only at the end).
+  useEffect(() => {
+    if (phase !== 'running') {
+      setProgress(null);
+      return;
+    }
+    let stop = false;
+    const tick = async () => {
+      const p = await api<{ running: boolean; done: number; total: number }>('GET', '/api/admin/purge/progress').catch(() => null);
+      if (!stop && p && p.total > 0) setProgress({ done: p.done, total: p.total });
+    };
+    const timer = setInterval(() => void tick(), 400);
+    return () => {
+      stop = true;
+      clearInterval(timer);
+    };
+  }, [phase]);
 
   const run = async (dryRun: boolean) => {
     setPhase(dryRun ? 'previewing' : 'running');
@@ -87,7 +106,11 @@ export function PurgeSection() {
         </div>
         {phase === 'running' && (
           <div class="purge-progress" data-testid="purge-progress">
-            <ProgressBar label="Purge in progress" />
+            <ProgressBar
+              label="Purge in progress"
+              value={progress ? Math.round((progress.done / progress.total) * 100) : undefined}
+              text={progress ? `${progress.done} of ${progress.total}` : undefined}
+            />
             <p class="muted">Deleting {preview?.items.length ?? ''} items… Keep this page open.</p>
           </div>
         )}

@@ -30,6 +30,12 @@ function toRow(patch: StatusPatch): ItemUpdate {
   return row;
 }
 
+/** What was decided at the earlier item's own submit (its filtering rule) is not the new one's. */
+function withoutSubmitFacts(details: Record<string, unknown> | null): Record<string, unknown> {
+  const { domainRule: _rule, ...rest } = details ?? {};
+  return rest;
+}
+
 export function itemsRepository(db: Db) {
   /** New items go to the end of their playlist. */
   const nextPosition = (playlistId: string) =>
@@ -95,7 +101,7 @@ export function itemsRepository(db: Db) {
           duration_seconds: from.duration_seconds,
           media: from.media === null ? null : JSON.stringify(from.media),
           media_bytes: from.media_bytes,
-          details: JSON.stringify({ ...(from.details ?? {}), ...(input.details ?? {}), reusedFrom: from.id }),
+          details: JSON.stringify({ ...withoutSubmitFacts(from.details), ...(input.details ?? {}), reusedFrom: from.id }),
           position: position as never,
         })
         .returningAll()

@@ -40,10 +40,18 @@ export async function checkDomainPolicy(
   return { host, verdict: judgeHost(policy.rules, host, policy.sitesAllowListOnly && opts.playlistKind === 'sites') };
 }
 
-/** For the submit route: throws 422 `domain_blocked` (or `domain_not_allowed`) naming the rule. */
-export async function assertDomainAllowed(db: Db, url: string | URL, playlistId?: string): Promise<void> {
+/**
+ * For the submit route: throws 422 `domain_blocked` (or `domain_not_allowed`) naming the rule;
+ * otherwise returns the rule that let the link through (an allow rule), if any, for the item's checks.
+ */
+export async function assertDomainAllowed(
+  db: Db,
+  url: string | URL,
+  playlistId?: string,
+): Promise<{ pattern: string; action: string } | null> {
   const { host, verdict } = await checkDomainPolicy(db, url, { playlistKind: await playlistKind(db, playlistId) });
   if (!verdict.ok) throw verdictError(verdict, host ?? String(url));
+  return verdict.rule ? { pattern: verdict.rule.pattern, action: verdict.rule.action } : null;
 }
 
 /**

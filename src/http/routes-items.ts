@@ -81,7 +81,7 @@ export const itemRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext; events: It
       // Pure checks first (form, scheme, what kind of link); then where the host points.
       const link = recogniseLink(parseFetchableUrl(body.url.trim()));
       // The school's filtering policy, before any lookup: a blocked domain is refused naming its rule.
-      await assertDomainAllowed(ctx.db, link.url, body.playlistId);
+      const domainRule = await assertDomainAllowed(ctx.db, link.url, body.playlistId);
       const url = await checkSubmittedUrl(link.url.toString(), ctx.config.fetchAllowPrivate, {
         // YouTube's hosts are known and public; the fetcher still checks every address it connects to.
         skipLookup: link.kind === 'youtube',
@@ -100,7 +100,12 @@ export const itemRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext; events: It
         startSeconds: body.startSeconds ?? link.startSeconds ?? null,
         endSeconds: body.endSeconds ?? null,
         submittedBy: staff.user.id,
-        details: { link: link.kind, ...(link.youtubeId ? { youtubeId: link.youtubeId } : {}) },
+        details: {
+          link: link.kind,
+          ...(link.youtubeId ? { youtubeId: link.youtubeId } : {}),
+          // The filtering rule that let the link through, shown to the teacher among the checks.
+          ...(domainRule ? { domainRule } : {}),
+        },
       };
       // Same source and clip already processed (in any class): share its media, skip the work.
       const earlier = await items.findReusable(input.canonicalUrl, input.startSeconds, input.endSeconds);

@@ -164,6 +164,15 @@ describe('the filtering policy', () => {
     expect((await inject('GET', '/api/admin/domain-rules')).json().rules).toHaveLength(2);
   });
 
+  it('shows the teacher, among the checks, the allow rule that let a link through', async () => {
+    await inject('POST', '/api/admin/domain-rules', { pattern: 'youtube.com', action: 'allow' });
+    // A YouTube link needs no DNS look-up at submit, so this works offline.
+    const res = await inject('POST', '/api/items', { url: 'https://www.youtube.com/watch?v=AbCdEfGhIjK', playlistId: robins.playlistId }, teacher);
+    expect(res.statusCode).toBe(202);
+    expect(res.json().checks.domainRule).toEqual({ pattern: 'youtube.com', action: 'allow' });
+    await inject('DELETE', `/api/admin/domain-rules/${(await inject('GET', '/api/admin/domain-rules')).json().rules.find((r: { pattern: string }) => r.pattern === 'youtube.com').id}`);
+  });
+
   it('a fetch that redirects into a blocked domain fails with the rule’s reason', async () => {
     site.routes['/hop.mp4'] = (_req, res) => {
       res.writeHead(302, { location: `http://cdn.blocked.test:${site.port}/frogs.mp4` }).end();

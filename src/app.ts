@@ -17,6 +17,7 @@ import { itemRoutes } from './http/routes-items.js';
 import { mediaRoutes } from './http/routes-media.js';
 import { pairingRoutes } from './http/routes-pairing.js';
 import { playlistOrderRoutes } from './http/routes-playlist-order.js';
+import { uploadRoutes } from './http/routes-uploads.js';
 import { webRoutes } from './http/routes-web.js';
 import { installRouteTable } from './http/route-table.js';
 import { accountRoutes } from './http/routes-account.js';
@@ -70,6 +71,7 @@ export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promis
   await app.register(boardRoutes, { ctx });
   await app.register(mediaRoutes, { ctx });
   await app.register(playlistOrderRoutes, { ctx });
+  await app.register(uploadRoutes, { ctx });
   await app.register(boardEventRoutes, { ctx, events });
   await app.register(pairingRoutes, { ctx });
   await app.register(webRoutes);

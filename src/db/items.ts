@@ -6,6 +6,8 @@ import type { ItemMediaFiles, ItemRow, ItemUpdate } from './schema.js';
 
 /** One repository for the item aggregate. Status changes are guarded updates: `… WHERE status IN (<expected>)`. */
 export interface NewItemInput {
+  /** Chosen by the caller when files must be stored under the id before the row exists (uploads). */
+  id?: string;
   playlistId: string;
   url: string;
   canonicalUrl: string;
@@ -47,6 +49,7 @@ export function itemsRepository(db: Db) {
       return db
         .insertInto('items')
         .values({
+          ...(input.id ? { id: input.id } : {}),
           playlist_id: input.playlistId,
           url: input.url,
           canonical_url: input.canonicalUrl,

@@ -5,7 +5,7 @@ import { WORKING_STATUSES } from '../domain/item-state.js';
 
 export interface StorageReport {
   /** Folders on disk with no item row, or whose item has no media any more (removed). */
-  filesWithoutItem: Array<{ itemId: string; area: 'media' | 'work' }>;
+  filesWithoutItem: Array<{ itemId: string; area: 'media' | 'work' | 'originals' }>;
   /** Items whose published files are not all on disk. */
   itemsWithMissingFiles: Array<{ itemId: string; title: string | null; status: string; missing: string[] }>;
 }
@@ -16,7 +16,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 export async function checkStorage(ctx: AppContext): Promise<StorageReport> {
   const report: StorageReport = { filesWithoutItem: [], itemsWithMissingFiles: [] };
   const onDisk = await ctx.store.listItemIds();
-  const ids = [...new Set([...onDisk.media, ...onDisk.work])].filter((id) => UUID.test(id));
+  const ids = [...new Set([...onDisk.media, ...onDisk.work, ...onDisk.originals])].filter((id) => UUID.test(id));
   const rows = ids.length
     ? await ctx.db.selectFrom('items').select(['id', 'status', 'media']).where('id', 'in', ids).execute()
     : [];
@@ -28,6 +28,10 @@ export async function checkStorage(ctx: AppContext): Promise<StorageReport> {
   for (const id of onDisk.work) {
     const row = byId.get(id);
     if (!row || !WORKING_STATUSES.includes(row.status)) report.filesWithoutItem.push({ itemId: id, area: 'work' });
+  }
+  // Uploaded originals belong to their item until it is purged or deleted.
+  for (const id of onDisk.originals) {
+    if (!byId.has(id)) report.filesWithoutItem.push({ itemId: id, area: 'originals' });
   }
 
   const withMedia = await ctx.db

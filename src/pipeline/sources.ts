@@ -4,6 +4,7 @@ import type { ItemKind } from '../domain/item-state.js';
 import type { FetchPolicy } from '../net/fetcher.js';
 import { directMediaSource } from '../sources/direct-media.js';
 import { sniffLink } from '../sources/sniff.js';
+import { uploadSource } from '../sources/upload.js';
 import type { Source } from '../sources/types.js';
 
 // The page cleaner (jsdom) and the YouTube client are loaded on first use: together they add about
@@ -32,6 +33,7 @@ export async function sourceFor(
   const link = (item.details as { link?: string } | null)?.link;
   if (link === 'youtube') return { source: await youtube(ctx), kind: 'video' };
   if (link === 'media') return { source: directMediaSource, kind: 'video' };
+  if (link === 'upload') return { source: uploadSource(ctx.store), kind: 'video' };
   if (link === 'page') return { source: await webPage(ctx), kind: 'webpage' };
   const sniffed = await sniffLink(item.url, policy, signal);
   return sniffed === 'page' ? { source: await webPage(ctx), kind: 'webpage' } : { source: directMediaSource, kind: 'video' };

@@ -20,13 +20,18 @@ export interface MediaStore {
   share(fromItem: string, fromGeneration: number, toItem: string, toGeneration: number): Promise<void>;
   /** Total bytes of a published generation. */
   size(itemId: string, generation: number): Promise<number>;
-  /** Deletes every published file and scratch folder of an item. */
+  /**
+   * Where the original of an uploaded file is kept (outside the scratch area, which is emptied once
+   * the item is ready), so the teacher can trim and re-make it like a fetched link.
+   */
+  originalPath(itemId: string): string;
+  /** Deletes every published file, scratch folder and uploaded original of an item. */
   removeItem(itemId: string): Promise<void>;
   /** Deletes published generations other than `keep`. */
   removeOtherGenerations(itemId: string, keep: number): Promise<void>;
   removeWork(itemId: string, name?: string): Promise<void>;
   /** Item ids that have media or scratch folders on disk. */
-  listItemIds(): Promise<{ media: string[]; work: string[] }>;
+  listItemIds(): Promise<{ media: string[]; work: string[]; originals: string[] }>;
 }
 
 const SAFE = /^[A-Za-z0-9._-]+$/;
@@ -39,6 +44,7 @@ function safe(part: string): string {
 export function localMediaStore(dataDir: string): MediaStore {
   const mediaRoot = path.join(dataDir, 'media');
   const workRoot = path.join(dataDir, 'work');
+  const originalsRoot = path.join(dataDir, 'originals');
   const genDir = (itemId: string, generation: number) => path.join(mediaRoot, safe(itemId), String(generation));
 
   async function dirSize(dir: string): Promise<number> {
@@ -87,8 +93,12 @@ export function localMediaStore(dataDir: string): MediaStore {
     async size(itemId, generation) {
       return dirSize(genDir(itemId, generation));
     },
+    originalPath(itemId) {
+      return path.join(originalsRoot, safe(itemId), 'source.bin');
+    },
     async removeItem(itemId) {
       await fs.rm(path.join(mediaRoot, safe(itemId)), { recursive: true, force: true });
+      await fs.rm(path.join(originalsRoot, safe(itemId)), { recursive: true, force: true });
       await fs.rm(path.join(workRoot, safe(itemId)), { recursive: true, force: true });
     },
     async removeOtherGenerations(itemId, keep) {
@@ -103,7 +113,7 @@ export function localMediaStore(dataDir: string): MediaStore {
     },
     async listItemIds() {
       const list = async (d: string) => (await fs.readdir(d).catch(() => [] as string[])).filter((n) => SAFE.test(n));
-      return { media: await list(mediaRoot), work: await list(workRoot) };
+      return { media: await list(mediaRoot), work: await list(workRoot), originals: await list(originalsRoot) };
     },
   };
 }

@@ -44,6 +44,8 @@ let boardWatch: Awaited<ReturnType<typeof newWatchedContext>>;
 const TEACHER = { email: 'teacher@school.test', password: 'correct horse battery' };
 /** WCAG 2.2 AA problems found on each main screen, checked once at the end. */
 const a11y: string[] = [];
+/** A video file on disk, for the upload (the way out when a site refuses downloads). */
+let localVideo: string;
 const LONG_TITLE = 'A very long title about frogs, toads, newts and all the other pond creatures we met on our pond trip';
 
 beforeAll(async () => {
@@ -54,6 +56,7 @@ beforeAll(async () => {
   await mkdir(dir, { recursive: true });
   const frogs = await makeFixture('h264', path.join(dir, 'frogs.mp4'), { seconds: 6 });
   const bees = await makeFixture('h264', path.join(dir, 'bees.mp4'), { seconds: 3 });
+  localVideo = await makeFixture('h264', path.join(dir, 'Ducks-on-the-pond.mp4'), { seconds: 2 });
   const png = await makeFixture('png', path.join(dir, 'pic.png'));
   site = await startFixtureServer({
     '/Counting-with-frogs.mp4': serveSlowly(frogs, 2500),
@@ -205,6 +208,17 @@ describe('the teacher desk', () => {
     expect(await noSideways(desk)).toBe(true);
     await shot(desk, 'desk-05-playlist-ipad', { fullPage: true });
     await desk.setViewportSize({ width: 1280, height: 900 });
+  });
+
+  it('uploads a video file when a site will not let Vetted download it, and prepares it like a link', async () => {
+    await desk.getByLabel('Or upload a video file').setInputFiles(localVideo);
+    await desk.getByRole('button', { name: 'Upload', exact: true }).click();
+    const uploaded = row('Ducks on the pond');
+    await expect.poll(() => uploaded.getByTestId('item-status').textContent(), { timeout: 30_000 }).toBe('Ready for you to watch');
+    // Taken out again, so the playlist is as the later steps expect.
+    await uploaded.getByRole('button', { name: /Remove/ }).click();
+    await desk.getByRole('dialog').getByRole('button', { name: 'Remove' }).click();
+    await uploaded.waitFor({ state: 'detached' });
   });
 
   it('reviews the clean copy with its checks, trims it with the player and approves it', async () => {

@@ -124,7 +124,7 @@ describe('ytdlpError', () => {
 
   it('says how to get out of a block', () => {
     expect(ytdlpError({ stderr: cases.find((c) => c.code === 'youtube_blocked')!.stderr }).message).toBe(
-      'YouTube refused the download (it often blocks servers). Try again later, ask your IT person to switch the YouTube downloader to yt-dlp, or download the video and upload the file instead.',
+      'YouTube refused the download (it often blocks servers). Try again later, ask your IT person to switch the YouTube downloader to yt-dlp, or download the video and upload the file to the playlist instead.',
     );
   });
 

@@ -72,7 +72,7 @@ export const YOUTUBE_ID = /^[A-Za-z0-9_-]{11}$/;
 
 const BLOCKED_MESSAGE =
   'YouTube refused the download (it often blocks servers). Try again later, ask your IT person to switch the ' +
-  'YouTube downloader to yt-dlp, or download the video and upload the file instead.';
+  'YouTube downloader to yt-dlp, or download the video and upload the file to the playlist instead.';
 
 export function liveError(): VettedError {
   return new VettedError(
@@ -108,7 +108,7 @@ export function blockedError(cause?: unknown): VettedError {
 export function failedError(cause?: unknown): VettedError {
   const err = new VettedError(
     'youtube_failed',
-    'Vetted could not download this video from YouTube. It will try again later; if it keeps failing, download the video and upload the file instead.',
+    'Vetted could not download this video from YouTube. It will try again later; if it keeps failing, download the video and upload the file to the playlist instead.',
     { transient: true, httpStatus: 502 },
   );
   if (cause !== undefined) err.cause = cause;

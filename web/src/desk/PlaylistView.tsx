@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { api, errorText } from '../shared/api';
+import { api, errorText, uploadFile } from '../shared/api';
 import { href } from '../shared/route';
 import type { ClassInfo, Item, Playlist } from '../shared/types';
 import { Button, Dialog, FlashLine, ProgressBar, useFlash, useTitle } from '../shared/ui';
@@ -91,6 +91,16 @@ export function PlaylistView({ id }: { id: string }) {
   const onBoard = items.filter((i) => i.status === 'approved').length;
   const toReview = items.filter((i) => i.status === 'awaiting_review').length;
 
+  const added = (item: Item) => {
+    setPlaylist((p) => (p ? { ...p, items: [...p.items, item] } : p));
+    say(
+      'ok',
+      `Added “${item.title || item.url}”. It is being prepared — you can carry on; it will say “${
+        item.kind === 'webpage' ? 'Ready for you to read' : 'Ready for you to watch'
+      }” when it is ready.${item.notice ? ` ${item.notice.message}` : ''}`,
+    );
+  };
+
   return (
     <>
       <nav aria-label="Breadcrumbs">
@@ -108,18 +118,8 @@ export function PlaylistView({ id }: { id: string }) {
           {onBoard} on the board · {toReview} waiting for you to review
         </p>
       </div>
-      <AddLink
-        playlist={playlist}
-        onAdded={(item) => {
-          setPlaylist((p) => (p ? { ...p, items: [...p.items, item] } : p));
-          say(
-            'ok',
-            `Added “${item.title || item.url}”. It is being prepared — you can carry on; it will say “${
-              item.kind === 'webpage' ? 'Ready for you to read' : 'Ready for you to watch'
-            }” when it is ready.${item.notice ? ` ${item.notice}` : ''}`,
-          );
-        }}
-      />
+      <AddLink playlist={playlist} onAdded={added} />
+      {playlist.kind === 'videos' && <UploadFile playlist={playlist} onAdded={added} />}
       <FlashLine flash={flash} onClose={clear} />
       {items.length === 0 ? (
         <p class="card empty">This playlist is empty. Paste a link above to add the first {playlist.kind === 'videos' ? 'video' : 'site'}.</p>
@@ -219,6 +219,66 @@ function AddLink({ playlist, onAdded }: { playlist: Playlist; onAdded: (item: It
   );
 }
 
+/**
+ * Upload a video file: the way out when a site refuses downloads (YouTube often does). The file goes
+ * through the same preparation and review as a pasted link.
+ */
+function UploadFile({ playlist, onAdded }: { playlist: Playlist; onAdded: (item: Item) => void }) {
+  const [file, setFile] = useState<File | null>(null);
+  const [percent, setPercent] = useState<number | null>(null);
+  const [error, setError] = useState('');
+  const input = useRef<HTMLInputElement>(null);
+
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    setError('');
+    if (!file) return setError('Choose a video file first.');
+    setPercent(0);
+    try {
+      const item = await uploadFile<Item>(
+        `/api/playlists/${playlist.id}/uploads?filename=${encodeURIComponent(file.name)}`,
+        file,
+        setPercent,
+      );
+      setFile(null);
+      if (input.current) input.current.value = '';
+      onAdded(item);
+    } catch (err) {
+      setError(errorText(err));
+    } finally {
+      setPercent(null);
+    }
+  };
+
+  return (
+    <form class="card add-link upload-file" onSubmit={submit} noValidate>
+      <div class="add-link-fields">
+        <div class="field grow-2">
+          <label for="upload-file">Or upload a video file</label>
+          <input
+            id="upload-file"
+            ref={input}
+            type="file"
+            accept="video/*"
+            aria-describedby="upload-file-error upload-file-hint"
+            onChange={(e) => setFile(e.currentTarget.files?.[0] ?? null)}
+          />
+          <p id="upload-file-hint" class="hint">
+            For when a site will not let Vetted download a video: save it on your computer, then upload it here.
+          </p>
+        </div>
+        <Button type="submit" variant="primary" busy={percent !== null} busyText="Uploading…" class="add-link-button">
+          Upload
+        </Button>
+      </div>
+      {percent !== null && <ProgressBar label="Uploading" value={percent} text={`${percent}%`} />}
+      <p id="upload-file-error" class="field-error" role="alert">
+        {error}
+      </p>
+    </form>
+  );
+}
+
 function ItemRow({
   item,
   index,
@@ -274,7 +334,7 @@ function ItemRow({
           </p>
         )}
         {item.status === 'rejected' && item.rejectReason && <p class="muted small">Reason: {item.rejectReason}</p>}
-        {item.notice && <p class="hint">{item.notice}</p>}
+        {item.notice && <p class="hint">{item.notice.message}</p>}
       </div>
       <div class="item-actions">
         {!working && item.status !== 'failed' && (

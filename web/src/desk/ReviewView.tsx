@@ -521,6 +521,7 @@ function Checks({ item }: { item: Item }) {
           <ul class="notices">
             {c?.flags.map((f) => <li key={f}>{FLAG_WORDS[f] ?? f.replace(/_/g, ' ')}</li>)}
             {c?.redirectsTo && <li class="break">The link led on to {c.redirectsTo}.</li>}
+            {item.notice && <li>{item.notice.message}</li>}
             {c?.reusedFrom && <li>This copy was already made for another playlist, so it was ready at once. It still needs your approval.</li>}
           </ul>
         </>

@@ -66,3 +66,31 @@ export function listOf<T>(data: unknown, ...keys: string[]): T[] {
   }
   return [];
 }
+
+/**
+ * Sends a file as the request body, reporting upload progress (fetch cannot). Errors come back as
+ * ApiError, like `api`.
+ */
+export function uploadFile<T = unknown>(path: string, file: File, onProgress: (percent: number) => void): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open('POST', path);
+    xhr.setRequestHeader('content-type', file.type && file.type.startsWith('video/') ? file.type : 'application/octet-stream');
+    xhr.setRequestHeader('accept', 'application/json');
+    xhr.upload.onprogress = (e) => {
+      if (e.lengthComputable) onProgress(Math.round((e.loaded / e.total) * 100));
+    };
+    xhr.onerror = () => reject(new ApiError(0, 'offline', 'The upload could not reach the server. Check the network connection and try again.'));
+    xhr.onload = () => {
+      let data: { error?: { code?: string; message?: string } } | undefined;
+      try {
+        data = xhr.responseText ? JSON.parse(xhr.responseText) : undefined;
+      } catch {
+        data = undefined;
+      }
+      if (xhr.status >= 200 && xhr.status < 300) resolve(data as T);
+      else reject(new ApiError(xhr.status, data?.error?.code ?? `http_${xhr.status}`, data?.error?.message ?? `The server answered ${xhr.status}.`));
+    };
+    xhr.send(file);
+  });
+}

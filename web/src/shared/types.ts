@@ -67,7 +67,8 @@ export interface Item extends BoardItem {
   updatedAt?: string;
   checks?: ItemChecks;
   details?: Record<string, unknown> | null;
-  notice?: string | null;
+  /** Set on the answer to a submit when the link was taken as something other than the list's kind. */
+  notice?: { code: string; message: string } | null;
 }
 
 export type PlaylistKind = 'videos' | 'sites';

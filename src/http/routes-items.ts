@@ -20,6 +20,9 @@ const Uuid = Type.String({ format: 'uuid' });
 const Seconds = Type.Number({ minimum: 0, maximum: 24 * 3600 });
 const IdParams = Type.Object({ id: Uuid });
 
+export const itemChangedMeanwhile = () =>
+  new VettedError('conflict', 'This item changed while you were working on it. Reload and try again.', { httpStatus: 409 });
+
 export const itemNotFound = () =>
   new VettedError('item_not_found', 'That item does not exist (it may have been deleted).', { httpStatus: 404 });
 
@@ -55,7 +58,7 @@ export const itemRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext; events: It
     if (!moved) {
       const now = await load(id);
       assertTransition(now.status, to);
-      throw new VettedError('conflict', 'This item changed while you were working on it. Reload and try again.', { httpStatus: 409 });
+      throw itemChangedMeanwhile();
     }
     await audit.record({ actorId, actorKind: 'staff', action, target: `item:${id}`, ip: request.ip, detail });
     return moved;

@@ -4,7 +4,7 @@ import type { AppContext } from '../context.js';
 import type { ItemStatus } from '../domain/item-state.js';
 import { VettedError } from '../domain/errors.js';
 import { staffOf } from './access.js';
-import { itemNotFound } from './routes-items.js';
+import { itemChangedMeanwhile, itemNotFound } from './routes-items.js';
 import { playlistNotFound } from './routes-classes.js';
 import { presentItem } from './present.js';
 
@@ -87,7 +87,7 @@ export const playlistOrderRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }>
           reject_reason: 'Removed from the playlist',
         }, ['approved']);
         if (!off) {
-          throw new VettedError('conflict', 'This item changed while you were working on it. Reload and try again.', { httpStatus: 409 });
+          throw itemChangedMeanwhile();
         }
       }
       try {

@@ -12,8 +12,9 @@ import { Readability } from '@mozilla/readability';
 import createDOMPurify from 'dompurify';
 import type { Config, WindowLike } from 'dompurify';
 
-export interface CleanPage {
-  title: string;
+/** What a page says about itself, read before cleaning (everything optional: many pages say little). */
+export interface PageMeta {
+  title?: string;
   siteName?: string;
   canonicalUrl?: string;
   lang?: string;
@@ -21,6 +22,13 @@ export interface CleanPage {
   publishedAt?: string;
   licence?: string;
   excerpt?: string;
+  ogImage?: string;
+  /** Absolute http(s) URL if the page asked to be replaced by another (meta refresh). */
+  metaRefresh?: string;
+}
+
+export interface CleanPage extends PageMeta {
+  title: string;
   /** Sanitised article body. Image sources are placeholders (see `images`). */
   html: string;
   images: Array<{
@@ -29,9 +37,6 @@ export interface CleanPage {
     /** Token used as the img src in `html`; swap for the local copy's URL with `replaceImages`. */
     placeholder: string;
   }>;
-  ogImage?: string;
-  /** Absolute http(s) URL if the page asked to be replaced by another (meta refresh). */
-  metaRefresh?: string;
 }
 
 /** Beyond this many pictures a page is a gallery, not an article; the rest are dropped. */
@@ -371,19 +376,6 @@ function decodeWindows1252(body: Buffer): string {
 
 // ---------------------------------------------------------------------------------------------
 // Metadata
-
-interface PageMeta {
-  title?: string;
-  siteName?: string;
-  canonicalUrl?: string;
-  lang?: string;
-  author?: string;
-  publishedAt?: string;
-  licence?: string;
-  excerpt?: string;
-  ogImage?: string;
-  metaRefresh?: string;
-}
 
 function metaContent(doc: Document, ...keys: string[]): string | undefined {
   const wanted = new Set(keys.map((k) => k.toLowerCase()));

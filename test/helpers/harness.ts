@@ -125,3 +125,10 @@ export async function waitFor<T>(fn: () => Promise<T | undefined | false>, timeo
     await new Promise((r) => setTimeout(r, stepMs));
   }
 }
+
+/** The usual pair for access tests: an e-safety lead and a teacher, both signed in with the reminder read. */
+export async function signInAdminAndTeacher(t: TestEnv, app: TestApp): Promise<{ admin: string; teacher: string }> {
+  await addStaff(t, 'head@school.test', 'admin');
+  await addStaff(t, 'teacher@school.test');
+  return { admin: await signIn(app, 'head@school.test'), teacher: await signIn(app, 'teacher@school.test') };
+}

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { routeTableOf, type RouteRule } from '../../src/http/route-table.js';
-import { addStaff, buildTestApp, createTestEnv, makeClassAndPlaylist, signIn, type TestApp, type TestEnv } from '../helpers/harness.js';
+import { addStaff, buildTestApp, createTestEnv, makeClassAndPlaylist, signIn, type TestApp, type TestEnv, signInAdminAndTeacher } from '../helpers/harness.js';
 import { auditActions, makeItem } from '../helpers/governance.js';
 
 // Who may call what, over every route the app registers, and the account rules around sessions:
@@ -22,10 +22,7 @@ const UNKNOWN_TOKEN = 'unknownboardtoken0123456789';
 beforeAll(async () => {
   t = await createTestEnv();
   app = await buildTestApp(t);
-  await addStaff(t, 'head@school.test', 'admin');
-  await addStaff(t, 'teacher@school.test');
-  admin = await signIn(app, 'head@school.test');
-  teacher = await signIn(app, 'teacher@school.test');
+  ({ admin, teacher } = await signInAdminAndTeacher(t, app));
   classA = await makeClassAndPlaylist(app, teacher);
   classB = await makeClassAndPlaylist(app, teacher);
   itemA = await makeItem(t, classA.playlistId, { status: 'approved' });

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expireDue } from '../../src/governance/expiry.js';
 import { runFetchStage } from '../../src/pipeline/fetch-stage.js';
-import { addStaff, buildTestApp, createTestEnv, makeClassAndPlaylist, signIn, type TestApp, type TestEnv } from '../helpers/harness.js';
+import { addStaff, buildTestApp, createTestEnv, makeClassAndPlaylist, signIn, type TestApp, type TestEnv, signInAdminAndTeacher } from '../helpers/harness.js';
 import { startFixtureServer } from '../helpers/fixture-server.js';
 import { auditActions, makeItem } from '../helpers/governance.js';
 
@@ -19,10 +19,7 @@ let site: Awaited<ReturnType<typeof startFixtureServer>>;
 beforeAll(async () => {
   t = await createTestEnv();
   app = await buildTestApp(t);
-  await addStaff(t, 'head@school.test', 'admin');
-  await addStaff(t, 'teacher@school.test');
-  admin = await signIn(app, 'head@school.test');
-  teacher = await signIn(app, 'teacher@school.test');
+  ({ admin, teacher } = await signInAdminAndTeacher(t, app));
   robins = await makeClassAndPlaylist(app, teacher);
   site = await startFixtureServer({});
 });

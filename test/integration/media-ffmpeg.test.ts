@@ -16,20 +16,13 @@ import {
   writeDisguisedHlsPlaylist,
   type FixtureKind,
 } from '../helpers/fixtures-media.js';
+import { rejection } from '../helpers/errors.js';
 
 let dir: string;
 let media: MediaAdapter;
 let bins: { ffmpeg: string; ffprobe: string };
 const fx: Record<string, string> = {};
 
-async function rejection(p: Promise<unknown>): Promise<unknown> {
-  try {
-    await p;
-  } catch (e) {
-    return e;
-  }
-  throw new Error('expected the promise to reject');
-}
 
 async function expectCode(p: Promise<unknown>, code: string): Promise<VettedError> {
   const e = await rejection(p);

@@ -19,6 +19,7 @@ import type { FetchedPage, SourceContext } from '../../src/sources/types.js';
 import { webPageSource } from '../../src/sources/web-page.js';
 import { startFixtureServer, type FixtureHandler } from '../helpers/fixture-server.js';
 import { ffprobeJson, makeFixture } from '../helpers/fixtures-media.js';
+import { vettedFailure } from '../helpers/errors.js';
 
 const MB = 1024 * 1024;
 /** Loopback, but not in the allow list: the guard must refuse it without connecting. */
@@ -169,13 +170,7 @@ async function fetchPage(pathName: string, opts: Partial<Parameters<typeof webPa
 async function failure(pathName: string, opts: Partial<Parameters<typeof webPageSource>[0]> = {}): Promise<VettedError> {
   const workDir = await freshWorkDir();
   const source = webPageSource({ media: () => media, ...opts });
-  try {
-    await source.fetch(context(server.url(pathName), workDir));
-  } catch (e) {
-    expect(e).toBeInstanceOf(VettedError);
-    return e as VettedError;
-  }
-  throw new Error('expected the fetch to fail');
+  return vettedFailure(source.fetch(context(server.url(pathName), workDir)));
 }
 
 async function widthOf(file: string): Promise<number | undefined> {

@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WEB_DIST } from '../../src/http/routes-web.js';
-import { addStaff, buildTestApp, createTestEnv, makeClassAndPlaylist, signIn, type TestApp, type TestEnv } from '../helpers/harness.js';
+import { addStaff, buildTestApp, createTestEnv, makeClassAndPlaylist, signIn, type TestApp, type TestEnv, signInAdminAndTeacher } from '../helpers/harness.js';
 import { auditActions, makeItem } from '../helpers/governance.js';
 
 let t: TestEnv;
@@ -21,10 +21,7 @@ let ids: Awaited<ReturnType<typeof makeClassAndPlaylist>>;
 beforeAll(async () => {
   t = await createTestEnv();
   app = await buildTestApp(t);
-  await addStaff(t, 'teacher@school.test');
-  await addStaff(t, 'head@school.test', 'admin');
-  teacher = await signIn(app, 'teacher@school.test');
-  admin = await signIn(app, 'head@school.test');
+  ({ admin, teacher } = await signInAdminAndTeacher(t, app));
   ids = await makeClassAndPlaylist(app, teacher);
 });
 

@@ -19,6 +19,7 @@ import type { FetchedVideo } from '../../src/sources/types.js';
 import { youtubeSource, type AgeRestrictedPolicy } from '../../src/sources/youtube/index.js';
 import { EXPECTED_N, EXPECTED_SIG, JS_URL, startFakeYouTube, type FakeYouTube } from '../helpers/fake-youtube.js';
 import { makeFixture, mediaBinaries } from '../helpers/fixtures-media.js';
+import { vettedFailure } from '../helpers/errors.js';
 
 vi.setConfig({ testTimeout: 15_000, hookTimeout: 30_000 });
 
@@ -95,15 +96,6 @@ async function fetchItem(
   return { result, workDir, progress };
 }
 
-async function failure(work: Promise<unknown>): Promise<VettedError> {
-  try {
-    await work;
-  } catch (e) {
-    if (e instanceof VettedError) return e;
-    throw e;
-  }
-  throw new Error('expected the fetch to fail');
-}
 
 describe('ytdl backend against a stand-in YouTube', () => {
   it('downloads picture and sound through the guard, merges them, and keeps English captions', async () => {
@@ -154,7 +146,7 @@ describe('ytdl backend against a stand-in YouTube', () => {
   });
 
   it('refuses a video YouTube does not call family safe, or flags it when the school chose flag', async () => {
-    const refused = await failure(fetchItem('VettedKid02'));
+    const refused = await vettedFailure(fetchItem('VettedKid02'));
     expect(refused.code).toBe('youtube_age_restricted');
     expect(refused.transient).toBe(false);
     expect(seen.some((s) => s.includes('videoplayback'))).toBe(false);
@@ -166,7 +158,7 @@ describe('ytdl backend against a stand-in YouTube', () => {
 
   it('refuses an age-gated video (YouTube wants a signed-in adult) in either mode', async () => {
     for (const age of ['refuse', 'flag'] as const) {
-      const err = await failure(fetchItem('VettedAge05', { age }));
+      const err = await vettedFailure(fetchItem('VettedAge05', { age }));
       expect(err.code).toBe('youtube_age_restricted');
       expect(err.message).toBe('YouTube marks this video as age-restricted, so it is not suitable for the classroom.');
     }
@@ -174,7 +166,7 @@ describe('ytdl backend against a stand-in YouTube', () => {
 
   it('refuses live streams and premieres that have not started', async () => {
     for (const id of ['VettedLive3', 'VettedUpc08']) {
-      const err = await failure(fetchItem(id));
+      const err = await vettedFailure(fetchItem(id));
       expect(err.code).toBe('youtube_live');
       expect(err.transient).toBe(false);
       expect(err.message).toMatch(/Vetted can only prepare recorded videos/);
@@ -184,19 +176,19 @@ describe('ytdl backend against a stand-in YouTube', () => {
   });
 
   it('reports a removed video as permanently unavailable', async () => {
-    const err = await failure(fetchItem('VettedGone4'));
+    const err = await vettedFailure(fetchItem('VettedGone4'));
     expect(err.code).toBe('youtube_unavailable');
     expect(err.transient).toBe(false);
   });
 
   it("treats YouTube's bot check as a transient block", async () => {
-    const err = await failure(fetchItem('VettedBot06'));
+    const err = await vettedFailure(fetchItem('VettedBot06'));
     expect(err.code).toBe('youtube_blocked');
     expect(err.transient).toBe(true);
   });
 
   it('turns a 403 on the media stream into a transient youtube_blocked with the way out', async () => {
-    const err = await failure(fetchItem('Vetted403x7'));
+    const err = await vettedFailure(fetchItem('Vetted403x7'));
     expect(err.code).toBe('youtube_blocked');
     expect(err.transient).toBe(true);
     expect(err.message).toBe(
@@ -209,7 +201,7 @@ describe('ytdl backend against a stand-in YouTube', () => {
   });
 
   it('still goes through the guard: without 127.0.0.1 in the allow list nothing is fetched', async () => {
-    const err = await failure(fetchItem('VettedOk001', { allow: [] }));
+    const err = await vettedFailure(fetchItem('VettedOk001', { allow: [] }));
     expect(err.code).toBe('fetch_blocked_address');
     expect(seen).toEqual([]);
   });
@@ -244,7 +236,7 @@ describe('ytdl backend against a stand-in YouTube', () => {
     yt.pages.set('VettedNoJs9', (yt.pages.get('VettedNoJs9') ?? '').replace(JS_URL, '/s/player/gone/base.js'));
     // ytdl-core logs the failure itself before giving up with "no formats"; keep the test output clean.
     const quiet = vi.spyOn(console, 'error').mockImplementation(() => {});
-    const err = await failure(fetchItem('VettedNoJs9')).finally(() => quiet.mockRestore());
+    const err = await vettedFailure(fetchItem('VettedNoJs9')).finally(() => quiet.mockRestore());
     expect(err.code).toBe('youtube_failed');
     expect(err.transient).toBe(true);
     expect(seen).toContain('www.youtube.com/s/player/gone/base.js');

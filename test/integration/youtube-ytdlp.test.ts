@@ -18,6 +18,7 @@ import type { FetchedVideo } from '../../src/sources/types.js';
 import { ageRestrictedPolicyFrom, chooseVideoSite, youtubeSource } from '../../src/sources/youtube/index.js';
 import { createYtdlpBackend, findYtdlp } from '../../src/sources/youtube/ytdlp-backend.js';
 import { makeFixture } from '../helpers/fixtures-media.js';
+import { vettedFailure } from '../helpers/errors.js';
 
 vi.setConfig({ testTimeout: 10_000, hookTimeout: 30_000 });
 
@@ -90,15 +91,6 @@ async function fetchWith(id: string, site = createYtdlpBackend({ binary: fake, f
   return { result, workDir, progress };
 }
 
-async function failure(work: Promise<unknown>): Promise<VettedError> {
-  try {
-    await work;
-  } catch (e) {
-    if (e instanceof VettedError) return e;
-    throw e;
-  }
-  throw new Error('expected the fetch to fail');
-}
 
 describe('yt-dlp backend with a fake yt-dlp', () => {
   it('reads details, downloads, keeps the English captions under our name and tidies up', async () => {
@@ -127,19 +119,19 @@ describe('yt-dlp backend with a fake yt-dlp', () => {
   });
 
   it("maps yt-dlp's refusal to the teacher's error", async () => {
-    const err = await failure(fetchWith('VettedGone4'));
+    const err = await vettedFailure(fetchWith('VettedGone4'));
     expect(err.code).toBe('youtube_unavailable');
     expect(err.transient).toBe(false);
   });
 
   it('reports a file over the size limit, which yt-dlp only mentions on stdout', async () => {
-    const err = await failure(fetchWith('VettedHuge0'));
+    const err = await vettedFailure(fetchWith('VettedHuge0'));
     expect(err.code).toBe('fetch_too_large');
   });
 
   it('kills a hung yt-dlp (and its children) at the time limit', async () => {
     const started = Date.now();
-    const err = await failure(fetchWith('VettedSlow9', createYtdlpBackend({ binary: fake, detailsTimeoutMs: 300 })));
+    const err = await vettedFailure(fetchWith('VettedSlow9', createYtdlpBackend({ binary: fake, detailsTimeoutMs: 300 })));
     expect(err.code).toBe('fetch_timeout');
     expect(err.transient).toBe(true);
     expect(Date.now() - started).toBeLessThan(5_000);
@@ -153,7 +145,7 @@ describe('yt-dlp backend with a fake yt-dlp', () => {
   });
 
   it('says when the program is missing', async () => {
-    const err = await failure(fetchWith('VettedOk001', createYtdlpBackend({ binary: path.join(dir, 'missing-yt-dlp') })));
+    const err = await vettedFailure(fetchWith('VettedOk001', createYtdlpBackend({ binary: path.join(dir, 'missing-yt-dlp') })));
     expect(err.code).toBe('youtube_backend_missing');
   });
 });

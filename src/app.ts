@@ -25,6 +25,7 @@ import { adminRoutes } from './http/routes-admin.js';
 import { adminUserRoutes } from './http/routes-admin-users.js';
 import { policyRoutes } from './http/routes-policy.js';
 import { reportRoutes } from './http/routes-reports.js';
+import { schoolSignInRoutes } from './http/routes-school-sign-in.js';
 
 export interface BuildOptions {
   logger?: boolean | { level: string };
@@ -81,5 +82,7 @@ export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promis
   await app.register(adminRoutes, { ctx, root: app });
   await app.register(policyRoutes, { ctx });
   await app.register(reportRoutes, { ctx });
+  // School-account sign-in (issue 13).
+  await app.register(schoolSignInRoutes, { ctx });
   return Object.assign(app, { events });
 }

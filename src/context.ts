@@ -10,6 +10,8 @@ import { domainRulesRepository } from './db/domain-rules.js';
 import { incidentsRepository } from './db/incidents.js';
 import { settingsRepository } from './db/settings.js';
 import { loginThrottle } from './auth/login-throttle.js';
+import { createOidcClient, type OidcClient } from './auth/oidc.js';
+import { schoolAccountsRepository } from './db/school-accounts.js';
 import { resolveBinaries } from './media/binaries.js';
 import { createMediaAdapter, type MediaAdapter } from './media/ffmpeg.js';
 import { parseAllowList } from './net/address.js';
@@ -37,7 +39,10 @@ export interface AppContext {
     domainRules: ReturnType<typeof domainRulesRepository>;
     settings: ReturnType<typeof settingsRepository>;
     loginThrottle: ReturnType<typeof loginThrottle>;
+    schoolAccounts: ReturnType<typeof schoolAccountsRepository>;
   };
+  /** School-account sign-in (OpenID Connect), when configured. Tests may swap in one with a wrong clock. */
+  oidc: OidcClient | null;
   producer: Producer;
   store: MediaStore;
   media: () => MediaAdapter;
@@ -74,7 +79,9 @@ export function createContext(config: Readonly<Config>, opts: { role: 'api' | 'w
         perAddress: config.loginMaxFailuresPerAddress,
         windowMinutes: config.loginWindowMinutes,
       }),
+      schoolAccounts: schoolAccountsRepository(db),
     },
+    oidc: config.oidc ? createOidcClient(config.oidc, { redirectUri: `${config.publicUrl}/api/auth/oidc/callback` }) : null,
     producer,
     store: localMediaStore(config.dataDir),
     // Resolved lazily: the API serves files without needing ffmpeg on its machine.

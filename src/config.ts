@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { embeddedDatabaseUrl, embeddedRedisUrl } from './platform/locations.js';
 
 /**
  * Every environment variable the service reads, parsed and checked once at start, then frozen.
@@ -11,6 +12,14 @@ export interface Config {
   databaseUrl: string;
   redisUrl: string;
   dataDir: string;
+  /** No DATABASE_URL: Vetted runs its own PostgreSQL on a Unix socket in DATA_DIR (`src/platform/`). */
+  embeddedPostgres: boolean;
+  /** No REDIS_URL: Vetted runs its own redis-server on a Unix socket in DATA_DIR. */
+  embeddedRedis: boolean;
+  /** PostgreSQL's programs (initdb, postgres, pg_dump); default: Debian's folder for the right version. */
+  postgresBinDir: string | undefined;
+  /** Bearer token that opens /metrics to other machines; without one, only loopback may read it. */
+  metricsToken: string | undefined;
   /** IPs or CIDRs that fetches may reach although they are loopback/private. */
   fetchAllowPrivate: string[];
   publicUrl: string;
@@ -91,12 +100,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
   } catch {
     throw new Error(`PUBLIC_URL must be an absolute URL such as https://vetted.school.example (got "${publicUrl}")`);
   }
+  // As root (a server install), the data lives where a system service keeps it; PostgreSQL's own
+  // account could not reach ./data inside /root.
+  const dataDir = path.resolve(env.DATA_DIR || (process.getuid?.() === 0 ? '/var/lib/vetted' : './data'));
+  const metricsToken = env.METRICS_TOKEN || undefined;
+  if (metricsToken !== undefined && metricsToken.length < 16) throw new Error('METRICS_TOKEN must be at least 16 characters long');
   const config: Config = {
     port,
     host,
-    databaseUrl: env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/vetted',
-    redisUrl: env.REDIS_URL || 'redis://127.0.0.1:6379',
-    dataDir: path.resolve(env.DATA_DIR || './data'),
+    // Unset: the embedded servers' sockets (the values are what `npm start` hands its children).
+    databaseUrl: env.DATABASE_URL || embeddedDatabaseUrl(dataDir),
+    redisUrl: env.REDIS_URL || embeddedRedisUrl(dataDir),
+    dataDir,
+    embeddedPostgres: !env.DATABASE_URL,
+    embeddedRedis: !env.REDIS_URL,
+    postgresBinDir: env.POSTGRES_BIN_DIR || undefined,
+    metricsToken,
     fetchAllowPrivate: list(env.FETCH_ALLOW_PRIVATE),
     publicUrl,
     purgeAfterDays: int(env, 'PURGE_AFTER_DAYS', 30, 0),

@@ -40,11 +40,17 @@ export interface Config {
   /** Queue name prefix in Redis, so tests and several installations can share a Redis. */
   queuePrefix: string;
   logLevel: string;
-  /** Which YouTube downloader: the built-in pure-JS one, a yt-dlp binary, or yt-dlp when one is found. */
+  /** Which YouTube downloader: yt-dlp (default), the unmaintained pure-JS ytdl-core (opt-in), or yt-dlp when found. */
   youtubeBackend: 'auto' | 'ytdl' | 'yt-dlp';
   /** What to do with videos YouTube marks age-restricted or not family-safe. */
   youtubeAgeRestricted: 'refuse' | 'flag';
   ytdlpPath: string | undefined;
+  /** YouTube issue 14: the school's proxy after Vetted's own, a PO-token provider, a throwaway account's cookies. */
+  youtubeProxy: URL | undefined;
+  youtubePotProviderUrl: string | undefined;
+  youtubeCookiesFile: string | undefined;
+  /** Where the yt-dlp updater finds releases and their SHA2-256SUMS. */
+  ytdlpReleaseUrl: string;
   ffmpegPath: string | undefined;
   ffprobePath: string | undefined;
 }
@@ -73,6 +79,19 @@ function cron(env: NodeJS.ProcessEnv, name: string, fallback: string): string {
   if (raw === '') return fallback;
   if (!/^(\S+\s+){4,5}\S+$/.test(raw)) throw new Error(`${name} must be a cron pattern such as "30 2 * * *" (got "${raw}")`);
   return raw;
+}
+
+function httpUrl(env: NodeJS.ProcessEnv, name: string): URL | undefined {
+  const raw = (env[name] ?? '').trim();
+  if (raw === '') return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new Error(`${name} must be an http:// or https:// address such as http://proxy.school.example:3128 (got "${raw}")`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`${name} must start with http:// or https:// (got "${raw}")`);
+  return url;
 }
 
 function list(raw: string | undefined): string[] {
@@ -115,9 +134,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     jobBackoffMs: int(env, 'JOB_BACKOFF_MS', 0, 0),
     queuePrefix: env.QUEUE_PREFIX || 'vetted',
     logLevel: env.LOG_LEVEL || 'info',
-    youtubeBackend: oneOf(env, 'YOUTUBE_BACKEND', ['auto', 'ytdl', 'yt-dlp'] as const, 'auto'),
+    youtubeBackend: oneOf(env, 'YOUTUBE_BACKEND', ['yt-dlp', 'ytdl', 'auto'] as const, 'yt-dlp'),
     youtubeAgeRestricted: oneOf(env, 'YOUTUBE_AGE_RESTRICTED', ['refuse', 'flag'] as const, 'refuse'),
     ytdlpPath: env.YTDLP_PATH || undefined,
+    youtubeProxy: httpUrl(env, 'YOUTUBE_PROXY'),
+    youtubePotProviderUrl: httpUrl(env, 'YOUTUBE_POT_PROVIDER_URL')?.href.replace(/\/+$/, ''),
+    youtubeCookiesFile: env.YOUTUBE_COOKIES_FILE ? path.resolve(env.YOUTUBE_COOKIES_FILE) : undefined,
+    ytdlpReleaseUrl: (httpUrl(env, 'YTDLP_RELEASE_URL')?.href ?? 'https://github.com/yt-dlp/yt-dlp/releases/latest/download').replace(/\/+$/, ''),
     ffmpegPath: env.FFMPEG_PATH || undefined,
     ffprobePath: env.FFPROBE_PATH || undefined,
   };

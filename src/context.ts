@@ -9,6 +9,7 @@ import { auditQuery } from './db/audit-query.js';
 import { domainRulesRepository } from './db/domain-rules.js';
 import { incidentsRepository } from './db/incidents.js';
 import { settingsRepository } from './db/settings.js';
+import { youtubeStatusRepository } from './db/youtube-status.js';
 import { loginThrottle } from './auth/login-throttle.js';
 import { resolveBinaries } from './media/binaries.js';
 import { createMediaAdapter, type MediaAdapter } from './media/ffmpeg.js';
@@ -36,6 +37,7 @@ export interface AppContext {
     incidents: ReturnType<typeof incidentsRepository>;
     domainRules: ReturnType<typeof domainRulesRepository>;
     settings: ReturnType<typeof settingsRepository>;
+    youtube: ReturnType<typeof youtubeStatusRepository>;
     loginThrottle: ReturnType<typeof loginThrottle>;
   };
   producer: Producer;
@@ -69,6 +71,7 @@ export function createContext(config: Readonly<Config>, opts: { role: 'api' | 'w
       incidents: incidentsRepository(db),
       domainRules: domainRulesRepository(db),
       settings: settingsRepository(db),
+      youtube: youtubeStatusRepository(db),
       loginThrottle: loginThrottle(db, {
         perAccount: config.loginMaxFailuresPerAccount,
         perAddress: config.loginMaxFailuresPerAddress,

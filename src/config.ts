@@ -1,4 +1,5 @@
 import path from 'node:path';
+import ipaddr from 'ipaddr.js';
 
 /**
  * Every environment variable the service reads, parsed and checked once at start, then frozen.
@@ -45,6 +46,11 @@ export interface Config {
   /** What to do with videos YouTube marks age-restricted or not family-safe. */
   youtubeAgeRestricted: 'refuse' | 'flag';
   ytdlpPath: string | undefined;
+  /**
+   * Which reverse proxies to believe about the client's address: a hop count (1 = the one proxy in front), or
+   * their addresses/CIDRs. `false` = none (the connection's own address). Never "everyone".
+   */
+  trustProxy: false | number | string[];
   ffmpegPath: string | undefined;
   ffprobePath: string | undefined;
 }
@@ -73,6 +79,34 @@ function cron(env: NodeJS.ProcessEnv, name: string, fallback: string): string {
   if (raw === '') return fallback;
   if (!/^(\S+\s+){4,5}\S+$/.test(raw)) throw new Error(`${name} must be a cron pattern such as "30 2 * * *" (got "${raw}")`);
   return raw;
+}
+
+/** Names proxy-addr understands besides addresses and CIDRs. */
+const PROXY_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+function trustProxy(env: NodeJS.ProcessEnv): false | number | string[] {
+  const raw = (env.TRUST_PROXY ?? '').trim();
+  if (raw === '' || raw === '0' || raw.toLowerCase() === 'false') return false;
+  const refuse = () =>
+    new Error(`TRUST_PROXY must be a number of proxy hops (such as 1) or a comma list of proxy addresses (such as 10.0.0.5,10.0.1.0/24), never "trust all" (got "${raw}")`);
+  if (/^\d+$/.test(raw)) {
+    const hops = Number(raw);
+    if (hops > 10) throw refuse();
+    return hops;
+  }
+  const entries = list(raw);
+  for (const entry of entries) {
+    if (PROXY_NAMES.has(entry)) continue;
+    const [address, bits, extra] = entry.split('/');
+    if (extra !== undefined || !address || !ipaddr.isValid(address)) throw refuse();
+    const parsed = ipaddr.parse(address);
+    if (bits !== undefined) {
+      const max = parsed.kind() === 'ipv4' ? 32 : 128;
+      // A /0 is "everyone" in disguise.
+      if (!/^\d+$/.test(bits) || Number(bits) < 1 || Number(bits) > max) throw refuse();
+    }
+  }
+  return entries;
 }
 
 function list(raw: string | undefined): string[] {
@@ -118,6 +152,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     youtubeBackend: oneOf(env, 'YOUTUBE_BACKEND', ['auto', 'ytdl', 'yt-dlp'] as const, 'auto'),
     youtubeAgeRestricted: oneOf(env, 'YOUTUBE_AGE_RESTRICTED', ['refuse', 'flag'] as const, 'refuse'),
     ytdlpPath: env.YTDLP_PATH || undefined,
+    trustProxy: trustProxy(env),
     ffmpegPath: env.FFMPEG_PATH || undefined,
     ffprobePath: env.FFPROBE_PATH || undefined,
   };

@@ -1,6 +1,7 @@
 import type { Config } from './config.js';
 import { auditRepository } from './db/audit.js';
 import { classesRepository, playlistsRepository } from './db/classes.js';
+import { classMembersRepository } from './db/class-members.js';
 import { createDb, type Db } from './db/database.js';
 import { itemsRepository } from './db/items.js';
 import { usersRepository } from './db/users.js';
@@ -28,6 +29,7 @@ export interface AppContext {
     items: ReturnType<typeof itemsRepository>;
     users: ReturnType<typeof usersRepository>;
     classes: ReturnType<typeof classesRepository>;
+    classMembers: ReturnType<typeof classMembersRepository>;
     playlists: ReturnType<typeof playlistsRepository>;
     audit: ReturnType<typeof auditRepository>;
     // Safeguarding governance (issue 4).
@@ -62,6 +64,7 @@ export function createContext(config: Readonly<Config>, opts: { role: 'api' | 'w
       items: itemsRepository(db),
       users: usersRepository(db),
       classes: classesRepository(db),
+      classMembers: classMembersRepository(db),
       playlists: playlistsRepository(db),
       audit: auditRepository(db),
       accounts: accountsRepository(db),

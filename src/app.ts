@@ -2,8 +2,6 @@ import fastifyCookie from '@fastify/cookie';
 import fastifyStatic from '@fastify/static';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { mkdir } from 'node:fs/promises';
-import path from 'node:path';
 import type { AppContext } from './context.js';
 import { itemEvents, type ItemEvents } from './db/item-events.js';
 import accessPlugin from './http/access.js';
@@ -54,9 +52,8 @@ export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promis
   installErrorHandlers(app);
   installCrossSiteGuard(app, ctx.config.publicUrl);
   await app.register(fastifyCookie);
-  // A fresh installation has no media folder yet; the static plugin wants one to exist.
-  await mkdir(path.join(ctx.config.dataDir, 'media'), { recursive: true });
-  await app.register(fastifyStatic, { root: path.join(ctx.config.dataDir, 'media'), serve: false });
+  // reply.sendFile for the web app's own files (each call names its folder); media come from the store.
+  await app.register(fastifyStatic, { serve: false });
   await app.register(accessPlugin, {
     users: ctx.repos.users,
     members: ctx.repos.classMembers,

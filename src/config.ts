@@ -53,6 +53,21 @@ export interface Config {
   trustProxy: false | number | string[];
   ffmpegPath: string | undefined;
   ffprobePath: string | undefined;
+  /** Where media live: this machine's disk under DATA_DIR, or an S3-compatible bucket (many machines). */
+  storage: { kind: 'local' } | S3Settings;
+}
+
+export interface S3Settings {
+  kind: 's3';
+  /** Empty for AWS itself; the server's URL for anything else (Ceph, MinIO, Garage…). */
+  endpoint: string | undefined;
+  region: string;
+  bucket: string;
+  /** Both empty: the AWS SDK's own chain (instance role, AWS_* variables) supplies credentials. */
+  accessKeyId: string | undefined;
+  secretAccessKey: string | undefined;
+  /** Bucket in the path (`host/bucket/key`) rather than the host name; what most non-AWS servers want. */
+  forcePathStyle: boolean;
 }
 
 function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 0): number {
@@ -109,6 +124,46 @@ function trustProxy(env: NodeJS.ProcessEnv): false | number | string[] {
   return entries;
 }
 
+function bool(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  const raw = (env[name] ?? '').trim().toLowerCase();
+  if (raw === '') return fallback;
+  if (['1', 'true', 'yes'].includes(raw)) return true;
+  if (['0', 'false', 'no'].includes(raw)) return false;
+  throw new Error(`${name} must be true or false (got "${env[name]}")`);
+}
+
+function storageSettings(env: NodeJS.ProcessEnv): Config['storage'] {
+  const kind = oneOf(env, 'STORAGE', ['local', 's3'] as const, 'local');
+  if (kind === 'local') return { kind };
+  const endpoint = env.S3_ENDPOINT || undefined;
+  if (endpoint) {
+    let url: URL;
+    try {
+      url = new URL(endpoint);
+    } catch {
+      throw new Error(`S3_ENDPOINT must be a URL such as https://s3.example.org (got "${endpoint}")`);
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`S3_ENDPOINT must start with http:// or https:// (got "${endpoint}")`);
+  }
+  const bucket = env.S3_BUCKET ?? '';
+  // S3's own naming rule; catching a typo here beats a puzzling error at the first upload.
+  if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) {
+    throw new Error(`STORAGE=s3 needs S3_BUCKET, a bucket name of 3-63 lower-case letters, digits, dots or hyphens (got "${bucket}")`);
+  }
+  const accessKeyId = env.S3_ACCESS_KEY_ID || undefined;
+  const secretAccessKey = env.S3_SECRET_ACCESS_KEY || undefined;
+  if (!accessKeyId !== !secretAccessKey) throw new Error('S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY must be set together (or both left empty)');
+  return {
+    kind,
+    endpoint,
+    region: env.S3_REGION || 'us-east-1',
+    bucket,
+    accessKeyId,
+    secretAccessKey,
+    forcePathStyle: bool(env, 'S3_FORCE_PATH_STYLE', !!endpoint),
+  };
+}
+
 function list(raw: string | undefined): string[] {
   return (raw ?? '')
     .split(',')
@@ -155,6 +210,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     trustProxy: trustProxy(env),
     ffmpegPath: env.FFMPEG_PATH || undefined,
     ffprobePath: env.FFPROBE_PATH || undefined,
+    storage: storageSettings(env),
   };
   return Object.freeze(config);
 }

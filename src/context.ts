@@ -15,7 +15,7 @@ import { resolveBinaries } from './media/binaries.js';
 import { createMediaAdapter, type MediaAdapter } from './media/ffmpeg.js';
 import { parseAllowList } from './net/address.js';
 import { createProducer, type Producer } from './queue/producer.js';
-import { localMediaStore, type MediaStore } from './storage/store.js';
+import { createStore, type MediaStore } from './storage/store.js';
 import type { VideoSite } from './sources/youtube/video-site.js';
 
 /**
@@ -57,6 +57,7 @@ export function createContext(config: Readonly<Config>, opts: { role: 'api' | 'w
   const db = createDb(config.databaseUrl);
   const producer = createProducer({ redisUrl: config.redisUrl, prefix: config.queuePrefix, backoffMs: config.jobBackoffMs }, { failFast: opts.role === 'api' });
   let media: MediaAdapter | undefined;
+  const store = createStore(config);
   return {
     config,
     db,
@@ -79,7 +80,7 @@ export function createContext(config: Readonly<Config>, opts: { role: 'api' | 'w
       }),
     },
     producer,
-    store: localMediaStore(config.dataDir),
+    store,
     // Resolved lazily: the API serves files without needing ffmpeg on its machine.
     media: () => {
       if (!media) {
@@ -91,6 +92,7 @@ export function createContext(config: Readonly<Config>, opts: { role: 'api' | 'w
     async close() {
       await producer.close();
       await db.destroy();
+      await store.close();
     },
   };
 }

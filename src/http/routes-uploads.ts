@@ -1,8 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { createWriteStream, promises as fs } from 'node:fs';
 import path from 'node:path';
-import { Transform, type Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { pipeline, Transform, type Readable } from 'node:stream';
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { AppContext } from '../context.js';
@@ -60,20 +58,21 @@ export const uploadRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asyn
       }
 
       const id = randomUUID();
-      const original = ctx.store.originalPath(id);
-      await fs.mkdir(path.dirname(original), { recursive: true });
       let received = 0;
       const count = new Transform({
         transform(chunk: Buffer, _enc, next) {
           received += chunk.length;
           next(received > max ? tooLarge(max) : null, chunk);
         },
+        // Checked before the store finishes the file, so a short or empty body is never kept.
+        flush(done) {
+          if (received === 0) done(new VettedError('upload_empty', 'The file is empty.', { httpStatus: 400 }));
+          else if (Number.isFinite(declared) && received !== declared) done(incomplete());
+          else done();
+        },
       });
       try {
-        await pipeline(body, count, createWriteStream(`${original}.part`));
-        if (received === 0) throw new VettedError('upload_empty', 'The file is empty.', { httpStatus: 400 });
-        if (Number.isFinite(declared) && received !== declared) throw incomplete();
-        await fs.rename(`${original}.part`, original);
+        await ctx.store.saveOriginal(id, pipeline(body, count, () => {}));
       } catch (e) {
         // The client may still be sending a refused file: close the connection after the answer.
         reply.header('connection', 'close');

@@ -36,6 +36,9 @@ export function settingsRepository(db: Db) {
       .execute();
   }
   return {
+    /** Raw access for other settings repositories in this folder (e.g. youtube-status.ts), same table. */
+    read,
+    write,
     async get(): Promise<SchoolSettings> {
       const expiry = (await read('default_expiry')) as DefaultExpiry | undefined;
       return { defaultExpiry: expiry ?? null, sitesAllowListOnly: (await read('sites_allow_list_only')) === true };

@@ -17,7 +17,12 @@ export interface SessionUser {
   user: Pick<UserRow, 'id' | 'email' | 'role' | 'must_change_password'>;
   acknowledgedVersion: number | null;
   signInMethod: SignInMethod;
+  /** The reminder version this session must acknowledge: the one current when it began. */
+  requiredVersion: number;
 }
+
+/** The newest reminder's version, for a session starting now. */
+export const currentReminderVersion = sql<number>`(SELECT max(version) FROM reminders)`;
 
 export function usersRepository(db: Db) {
   return {
@@ -40,7 +45,7 @@ export function usersRepository(db: Db) {
       const token = randomBytes(32).toString('base64url');
       await db
         .insertInto('sessions')
-        .values({ id: sessionId(token), user_id: userId, ip, last_seen_at: new Date(), sign_in_method: method })
+        .values({ id: sessionId(token), user_id: userId, ip, last_seen_at: new Date(), reminder_version: currentReminderVersion as never, sign_in_method: method })
         .execute();
       return token;
     },
@@ -57,6 +62,7 @@ export function usersRepository(db: Db) {
         .select([
           'sessions.id as session_id',
           'sessions.acknowledged_version',
+          sql<number>`coalesce(sessions.reminder_version, ${currentReminderVersion})`.as('required_version'),
           'sessions.last_seen_at',
           'sessions.sign_in_method',
           'users.id',
@@ -81,6 +87,7 @@ export function usersRepository(db: Db) {
         user: { id: row.id, email: row.email, role: row.role, must_change_password: row.must_change_password && row.sign_in_method === 'password' },
         acknowledgedVersion: row.acknowledged_version,
         signInMethod: row.sign_in_method,
+        requiredVersion: row.required_version,
       };
     },
 

@@ -43,6 +43,7 @@ function workerProcess(): ChildProcess & { ready: Promise<void> } {
   const env = {
     ...process.env,
     DATABASE_URL: t.databaseUrl,
+    REDIS_URL: t.config.redisUrl,
     DATA_DIR: t.dataDir,
     QUEUE_PREFIX: t.config.queuePrefix,
     FETCH_ALLOW_PRIVATE: '127.0.0.1',

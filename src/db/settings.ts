@@ -7,6 +7,7 @@ import './governance-schema.js';
  * - default_expiry: `{days?: number, until?: ISO time}` — applied when an item is approved without an expiry
  *   (by the items_default_expiry trigger; see migrations/002_governance.ts)
  * - sites_allow_list_only: `true` when site lists may only use domains on the allow list
+ * - password_sign_in_off: `true` when the admin turned password sign-in off (the break-glass admin still may)
  */
 export interface DefaultExpiry {
   days?: number;
@@ -35,6 +36,9 @@ export function settingsRepository(db: Db) {
       .execute();
   }
   return {
+    /** Raw access for other settings repositories in this folder (e.g. youtube-status.ts), same table. */
+    read,
+    write,
     async get(): Promise<SchoolSettings> {
       const expiry = (await read('default_expiry')) as DefaultExpiry | undefined;
       return { defaultExpiry: expiry ?? null, sitesAllowListOnly: (await read('sites_allow_list_only')) === true };
@@ -44,6 +48,12 @@ export function settingsRepository(db: Db) {
       if (value?.days !== undefined) clean.days = value.days;
       if (value?.until !== undefined) clean.until = value.until;
       await write('default_expiry', Object.keys(clean).length ? clean : null, by);
+    },
+    async passwordSignInOff(): Promise<boolean> {
+      return (await read('password_sign_in_off')) === true;
+    },
+    async setPasswordSignInOff(off: boolean, by: string | null): Promise<void> {
+      await write('password_sign_in_off', off ? true : null, by);
     },
     async setSitesAllowListOnly(on: boolean, by: string | null): Promise<void> {
       await write('sites_allow_list_only', on ? true : null, by);

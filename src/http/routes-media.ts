@@ -8,10 +8,12 @@ import { boardMayShow } from '../domain/visibility.js';
 import { contentTypeOf } from '../storage/content-type.js';
 import { parseRange } from './byte-range.js';
 import { classOfBoard } from './routes-board.js';
+import { scopeOf } from './access.js';
+import { BoardToken, Uuid } from './schemas.js';
 
 const MediaParams = {
-  id: Type.String({ format: 'uuid' }),
-  generation: Type.Integer({ minimum: 0 }),
+  id: Uuid,
+  generation: Type.Integer({ minimum: 0, maximum: 2 ** 31 - 1 }),
   file: Type.String({ pattern: '^[A-Za-z0-9._-]+$', maxLength: 100 }),
 };
 
@@ -77,7 +79,7 @@ export const mediaRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async
 
   app.get(
     '/media/items/:id/:generation/:file',
-    { config: { access: 'staff' }, schema: { params: Type.Object(MediaParams) } },
+    { config: { access: 'member', scope: scopeOf('item') }, schema: { params: Type.Object(MediaParams) } },
     async (request, reply) => send(request, reply, await items.get(request.params.id), request.params.generation, request.params.file),
   );
 
@@ -85,7 +87,7 @@ export const mediaRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async
     '/media/board/:token/:id/:generation/:file',
     {
       config: { access: 'board' },
-      schema: { params: Type.Object({ token: Type.String({ maxLength: 100 }), ...MediaParams }) },
+      schema: { params: Type.Object({ token: BoardToken, ...MediaParams }) },
     },
     async (request, reply) => {
       const cls = await classOfBoard(ctx, request.params.token);

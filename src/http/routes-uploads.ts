@@ -6,7 +6,8 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { AppContext } from '../context.js';
 import { VettedError } from '../domain/errors.js';
 import { titleFromUrl } from '../sources/direct-media.js';
-import { staffOf } from './access.js';
+import { scopeOf, staffOf } from './access.js';
+import { Uuid } from './schemas.js';
 import { playlistNotFound } from './routes-classes.js';
 import { presentItem } from './present.js';
 
@@ -36,9 +37,9 @@ export const uploadRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asyn
   app.post(
     '/api/playlists/:id/uploads',
     {
-      config: { access: 'staff' },
+      config: { access: 'member', scope: scopeOf('playlist') },
       schema: {
-        params: Type.Object({ id: Type.String({ format: 'uuid' }) }),
+        params: Type.Object({ id: Uuid }),
         querystring: Type.Object({
           filename: Type.String({ minLength: 1, maxLength: 255 }),
           title: Type.Optional(Type.String({ maxLength: 300 })),

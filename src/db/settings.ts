@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { cleanWordList, EMPTY_WORD_LIST, type WordList } from '../domain/word-screen.js';
 import type { Db } from './database.js';
 import './governance-schema.js';
 
@@ -7,6 +8,7 @@ import './governance-schema.js';
  * - default_expiry: `{days?: number, until?: ISO time}` — applied when an item is approved without an expiry
  *   (by the items_default_expiry trigger; see migrations/002_governance.ts)
  * - sites_allow_list_only: `true` when site lists may only use domains on the allow list
+ * - word_list: `{flag: string[], ignore: string[]}` — the school's own words for the word screen
  */
 export interface DefaultExpiry {
   days?: number;
@@ -44,6 +46,15 @@ export function settingsRepository(db: Db) {
       if (value?.days !== undefined) clean.days = value.days;
       if (value?.until !== undefined) clean.until = value.until;
       await write('default_expiry', Object.keys(clean).length ? clean : null, by);
+    },
+    async wordList(): Promise<WordList> {
+      const stored = (await read('word_list')) as Partial<WordList> | undefined;
+      return stored ? cleanWordList(stored) : EMPTY_WORD_LIST;
+    },
+    async setWordList(list: WordList, by: string | null): Promise<WordList> {
+      const clean = cleanWordList(list);
+      await write('word_list', clean.flag.length || clean.ignore.length ? clean : null, by);
+      return clean;
     },
     async setSitesAllowListOnly(on: boolean, by: string | null): Promise<void> {
       await write('sites_allow_list_only', on ? true : null, by);

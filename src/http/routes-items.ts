@@ -11,6 +11,7 @@ import { parseFetchableUrl } from '../net/url.js';
 import { titleFromUrl } from '../sources/direct-media.js';
 import { recogniseLink } from '../sources/link.js';
 import { decideKind } from '../domain/submission.js';
+import { requiredAcknowledgements, type VettingChecks } from '../domain/vetting.js';
 import { staffOf } from './access.js';
 import { playlistNotFound } from './routes-classes.js';
 import { presentItem } from './present.js';
@@ -30,6 +31,19 @@ function checkClip(start: number | undefined, end: number | undefined): void {
   if (start !== undefined && end !== undefined && end <= start) {
     throw new VettedError('clip_invalid', 'The end of the clip must come after its start.', { httpStatus: 400 });
   }
+}
+
+/** `{acknowledge?: string[]}` of an approve, or nothing at all. */
+function acknowledgementsOf(body: unknown): string[] {
+  if (body === undefined || body === null || body === '') return [];
+  const list = typeof body === 'object' ? (body as { acknowledge?: unknown }).acknowledge : 'bad';
+  if (list === undefined) return [];
+  if (!Array.isArray(list) || list.length > 10 || !list.every((a) => typeof a === 'string' && a.length <= 40)) {
+    throw new VettedError('invalid_request', 'The request is not valid: acknowledge must be a list of check names, like ["flashing"].', {
+      httpStatus: 400,
+    });
+  }
+  return list as string[];
 }
 
 export const itemRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext; events: ItemEvents }> = async (app, { ctx, events }) => {
@@ -146,14 +160,34 @@ export const itemRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext; events: It
     presentItem(await load(request.params.id)),
   );
 
-  app.post('/api/items/:id/approve', { config: { access: 'staff' }, schema: { params: IdParams } }, async (request) => {
-    const staff = staffOf(request);
-    const item = await move(request, staff.user.id, request.params.id, 'approved', 'item.approve', {
-      reviewed_by: staff.user.id,
-      reviewed_at: new Date(),
-    });
-    return presentItem(item);
-  });
+  app.post(
+    '/api/items/:id/approve',
+    {
+      config: { access: 'staff' },
+      // The body is optional (a plain approve sends none), which a JSON schema for an object cannot say.
+      schema: { params: IdParams },
+    },
+    async (request) => {
+      const staff = staffOf(request);
+      const acknowledge = acknowledgementsOf(request.body);
+      const current = await load(request.params.id);
+      // A failed flashing check needs the teacher's word that they watched the flagged moments (audited).
+      const acknowledged = requiredAcknowledgements(
+        (current.details as { vetting?: Partial<VettingChecks> } | null)?.vetting,
+        acknowledge,
+      );
+      const item = await move(
+        request,
+        staff.user.id,
+        request.params.id,
+        'approved',
+        'item.approve',
+        { reviewed_by: staff.user.id, reviewed_at: new Date() },
+        acknowledged.length ? { acknowledged } : undefined,
+      );
+      return presentItem(item);
+    },
+  );
 
   app.post(
     '/api/items/:id/reject',

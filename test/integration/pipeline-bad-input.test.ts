@@ -212,7 +212,10 @@ describe('duplicates', () => {
     expect(item.status).toBe('awaiting_review');
     expect((site.hits.get('/good.mp4') ?? 0) - before).toBe(1);
     expect(await readdir(path.join(t.dataDir, 'media', id))).toEqual(['0']);
-    expect((await readdir(path.join(t.dataDir, 'media', id, '0'))).sort()).toEqual(['poster.jpg', 'thumbnail.jpg', 'video.mp4']);
+    // One output: the video, its pictures and its storyboard (one sprite and a picture per scene), nothing twice.
+    const names = (await readdir(path.join(t.dataDir, 'media', id, '0'))).sort();
+    expect(names.filter((n) => !/^scene-\d\d\.jpg$/.test(n))).toEqual(['poster.jpg', 'storyboard.jpg', 'thumbnail.jpg', 'video.mp4']);
+    expect(names.filter((n) => n.startsWith('scene-')).length).toBe(item.checks.scenes.length);
   });
 });
 

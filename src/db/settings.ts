@@ -9,6 +9,7 @@ import './governance-schema.js';
  *   (by the items_default_expiry trigger; see migrations/002_governance.ts)
  * - sites_allow_list_only: `true` when site lists may only use domains on the allow list
  * - word_list: `{flag: string[], ignore: string[]}` — the school's own words for the word screen
+ * - password_sign_in_off: `true` when the admin turned password sign-in off (the break-glass admin still may)
  */
 export interface DefaultExpiry {
   days?: number;
@@ -37,6 +38,9 @@ export function settingsRepository(db: Db) {
       .execute();
   }
   return {
+    /** Raw access for other settings repositories in this folder (e.g. youtube-status.ts), same table. */
+    read,
+    write,
     async get(): Promise<SchoolSettings> {
       const expiry = (await read('default_expiry')) as DefaultExpiry | undefined;
       return { defaultExpiry: expiry ?? null, sitesAllowListOnly: (await read('sites_allow_list_only')) === true };
@@ -55,6 +59,12 @@ export function settingsRepository(db: Db) {
       const clean = cleanWordList(list);
       await write('word_list', clean.flag.length || clean.ignore.length ? clean : null, by);
       return clean;
+    },
+    async passwordSignInOff(): Promise<boolean> {
+      return (await read('password_sign_in_off')) === true;
+    },
+    async setPasswordSignInOff(off: boolean, by: string | null): Promise<void> {
+      await write('password_sign_in_off', off ? true : null, by);
     },
     async setSitesAllowListOnly(on: boolean, by: string | null): Promise<void> {
       await write('sites_allow_list_only', on ? true : null, by);

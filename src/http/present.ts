@@ -112,6 +112,4 @@ export function presentItem(item: ItemRow, viewer: MediaViewer = { kind: 'staff'
   };
 }
 
-export function boardUrl(publicUrl: string, token: string): string {
-  return `${publicUrl}/board/${encodeURIComponent(token)}`;
-}
+export { boardUrl } from '../services/classes.js';

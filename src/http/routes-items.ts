@@ -12,14 +12,15 @@ import { titleFromUrl } from '../sources/direct-media.js';
 import { recogniseLink } from '../sources/link.js';
 import { decideKind } from '../domain/submission.js';
 import { requiredAcknowledgements, type VettingChecks } from '../domain/vetting.js';
-import { staffOf } from './access.js';
+import { scopeOf, staffOf } from './access.js';
+import { Uuid } from './schemas.js';
 import { playlistNotFound } from './routes-classes.js';
 import { presentItem } from './present.js';
 import { eventStreams } from './sse.js';
 
-const Uuid = Type.String({ format: 'uuid' });
 const Seconds = Type.Number({ minimum: 0, maximum: 24 * 3600 });
 const IdParams = Type.Object({ id: Uuid });
+const ofItem = scopeOf('item');
 
 export const itemChangedMeanwhile = () =>
   new VettedError('conflict', 'This item changed while you were working on it. Reload and try again.', { httpStatus: 409 });
@@ -81,7 +82,7 @@ export const itemRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext; events: It
   app.post(
     '/api/items',
     {
-      config: { access: 'staff' },
+      config: { access: 'member', scope: scopeOf('playlist', 'playlistId', 'body') },
       schema: {
         body: Type.Object({
           url: Type.String({ minLength: 1, maxLength: 4096 }),
@@ -156,14 +157,14 @@ export const itemRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext; events: It
     },
   );
 
-  app.get('/api/items/:id', { config: { access: 'staff' }, schema: { params: IdParams } }, async (request) =>
+  app.get('/api/items/:id', { config: { access: 'member', scope: ofItem }, schema: { params: IdParams } }, async (request) =>
     presentItem(await load(request.params.id)),
   );
 
   app.post(
     '/api/items/:id/approve',
     {
-      config: { access: 'staff' },
+      config: { access: 'member', scope: ofItem },
       // The body is optional (a plain approve sends none), which a JSON schema for an object cannot say.
       schema: { params: IdParams },
     },
@@ -192,7 +193,7 @@ export const itemRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext; events: It
   app.post(
     '/api/items/:id/reject',
     {
-      config: { access: 'staff' },
+      config: { access: 'member', scope: ofItem },
       schema: { params: IdParams, body: Type.Optional(Type.Object({ reason: Type.Optional(Type.String({ maxLength: 2000 })) })) },
     },
     async (request) => {
@@ -215,7 +216,7 @@ export const itemRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext; events: It
   app.post(
     '/api/items/:id/reprocess',
     {
-      config: { access: 'staff' },
+      config: { access: 'member', scope: ofItem },
       schema: {
         params: IdParams,
         body: Type.Optional(
@@ -252,7 +253,7 @@ export const itemRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext; events: It
   app.patch(
     '/api/items/:id',
     {
-      config: { access: 'staff' },
+      config: { access: 'member', scope: ofItem },
       schema: {
         params: IdParams,
         body: Type.Object({
@@ -277,7 +278,7 @@ export const itemRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext; events: It
    * Server-sent events: the item now, then every change, until it settles. Changes arrive through
    * Postgres notifications; a slow poll covers a lost notification connection.
    */
-  app.get('/api/items/:id/events', { config: { access: 'staff' }, schema: { params: IdParams } }, async (request, reply) => {
+  app.get('/api/items/:id/events', { config: { access: 'member', scope: ofItem }, schema: { params: IdParams } }, async (request, reply) => {
     const first = await load(request.params.id);
     let lastSent = '';
     let off = () => {};

@@ -52,6 +52,7 @@ export async function runMediaStage(ctx: AppContext, itemId: string, signal: Abo
   const progress = progressReporter(items, itemId, 'processing');
   const video = path.join(workDir, 'video.mp4');
   try {
+    const encodeStarted = performance.now();
     await media.encode(sourceFile, video, {
       plan,
       probe,
@@ -60,6 +61,7 @@ export async function runMediaStage(ctx: AppContext, itemId: string, signal: Abo
       signal,
       onProgress: (p) => progress.report(p * 0.95),
     });
+    ctx.producer.recordEncode(plan, (performance.now() - encodeStarted) / 1000);
     const thumbs = await media.thumbnails(video, workDir, {
       durationSeconds: window ? window.duration : probe.durationSeconds,
     });

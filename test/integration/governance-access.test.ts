@@ -69,6 +69,10 @@ describe('the access matrix over every route', () => {
       'POST /api/items/:id/report',
       'POST /api/admin/purge',
       'GET /api/admin/audit',
+      'GET /healthz',
+      'GET /readyz',
+      'GET /metrics',
+      'GET /api/openapi.json',
     ]) {
       expect(urls).toContain(expected);
     }

@@ -1,3 +1,5 @@
+import { attentionRoutes } from './http/routes-attention.js';
+import { viewingRoutes } from './http/routes-viewing.js';
 import fastifyCookie from '@fastify/cookie';
 import fastifyStatic from '@fastify/static';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -81,5 +83,7 @@ export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promis
   await app.register(adminRoutes, { ctx, root: app });
   await app.register(policyRoutes, { ctx });
   await app.register(reportRoutes, { ctx });
+  await app.register(viewingRoutes, { ctx });
+  await app.register(attentionRoutes, { ctx, events });
   return Object.assign(app, { events });
 }

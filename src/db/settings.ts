@@ -7,6 +7,7 @@ import './governance-schema.js';
  * - default_expiry: `{days?: number, until?: ISO time}` — applied when an item is approved without an expiry
  *   (by the items_default_expiry trigger; see migrations/002_governance.ts)
  * - sites_allow_list_only: `true` when site lists may only use domains on the allow list
+ * - approval_needs_watching: `false` when teachers may approve without having played the copy (on by default)
  */
 export interface DefaultExpiry {
   days?: number;
@@ -16,6 +17,7 @@ export interface DefaultExpiry {
 export interface SchoolSettings {
   defaultExpiry: DefaultExpiry | null;
   sitesAllowListOnly: boolean;
+  approvalNeedsWatching: boolean;
 }
 
 export function settingsRepository(db: Db) {
@@ -37,7 +39,11 @@ export function settingsRepository(db: Db) {
   return {
     async get(): Promise<SchoolSettings> {
       const expiry = (await read('default_expiry')) as DefaultExpiry | undefined;
-      return { defaultExpiry: expiry ?? null, sitesAllowListOnly: (await read('sites_allow_list_only')) === true };
+      return {
+        defaultExpiry: expiry ?? null,
+        sitesAllowListOnly: (await read('sites_allow_list_only')) === true,
+        approvalNeedsWatching: (await read('approval_needs_watching')) !== false,
+      };
     },
     async setDefaultExpiry(value: DefaultExpiry | null, by: string | null): Promise<void> {
       const clean: DefaultExpiry = {};
@@ -47,6 +53,10 @@ export function settingsRepository(db: Db) {
     },
     async setSitesAllowListOnly(on: boolean, by: string | null): Promise<void> {
       await write('sites_allow_list_only', on ? true : null, by);
+    },
+    async setApprovalNeedsWatching(on: boolean, by: string | null): Promise<void> {
+      // Stored only when switched off: the safe default needs no row.
+      await write('approval_needs_watching', on ? null : false, by);
     },
   };
 }

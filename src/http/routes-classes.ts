@@ -3,6 +3,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { AppContext } from '../context.js';
 import { VettedError } from '../domain/errors.js';
+import { attentionService } from '../services/attention.js';
 import { staffOf } from './access.js';
 import { boardUrl, presentItem } from './present.js';
 
@@ -32,11 +33,14 @@ export const classRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async
   app.get('/api/classes', { config: { access: 'staff' } }, async () => {
     const rows = await classes.list();
     const lists = await playlists.listByClasses(rows.map((c) => c.id));
+    const counts = await attentionService(ctx).counts(rows.map((c) => c.id));
     return {
       classes: rows.map((c) => ({
         id: c.id,
         name: c.name,
         board: { token: c.board_token, url: boardUrl(ctx.config.publicUrl, c.board_token) },
+        counts: counts.get(c.id) ?? { awaitingReview: 0, reported: 0 },
+        boardSeenAt: c.board_seen_at ? c.board_seen_at.toISOString() : null,
         playlists: lists
           .filter((p) => p.class_id === c.id)
           .map((p) => ({ id: p.id, classId: p.class_id, name: p.name, kind: p.kind })),

@@ -15,6 +15,8 @@ import { staffOf } from './access.js';
 import { playlistNotFound } from './routes-classes.js';
 import { presentItem } from './present.js';
 import { eventStreams } from './sse.js';
+import { viewingService } from '../services/viewing.js';
+import { assertLiveSiteAllowed } from '../services/live-site.js';
 
 const Uuid = Type.String({ format: 'uuid' });
 const Seconds = Type.Number({ minimum: 0, maximum: 24 * 3600 });
@@ -22,6 +24,10 @@ const IdParams = Type.Object({ id: Uuid });
 
 export const itemChangedMeanwhile = () =>
   new VettedError('conflict', 'This item changed while you were working on it. Reload and try again.', { httpStatus: 409 });
+
+/** A colleague approved it first: information for the second teacher, not a failure. */
+export const alreadyApproved = () =>
+  new VettedError('already_approved', 'A colleague has already approved this: it is on the board.', { httpStatus: 409 });
 
 export const itemNotFound = () =>
   new VettedError('item_not_found', 'That item does not exist (it may have been deleted).', { httpStatus: 404 });
@@ -35,6 +41,7 @@ function checkClip(start: number | undefined, end: number | undefined): void {
 export const itemRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext; events: ItemEvents }> = async (app, { ctx, events }) => {
   const { items, playlists, audit } = ctx.repos;
   const streams = eventStreams(app);
+  const viewing = viewingService(ctx);
 
   async function load(id: string): Promise<ItemRow> {
     const item = await items.get(id);
@@ -146,14 +153,41 @@ export const itemRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext; events: It
     presentItem(await load(request.params.id)),
   );
 
-  app.post('/api/items/:id/approve', { config: { access: 'staff' }, schema: { params: IdParams } }, async (request) => {
-    const staff = staffOf(request);
-    const item = await move(request, staff.user.id, request.params.id, 'approved', 'item.approve', {
-      reviewed_by: staff.user.id,
-      reviewed_at: new Date(),
-    });
-    return presentItem(item);
-  });
+  app.post(
+    '/api/items/:id/approve',
+    {
+      config: { access: 'staff' },
+      schema: {
+        params: IdParams,
+        // No body at all is fine (null): nothing acknowledged.
+        body: Type.Union([
+          Type.Object({
+            // What the reviewer confirms in words instead of on screen (each one recorded in the audit log).
+            acknowledge: Type.Optional(Type.Array(Type.Union([Type.Literal('watched_elsewhere'), Type.Literal('flashing')]), { maxItems: 5 })),
+          }),
+          Type.Null(),
+        ]),
+      },
+    },
+    async (request) => {
+      const staff = staffOf(request);
+      const current = await load(request.params.id);
+      if (current.status === 'approved') throw alreadyApproved();
+      const acknowledge = request.body?.acknowledge ?? [];
+      // Only an item that could be approved now is held to the watching rule; other statuses get the state machine's answer.
+      const watched = current.status === 'awaiting_review' ? await viewing.assertMayApprove(current, staff.user.id, acknowledge) : undefined;
+      const item = await move(
+        request,
+        staff.user.id,
+        current.id,
+        'approved',
+        'item.approve',
+        { reviewed_by: staff.user.id, reviewed_at: new Date() },
+        { watched, ...(acknowledge.length ? { acknowledged: acknowledge } : {}) },
+      );
+      return presentItem(item);
+    },
+  );
 
   app.post(
     '/api/items/:id/reject',
@@ -224,6 +258,8 @@ export const itemRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext; events: It
         body: Type.Object({
           title: Type.Optional(Type.String({ minLength: 1, maxLength: 300, pattern: '\\S' })),
           expiresAt: Type.Optional(Type.Union([Type.String({ format: 'date-time' }), Type.Null()])),
+          // A site opens live on the board instead of its vetted copy (allow-listed domains only).
+          openLive: Type.Optional(Type.Boolean()),
         }),
       },
     },
@@ -233,6 +269,8 @@ export const itemRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext; events: It
       const patch: Parameters<typeof items.update>[1] = {};
       if (request.body.title !== undefined) Object.assign(patch, { title: request.body.title.trim(), title_locked: true });
       if (request.body.expiresAt !== undefined) patch.expires_at = request.body.expiresAt ? new Date(request.body.expiresAt) : null;
+      if (request.body.openLive === true) await assertLiveSiteAllowed(ctx, current);
+      if (request.body.openLive !== undefined) patch.open_live = request.body.openLive;
       const item = (await items.update(current.id, patch)) ?? current;
       await audit.record({ actorId: staff.user.id, actorKind: 'staff', action: 'item.edit', target: `item:${item.id}`, ip: request.ip, detail: request.body });
       return presentItem(item);

@@ -4,13 +4,12 @@ import fastifyCookie from '@fastify/cookie';
 import fastifyStatic from '@fastify/static';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { mkdir } from 'node:fs/promises';
-import path from 'node:path';
 import type { AppContext } from './context.js';
 import { itemEvents, type ItemEvents } from './db/item-events.js';
 import accessPlugin from './http/access.js';
 import { installCrossSiteGuard } from './http/cross-site.js';
 import { installErrorHandlers } from './http/errors.js';
+import { logRequest } from './http/log-redaction.js';
 import { authRoutes } from './http/routes-auth.js';
 import { boardRoutes } from './http/routes-board.js';
 import { boardEventRoutes } from './http/routes-board-events.js';
@@ -27,17 +26,26 @@ import { adminRoutes } from './http/routes-admin.js';
 import { adminUserRoutes } from './http/routes-admin-users.js';
 import { policyRoutes } from './http/routes-policy.js';
 import { reportRoutes } from './http/routes-reports.js';
+import { schoolSignInRoutes } from './http/routes-school-sign-in.js';
 
 export interface BuildOptions {
-  logger?: boolean | { level: string };
+  logger?: boolean | { level: string; stream?: { write(line: string): void } };
+}
+
+/** Fastify takes a hop count as a function of the hop's index (0 = the peer that connected). */
+function proxyTrust(setting: false | number | string[]): false | string[] | ((address: string, hop: number) => boolean) {
+  if (typeof setting !== 'number') return setting;
+  return (_address, hop) => hop < setting;
 }
 
 /** Builds the HTTP app: external plugins, then access rules, then routes. It does not listen. */
 export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promise<FastifyInstance & { events: ItemEvents }> {
+  const logger = opts.logger ? { ...(opts.logger === true ? {} : opts.logger), serializers: { req: logRequest } } : false;
   const app = Fastify({
-    logger: opts.logger ?? false,
+    logger,
     bodyLimit: 64 * 1024,
-    trustProxy: process.env.TRUST_PROXY === '1',
+    // A hop count or the proxies' addresses (never "trust everyone"): the client's own X-Forwarded-For is ignored.
+    trustProxy: proxyTrust(ctx.config.trustProxy),
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
@@ -47,13 +55,12 @@ export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promis
   installErrorHandlers(app);
   installCrossSiteGuard(app, ctx.config.publicUrl);
   await app.register(fastifyCookie);
-  // A fresh installation has no media folder yet; the static plugin wants one to exist.
-  await mkdir(path.join(ctx.config.dataDir, 'media'), { recursive: true });
-  await app.register(fastifyStatic, { root: path.join(ctx.config.dataDir, 'media'), serve: false });
+  // reply.sendFile for the web app's own files (each call names its folder); media come from the store.
+  await app.register(fastifyStatic, { serve: false });
   await app.register(accessPlugin, {
     users: ctx.repos.users,
+    members: ctx.repos.classMembers,
     idleMinutes: ctx.config.sessionIdleMinutes,
-    currentReminderVersion: async () => (await ctx.repos.users.currentReminder()).version,
   });
   installRouteTable(app);
 
@@ -83,6 +90,8 @@ export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promis
   await app.register(adminRoutes, { ctx, root: app });
   await app.register(policyRoutes, { ctx });
   await app.register(reportRoutes, { ctx });
+  // School-account sign-in (issue 13).
+  await app.register(schoolSignInRoutes, { ctx });
   await app.register(viewingRoutes, { ctx });
   await app.register(attentionRoutes, { ctx, events });
   return Object.assign(app, { events });

@@ -1,6 +1,7 @@
 import type { Config } from './config.js';
 import { auditRepository } from './db/audit.js';
 import { classesRepository, playlistsRepository } from './db/classes.js';
+import { classMembersRepository } from './db/class-members.js';
 import { createDb, type Db } from './db/database.js';
 import { itemsRepository } from './db/items.js';
 import { usersRepository } from './db/users.js';
@@ -9,12 +10,15 @@ import { auditQuery } from './db/audit-query.js';
 import { domainRulesRepository } from './db/domain-rules.js';
 import { incidentsRepository } from './db/incidents.js';
 import { settingsRepository } from './db/settings.js';
+import { youtubeStatusRepository } from './db/youtube-status.js';
 import { loginThrottle } from './auth/login-throttle.js';
+import { createOidcClient, type OidcClient } from './auth/oidc.js';
+import { schoolAccountsRepository } from './db/school-accounts.js';
 import { resolveBinaries } from './media/binaries.js';
 import { createMediaAdapter, type MediaAdapter } from './media/ffmpeg.js';
 import { parseAllowList } from './net/address.js';
 import { createProducer, type Producer } from './queue/producer.js';
-import { localMediaStore, type MediaStore } from './storage/store.js';
+import { createStore, type MediaStore } from './storage/store.js';
 import type { VideoSite } from './sources/youtube/video-site.js';
 
 /**
@@ -28,6 +32,7 @@ export interface AppContext {
     items: ReturnType<typeof itemsRepository>;
     users: ReturnType<typeof usersRepository>;
     classes: ReturnType<typeof classesRepository>;
+    classMembers: ReturnType<typeof classMembersRepository>;
     playlists: ReturnType<typeof playlistsRepository>;
     audit: ReturnType<typeof auditRepository>;
     // Safeguarding governance (issue 4).
@@ -36,8 +41,12 @@ export interface AppContext {
     incidents: ReturnType<typeof incidentsRepository>;
     domainRules: ReturnType<typeof domainRulesRepository>;
     settings: ReturnType<typeof settingsRepository>;
+    youtube: ReturnType<typeof youtubeStatusRepository>;
     loginThrottle: ReturnType<typeof loginThrottle>;
+    schoolAccounts: ReturnType<typeof schoolAccountsRepository>;
   };
+  /** School-account sign-in (OpenID Connect), when configured. Tests may swap in one with a wrong clock. */
+  oidc: OidcClient | null;
   producer: Producer;
   store: MediaStore;
   media: () => MediaAdapter;
@@ -55,6 +64,7 @@ export function createContext(config: Readonly<Config>, opts: { role: 'api' | 'w
   const db = createDb(config.databaseUrl);
   const producer = createProducer({ redisUrl: config.redisUrl, prefix: config.queuePrefix, backoffMs: config.jobBackoffMs }, { failFast: opts.role === 'api' });
   let media: MediaAdapter | undefined;
+  const store = createStore(config);
   return {
     config,
     db,
@@ -62,6 +72,7 @@ export function createContext(config: Readonly<Config>, opts: { role: 'api' | 'w
       items: itemsRepository(db),
       users: usersRepository(db),
       classes: classesRepository(db),
+      classMembers: classMembersRepository(db),
       playlists: playlistsRepository(db),
       audit: auditRepository(db),
       accounts: accountsRepository(db),
@@ -69,14 +80,17 @@ export function createContext(config: Readonly<Config>, opts: { role: 'api' | 'w
       incidents: incidentsRepository(db),
       domainRules: domainRulesRepository(db),
       settings: settingsRepository(db),
+      youtube: youtubeStatusRepository(db),
       loginThrottle: loginThrottle(db, {
         perAccount: config.loginMaxFailuresPerAccount,
         perAddress: config.loginMaxFailuresPerAddress,
         windowMinutes: config.loginWindowMinutes,
       }),
+      schoolAccounts: schoolAccountsRepository(db),
     },
+    oidc: config.oidc ? createOidcClient(config.oidc, { redirectUri: `${config.publicUrl}/api/auth/oidc/callback` }) : null,
     producer,
-    store: localMediaStore(config.dataDir),
+    store,
     // Resolved lazily: the API serves files without needing ffmpeg on its machine.
     media: () => {
       if (!media) {
@@ -88,6 +102,7 @@ export function createContext(config: Readonly<Config>, opts: { role: 'api' | 'w
     async close() {
       await producer.close();
       await db.destroy();
+      await store.close();
     },
   };
 }

@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import { erasedEmail } from '../domain/people.js';
+import { currentReminderVersion } from './users.js';
 import type { Db } from './database.js';
 import type { Role, UserRow } from './schema.js';
 import './governance-schema.js';
@@ -36,6 +37,9 @@ export function accountsRepository(db: Db) {
           'users.erased_at',
           'users.created_at',
           'users.password_changed_at',
+          'users.oidc_subject',
+          'users.break_glass',
+          sql<boolean>`users.password_hash NOT LIKE '!%'`.as('has_password'),
           's.last_seen_at',
           's.sessions',
           'a.version as acknowledged_version',
@@ -109,6 +113,8 @@ export function accountsRepository(db: Db) {
             ip,
             last_seen_at: new Date(),
             acknowledged_version: acknowledgedVersion,
+            // Like a new sign-in: the newest reminder is the one this session must have read.
+            reminder_version: currentReminderVersion as never,
           })
           .execute();
       });
@@ -130,6 +136,10 @@ export function accountsRepository(db: Db) {
             email: erasedEmail(id),
             // Not an argon2 hash: no password can ever match it.
             password_hash: '!erased',
+            // The provider's identifier for the person is personal data too.
+            oidc_issuer: null,
+            oidc_subject: null,
+            break_glass: false,
             disabled: true,
             must_change_password: false,
             erased_at: sql`now()` as never,

@@ -23,6 +23,8 @@ export function itemEvents(databaseUrl: string, log: (msg: string) => void = () 
   async function connect(): Promise<void> {
     const c = new pg.Client({ connectionString: databaseUrl });
     c.on('notification', (msg) => {
+      // A class's board link was rotated or the class deleted: open boards of the old link close at once.
+      if (msg.channel === 'board_revoked' && msg.payload) return void emitter.emit('revoked', msg.payload);
       if (msg.channel !== 'item_changed' || !msg.payload) return;
       try {
         const change = JSON.parse(msg.payload) as ItemChange;
@@ -40,6 +42,7 @@ export function itemEvents(databaseUrl: string, log: (msg: string) => void = () 
     });
     await c.connect();
     await c.query('LISTEN item_changed');
+    await c.query('LISTEN board_revoked');
     client = c;
   }
 
@@ -48,6 +51,11 @@ export function itemEvents(databaseUrl: string, log: (msg: string) => void = () 
     on(listener: (c: ItemChange) => void): () => void {
       emitter.on('change', listener);
       return () => emitter.off('change', listener);
+    },
+    /** Called with a class id whenever that class's board link stops working. */
+    onBoardRevoked(listener: (classId: string) => void): () => void {
+      emitter.on('revoked', listener);
+      return () => emitter.off('revoked', listener);
     },
     async close(): Promise<void> {
       closed = true;

@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import type { Db } from './database.js';
 import type { Role, UserRow } from './schema.js';
+import type { SignInMethod } from './sign-in-schema.js';
 
 export function normaliseEmail(email: string): string {
   return email.trim().toLowerCase();
@@ -15,7 +16,13 @@ export interface SessionUser {
   sessionId: string;
   user: Pick<UserRow, 'id' | 'email' | 'role' | 'must_change_password'>;
   acknowledgedVersion: number | null;
+  signInMethod: SignInMethod;
+  /** The reminder version this session must acknowledge: the one current when it began. */
+  requiredVersion: number;
 }
+
+/** The newest reminder's version, for a session starting now. */
+export const currentReminderVersion = sql<number>`(SELECT max(version) FROM reminders)`;
 
 export function usersRepository(db: Db) {
   return {
@@ -34,11 +41,11 @@ export function usersRepository(db: Db) {
     },
 
     /** Starts a session; returns the cookie token (only its hash is stored). */
-    async startSession(userId: string, ip: string | null): Promise<string> {
+    async startSession(userId: string, ip: string | null, method: SignInMethod = 'password'): Promise<string> {
       const token = randomBytes(32).toString('base64url');
       await db
         .insertInto('sessions')
-        .values({ id: sessionId(token), user_id: userId, ip, last_seen_at: new Date() })
+        .values({ id: sessionId(token), user_id: userId, ip, last_seen_at: new Date(), reminder_version: currentReminderVersion as never, sign_in_method: method })
         .execute();
       return token;
     },
@@ -55,7 +62,9 @@ export function usersRepository(db: Db) {
         .select([
           'sessions.id as session_id',
           'sessions.acknowledged_version',
+          sql<number>`coalesce(sessions.reminder_version, ${currentReminderVersion})`.as('required_version'),
           'sessions.last_seen_at',
+          'sessions.sign_in_method',
           'users.id',
           'users.email',
           'users.role',
@@ -74,8 +83,11 @@ export function usersRepository(db: Db) {
       }
       return {
         sessionId: row.session_id,
-        user: { id: row.id, email: row.email, role: row.role, must_change_password: row.must_change_password },
+        // A password set by the admin matters only to someone who signs in with it, not after a school-account sign-in.
+        user: { id: row.id, email: row.email, role: row.role, must_change_password: row.must_change_password && row.sign_in_method === 'password' },
         acknowledgedVersion: row.acknowledged_version,
+        signInMethod: row.sign_in_method,
+        requiredVersion: row.required_version,
       };
     },
 

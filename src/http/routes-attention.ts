@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { AppContext } from '../context.js';
 import type { ItemEvents } from '../db/item-events.js';
 import { attentionService } from '../services/attention.js';
-import { staffOf } from './access.js';
+import { actorOf } from './access.js';
 import { presentItem } from './present.js';
 import { eventStreams } from './sse.js';
 
@@ -20,16 +20,16 @@ export const attentionRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext; event
   const streams = eventStreams(app);
 
   app.get('/api/review-queue', { config: { access: 'staff' } }, async (request) => {
-    const rows = await attention.queue(staffOf(request));
+    const rows = await attention.queue(actorOf(request));
     return {
       items: rows.map((r) => ({ ...presentItem(r), classId: r.class_id, className: r.class_name, playlistName: r.playlist_name })),
     };
   });
 
-  app.get('/api/attention', { config: { access: 'staff' } }, async (request) => attention.summary(staffOf(request)));
+  app.get('/api/attention', { config: { access: 'staff' } }, async (request) => attention.summary(actorOf(request)));
 
   app.get('/api/attention/events', { config: { access: 'staff' } }, async (request, reply) => {
-    const staff = staffOf(request);
+    const staff = actorOf(request);
     let lastSent = '';
     let gather: NodeJS.Timeout | undefined;
     let off = () => {};

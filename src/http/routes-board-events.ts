@@ -5,7 +5,7 @@ import type { ItemEvents } from '../db/item-events.js';
 import { eventStreams } from './sse.js';
 import { classOfBoard } from './routes-board.js';
 
-const Token = Type.String({ minLength: 10, maxLength: 100, pattern: '^[A-Za-z0-9_-]+$' });
+import { BoardToken as Token } from './schemas.js';
 
 /** How often an open board is re-checked even without a notification (lost connection, deleted rows). */
 const RECHECK_MS = 10_000;
@@ -39,9 +39,11 @@ export const boardEventRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext; even
       const first = await readBoard();
 
       let off = () => {};
+      let offRevoked = () => {};
       let poll: NodeJS.Timeout | undefined;
       const stream = streams.open(request, reply, () => {
         off();
+        offRevoked();
         clearInterval(poll);
         if (gather) clearTimeout(gather);
         if (expiry) clearTimeout(expiry);
@@ -92,6 +94,12 @@ export const boardEventRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext; even
             if (playlistIds.has(change.playlistId)) soon();
           })
           .catch(() => undefined);
+      });
+      // A rotated or deleted board link ends its open streams at once, not at the next re-check.
+      offRevoked = events.onBoardRevoked((classId) => {
+        if (classId !== cls.id || stream.isEnded()) return;
+        stream.send('gone', '{}');
+        stream.end();
       });
       poll = setInterval(() => void recheck(), RECHECK_MS);
       publish(first);

@@ -8,7 +8,7 @@ import { attentionRepository } from '../db/attention.js';
 import { liveSiteJudge } from '../services/live-site.js';
 import { presentItem } from './present.js';
 
-const Token = Type.String({ minLength: 10, maxLength: 100, pattern: '^[A-Za-z0-9_-]+$' });
+import { BoardToken as Token } from './schemas.js';
 
 export const unknownBoard = () =>
   new VettedError('board_not_found', 'This board link is not known. Ask your teacher for the class’s board link.', { httpStatus: 404 });

@@ -11,16 +11,18 @@ import { parseFetchableUrl } from '../net/url.js';
 import { titleFromUrl } from '../sources/direct-media.js';
 import { recogniseLink } from '../sources/link.js';
 import { decideKind } from '../domain/submission.js';
-import { staffOf } from './access.js';
+import { requiredAcknowledgements, type VettingChecks } from '../domain/vetting.js';
+import { scopeOf, staffOf } from './access.js';
+import { Uuid } from './schemas.js';
 import { playlistNotFound } from './routes-classes.js';
 import { presentItem } from './present.js';
 import { eventStreams } from './sse.js';
 import { viewingService } from '../services/viewing.js';
 import { assertLiveSiteAllowed } from '../services/live-site.js';
 
-const Uuid = Type.String({ format: 'uuid' });
 const Seconds = Type.Number({ minimum: 0, maximum: 24 * 3600 });
 const IdParams = Type.Object({ id: Uuid });
+const ofItem = scopeOf('item');
 
 export const itemChangedMeanwhile = () =>
   new VettedError('conflict', 'This item changed while you were working on it. Reload and try again.', { httpStatus: 409 });
@@ -36,6 +38,19 @@ function checkClip(start: number | undefined, end: number | undefined): void {
   if (start !== undefined && end !== undefined && end <= start) {
     throw new VettedError('clip_invalid', 'The end of the clip must come after its start.', { httpStatus: 400 });
   }
+}
+
+/** `{acknowledge?: string[]}` of an approve, or nothing at all. */
+function acknowledgementsOf(body: unknown): string[] {
+  if (body === undefined || body === null || body === '') return [];
+  const list = typeof body === 'object' ? (body as { acknowledge?: unknown }).acknowledge : 'bad';
+  if (list === undefined) return [];
+  if (!Array.isArray(list) || list.length > 10 || !list.every((a) => typeof a === 'string' && a.length <= 40)) {
+    throw new VettedError('invalid_request', 'The request is not valid: acknowledge must be a list of check names, like ["flashing"].', {
+      httpStatus: 400,
+    });
+  }
+  return list as string[];
 }
 
 export const itemRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext; events: ItemEvents }> = async (app, { ctx, events }) => {
@@ -74,7 +89,7 @@ export const itemRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext; events: It
   app.post(
     '/api/items',
     {
-      config: { access: 'staff' },
+      config: { access: 'member', scope: scopeOf('playlist', 'playlistId', 'body') },
       schema: {
         body: Type.Object({
           url: Type.String({ minLength: 1, maxLength: 4096 }),
@@ -149,41 +164,40 @@ export const itemRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext; events: It
     },
   );
 
-  app.get('/api/items/:id', { config: { access: 'staff' }, schema: { params: IdParams } }, async (request) =>
+  app.get('/api/items/:id', { config: { access: 'member', scope: ofItem }, schema: { params: IdParams } }, async (request) =>
     presentItem(await load(request.params.id)),
   );
 
   app.post(
     '/api/items/:id/approve',
     {
-      config: { access: 'staff' },
-      schema: {
-        params: IdParams,
-        // No body at all is fine (null): nothing acknowledged.
-        body: Type.Union([
-          Type.Object({
-            // What the reviewer confirms in words instead of on screen (each one recorded in the audit log).
-            acknowledge: Type.Optional(Type.Array(Type.Union([Type.Literal('watched_elsewhere'), Type.Literal('flashing')]), { maxItems: 5 })),
-          }),
-          Type.Null(),
-        ]),
-      },
+      config: { access: 'member', scope: ofItem },
+      // The body is optional (a plain approve sends none), which a JSON schema for an object cannot say.
+      schema: { params: IdParams },
     },
     async (request) => {
       const staff = staffOf(request);
+      // What the reviewer confirms in words instead of on screen: "flashing", "watched_elsewhere" (each audited).
+      const acknowledge = acknowledgementsOf(request.body);
       const current = await load(request.params.id);
       if (current.status === 'approved') throw alreadyApproved();
-      const acknowledge = request.body?.acknowledge ?? [];
-      // Only an item that could be approved now is held to the watching rule; other statuses get the state machine's answer.
-      const watched = current.status === 'awaiting_review' ? await viewing.assertMayApprove(current, staff.user.id, acknowledge) : undefined;
+      // Only an item that could be approved now is held to the rules; other statuses get the state machine's answer.
+      const reviewable = current.status === 'awaiting_review';
+      // Approval follows watching (issue 15): this reviewer has played 95 %, or says they watched it elsewhere.
+      const watched = reviewable ? await viewing.assertMayApprove(current, staff.user.id, acknowledge) : undefined;
+      // A failed flashing check needs the teacher's word that they watched the flagged moments (audited).
+      const acknowledged = reviewable
+        ? requiredAcknowledgements((current.details as { vetting?: Partial<VettingChecks> } | null)?.vetting, acknowledge)
+        : [];
+      if (watched === 'acknowledged') acknowledged.push('watched_elsewhere');
       const item = await move(
         request,
         staff.user.id,
-        current.id,
+        request.params.id,
         'approved',
         'item.approve',
         { reviewed_by: staff.user.id, reviewed_at: new Date() },
-        { watched, ...(acknowledge.length ? { acknowledged: acknowledge } : {}) },
+        { ...(watched ? { watched } : {}), ...(acknowledged.length ? { acknowledged } : {}) },
       );
       return presentItem(item);
     },
@@ -192,7 +206,7 @@ export const itemRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext; events: It
   app.post(
     '/api/items/:id/reject',
     {
-      config: { access: 'staff' },
+      config: { access: 'member', scope: ofItem },
       schema: { params: IdParams, body: Type.Optional(Type.Object({ reason: Type.Optional(Type.String({ maxLength: 2000 })) })) },
     },
     async (request) => {
@@ -215,7 +229,7 @@ export const itemRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext; events: It
   app.post(
     '/api/items/:id/reprocess',
     {
-      config: { access: 'staff' },
+      config: { access: 'member', scope: ofItem },
       schema: {
         params: IdParams,
         body: Type.Optional(
@@ -252,7 +266,7 @@ export const itemRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext; events: It
   app.patch(
     '/api/items/:id',
     {
-      config: { access: 'staff' },
+      config: { access: 'member', scope: ofItem },
       schema: {
         params: IdParams,
         body: Type.Object({
@@ -281,7 +295,7 @@ export const itemRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext; events: It
    * Server-sent events: the item now, then every change, until it settles. Changes arrive through
    * Postgres notifications; a slow poll covers a lost notification connection.
    */
-  app.get('/api/items/:id/events', { config: { access: 'staff' }, schema: { params: IdParams } }, async (request, reply) => {
+  app.get('/api/items/:id/events', { config: { access: 'member', scope: ofItem }, schema: { params: IdParams } }, async (request, reply) => {
     const first = await load(request.params.id);
     let lastSent = '';
     let off = () => {};

@@ -2,9 +2,10 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { AppContext } from '../context.js';
 import { viewingService } from '../services/viewing.js';
-import { staffOf } from './access.js';
+import { scopeOf, staffOf } from './access.js';
 import { itemNotFound } from './routes-items.js';
 
+const ofItem = scopeOf('item');
 const IdParams = Type.Object({ id: Type.String({ format: 'uuid' }) });
 // Seconds of the clip for a video (24 h at most), fractions 0–1 for a page.
 const Ranges = Type.Array(Type.Tuple([Type.Number({ minimum: 0, maximum: 86_400 }), Type.Number({ minimum: 0, maximum: 86_400 })]), {
@@ -21,13 +22,13 @@ export const viewingRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asy
     return item;
   }
 
-  app.get('/api/items/:id/viewing', { config: { access: 'staff' }, schema: { params: IdParams } }, async (request) =>
+  app.get('/api/items/:id/viewing', { config: { access: 'member', scope: ofItem }, schema: { params: IdParams } }, async (request) =>
     viewing.state(await load(request.params.id), staffOf(request).user.id),
   );
 
   app.post(
     '/api/items/:id/viewing',
-    { config: { access: 'staff' }, schema: { params: IdParams, body: Type.Object({ ranges: Ranges }) } },
+    { config: { access: 'member', scope: ofItem }, schema: { params: IdParams, body: Type.Object({ ranges: Ranges }) } },
     async (request) => viewing.record(await load(request.params.id), staffOf(request).user.id, request.body.ranges),
   );
 };

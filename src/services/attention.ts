@@ -1,6 +1,6 @@
 import type { AppContext } from '../context.js';
 import { attentionRepository } from '../db/attention.js';
-import type { SessionUser } from '../db/users.js';
+import type { Viewer } from '../db/classes.js';
 
 /**
  * Attention where it is needed (issue 15): per class, what waits for review and what was reported; the
@@ -9,21 +9,21 @@ import type { SessionUser } from '../db/users.js';
 export function attentionService(ctx: AppContext) {
   const repo = attentionRepository(ctx.db);
 
-  /** The classes this person looks after (the same list GET /api/classes shows them). */
-  async function classesOf(_staff: SessionUser) {
-    return ctx.repos.classes.list();
+  /** The classes this person looks after (a teacher's own, an admin's all: the list GET /api/classes shows). */
+  async function classesOf(viewer: Viewer) {
+    return ctx.repos.classes.listFor(viewer);
   }
 
   return {
     counts: (classIds: string[]) => repo.countsByClass(classIds),
 
-    async queue(staff: SessionUser) {
+    async queue(staff: Viewer) {
       const classes = await classesOf(staff);
       return repo.awaitingReview(classes.map((c) => c.id));
     },
 
     /** What the desk's banner and counts show, sent again whenever it changes. */
-    async summary(staff: SessionUser) {
+    async summary(staff: Viewer) {
       const classes = await classesOf(staff);
       const ids = classes.map((c) => c.id);
       const counts = await repo.countsByClass(ids);

@@ -18,6 +18,9 @@ beforeAll(async () => {
   await addStaff(t, 'colleague@school.test');
   colleague = await signIn(app, 'colleague@school.test');
   cls = await makeClassAndPlaylist(app, teacher);
+  // A colleague teaching the same class.
+  const joined = await app.inject({ method: 'POST', url: `/api/classes/${cls.classId}/members`, headers: { cookie: teacher }, payload: { email: 'colleague@school.test' } });
+  expect(joined.statusCode).toBe(201);
 });
 
 afterAll(async () => {

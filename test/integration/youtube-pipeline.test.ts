@@ -141,7 +141,7 @@ describe('YouTube refusals end the item with a reason', () => {
     const item = await settled(res.json().id);
     expect(item.status).toBe('failed');
     expect(item.error.code).toBe('youtube_blocked');
-    expect(item.error.message).toMatch(/YouTube refused the download/);
+    expect(item.error.message).toMatch(/YouTube refused to send this video/);
     // Transient, so the fetch stage's attempts (4) each asked googlevideo again before giving up.
     const tries = yt.seen.filter((s) => s.startsWith(`rr1---sn-vetted.googlevideo.com/videoplayback?id=${BLOCKED}`));
     expect(tries.length).toBeGreaterThan(1);

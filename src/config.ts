@@ -68,8 +68,23 @@ export interface Config {
   trustProxy: false | number | string[];
   ffmpegPath: string | undefined;
   ffprobePath: string | undefined;
+  /** Sign-in with the school's Google or Microsoft account (OpenID Connect); null when OIDC_ISSUER is unset. */
+  oidc: OidcConfig | null;
+  /** `off`: only the break-glass admin may sign in with a password (an admin can also turn it off at run time). */
+  passwordLogin: 'on' | 'off';
   /** Where media live: this machine's disk under DATA_DIR, or an S3-compatible bucket (many machines). */
   storage: { kind: 'local' } | S3Settings;
+}
+
+export interface OidcConfig {
+  issuer: string;
+  clientId: string;
+  clientSecret: string;
+  /** Lower-case e-mail domains whose people may sign in. */
+  allowedDomains: string[];
+  label: string;
+  /** `teacher`: a verified person from an allowed domain with no account gets a teacher account. */
+  autoCreate: 'off' | 'teacher';
 }
 
 export interface S3Settings {
@@ -199,6 +214,42 @@ function list(raw: string | undefined): string[] {
     .filter(Boolean);
 }
 
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+function oidcConfig(env: NodeJS.ProcessEnv): OidcConfig | null {
+  const issuer = (env.OIDC_ISSUER ?? '').trim().replace(/\/+$/, '');
+  if (!issuer) {
+    const stray = ['OIDC_CLIENT_ID', 'OIDC_CLIENT_SECRET', 'OIDC_ALLOWED_DOMAINS'].filter((n) => env[n]);
+    if (stray.length) throw new Error(`${stray.join(', ')} set but OIDC_ISSUER is not: set OIDC_ISSUER to the provider's issuer URL`);
+    return null;
+  }
+  let url: URL;
+  try {
+    url = new URL(issuer);
+  } catch {
+    throw new Error(`OIDC_ISSUER must be the provider's issuer URL, such as https://accounts.google.com (got "${issuer}")`);
+  }
+  // Tokens and secrets travel to the issuer: plain http only to this machine (a test or local provider).
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname))) {
+    throw new Error(`OIDC_ISSUER must use https (got "${issuer}")`);
+  }
+  const clientId = (env.OIDC_CLIENT_ID ?? '').trim();
+  const clientSecret = env.OIDC_CLIENT_SECRET ?? '';
+  if (!clientId || !clientSecret) throw new Error('OIDC_CLIENT_ID and OIDC_CLIENT_SECRET must be set when OIDC_ISSUER is (from the app registration at the provider)');
+  const allowedDomains = list(env.OIDC_ALLOWED_DOMAINS).map((d) => d.toLowerCase().replace(/^@/, ''));
+  if (!allowedDomains.length) throw new Error('OIDC_ALLOWED_DOMAINS must name the school\'s e-mail domain(s), such as "school.example" (comma-separated)');
+  const bad = allowedDomains.find((d) => !/^[a-z0-9-]+(\.[a-z0-9-]+)+$/.test(d));
+  if (bad) throw new Error(`OIDC_ALLOWED_DOMAINS: "${bad}" is not an e-mail domain such as school.example`);
+  return {
+    issuer,
+    clientId,
+    clientSecret,
+    allowedDomains,
+    label: (env.OIDC_LABEL ?? '').trim() || 'Sign in with your school account',
+    autoCreate: oneOf(env, 'OIDC_AUTO_CREATE', ['off', 'teacher'] as const, 'off'),
+  };
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Config> {
   const port = int(env, 'PORT', 3000, 0);
   const host = env.HOST || '127.0.0.1';
@@ -252,7 +303,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     trustProxy: trustProxy(env),
     ffmpegPath: env.FFMPEG_PATH || undefined,
     ffprobePath: env.FFPROBE_PATH || undefined,
+    oidc: oidcConfig(env),
+    passwordLogin: oneOf(env, 'PASSWORD_LOGIN', ['on', 'off'] as const, 'on'),
     storage: storageSettings(env),
   };
+  if (config.passwordLogin === 'off' && !config.oidc) {
+    throw new Error('PASSWORD_LOGIN=off needs school-account sign-in (OIDC_ISSUER and the rest), or nobody but the break-glass admin could sign in');
+  }
   return Object.freeze(config);
 }

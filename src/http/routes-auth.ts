@@ -5,6 +5,7 @@ import { VettedError } from '../domain/errors.js';
 import { dummyPasswordHash, verifyPassword } from '../auth/passwords.js';
 import { TooManyAttempts } from '../auth/login-throttle.js';
 import { SESSION_COOKIE, staffOf } from './access.js';
+import { assertPasswordSignInAllowed } from '../services/sign-in-methods.js';
 
 const badCredentials = () =>
   new VettedError('invalid_credentials', 'That email and password do not match an active account. Check them and try again.', {
@@ -49,6 +50,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async 
         throw badCredentials();
       }
       await loginThrottle.succeed(email);
+      await assertPasswordSignInAllowed(ctx, user, request.ip);
       const token = await users.startSession(user.id, request.ip);
       await audit.record({ actorId: user.id, actorKind: 'staff', action: 'login', target: `user:${user.id}`, ip: request.ip });
       reply.setCookie(SESSION_COOKIE, token, { path: '/', httpOnly: true, sameSite: 'strict', secure });

@@ -56,26 +56,16 @@ export async function runMediaStage(ctx: AppContext, itemId: string, signal: Abo
   const progress = progressReporter(items, itemId, 'processing');
   const video = path.join(workDir, 'video.mp4');
   try {
-<<<<<<< HEAD
     const encodeStarted = performance.now();
-    await media.encode(sourceFile, video, {
-      plan,
-=======
     const prepared = await media.prepareVideo(sourceFile, workDir, {
->>>>>>> main
       probe,
       plan: planPreparation(probe, plan, window, { hasCaptions: Boolean(meta.captions) }),
       maxOutputBytes: ctx.config.maxDownloadBytes,
       signal,
       onProgress: (p) => progress.report(p * 0.95),
     });
-<<<<<<< HEAD
+    // Seconds in ffmpeg for the video (with the checks and pictures made in the same decode).
     ctx.producer.recordEncode(plan, (performance.now() - encodeStarted) / 1000);
-    const thumbs = await media.thumbnails(video, workDir, {
-      durationSeconds: window ? window.duration : probe.durationSeconds,
-    });
-=======
->>>>>>> main
     await progress.flush();
 
     const output = await media.probe(video);

@@ -21,6 +21,7 @@ import { webRoutes } from './http/routes-web.js';
 import { installRouteTable } from './http/route-table.js';
 import { accountRoutes } from './http/routes-account.js';
 import { adminRoutes } from './http/routes-admin.js';
+import { youtubeRoutes } from './http/routes-youtube.js';
 import { adminUserRoutes } from './http/routes-admin-users.js';
 import { policyRoutes } from './http/routes-policy.js';
 import { reportRoutes } from './http/routes-reports.js';
@@ -85,6 +86,7 @@ export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promis
   await app.register(accountRoutes, { ctx });
   await app.register(adminUserRoutes, { ctx });
   await app.register(adminRoutes, { ctx, root: app });
+  await app.register(youtubeRoutes, { ctx });
   await app.register(policyRoutes, { ctx });
   await app.register(reportRoutes, { ctx });
   return Object.assign(app, { events });

@@ -52,6 +52,8 @@ export async function createTestEnv(env: Record<string, string> = {}): Promise<T
     FETCH_IDLE_TIMEOUT_MS: '3000',
     FETCH_CONNECT_TIMEOUT_MS: '3000',
     PATH: process.env.PATH,
+    // Tests never reach the internet: an update of yt-dlp that nobody set up meets a closed loopback port.
+    YTDLP_RELEASE_URL: 'http://127.0.0.1:9/no-release',
     ...env,
   });
   const ctx = createContext(config, { role: 'worker' });

@@ -7,6 +7,7 @@ import { itemEvents, type ItemEvents } from './db/item-events.js';
 import accessPlugin from './http/access.js';
 import { installCrossSiteGuard } from './http/cross-site.js';
 import { installErrorHandlers } from './http/errors.js';
+import { installValidation } from './http/validation.js';
 import { logRequest } from './http/log-redaction.js';
 import { authRoutes } from './http/routes-auth.js';
 import { boardRoutes } from './http/routes-board.js';
@@ -43,8 +44,8 @@ export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promis
     bodyLimit: 64 * 1024,
     // A hop count or the proxies' addresses (never "trust everyone"): the client's own X-Forwarded-For is ignored.
     trustProxy: proxyTrust(ctx.config.trustProxy),
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
+  installValidation(app);
 
   // JSON bodies only: a plain-text or form post from another site has no parser and gets 415.
   app.removeContentTypeParser('text/plain');

@@ -1,3 +1,5 @@
+import { attentionRoutes } from './http/routes-attention.js';
+import { viewingRoutes } from './http/routes-viewing.js';
 import fastifyCookie from '@fastify/cookie';
 import fastifyStatic from '@fastify/static';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -25,6 +27,7 @@ import { adminRoutes } from './http/routes-admin.js';
 import { adminUserRoutes } from './http/routes-admin-users.js';
 import { policyRoutes } from './http/routes-policy.js';
 import { reportRoutes } from './http/routes-reports.js';
+import { schoolSignInRoutes } from './http/routes-school-sign-in.js';
 
 export interface BuildOptions {
   logger?: boolean | { level: string; stream?: { write(line: string): void } };
@@ -88,5 +91,9 @@ export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promis
   await app.register(adminRoutes, { ctx, root: app });
   await app.register(policyRoutes, { ctx });
   await app.register(reportRoutes, { ctx });
+  // School-account sign-in (issue 13).
+  await app.register(schoolSignInRoutes, { ctx });
+  await app.register(viewingRoutes, { ctx });
+  await app.register(attentionRoutes, { ctx, events });
   return Object.assign(app, { events });
 }

@@ -40,6 +40,9 @@ export function accountsRepository(db: Db) {
           'users.erased_at',
           'users.created_at',
           'users.password_changed_at',
+          'users.oidc_subject',
+          'users.break_glass',
+          sql<boolean>`users.password_hash NOT LIKE '!%'`.as('has_password'),
           's.last_seen_at',
           's.sessions',
           'a.version as acknowledged_version',
@@ -136,6 +139,10 @@ export function accountsRepository(db: Db) {
             email: erasedEmail(id),
             // Not an argon2 hash: no password can ever match it.
             password_hash: '!erased',
+            // The provider's identifier for the person is personal data too.
+            oidc_issuer: null,
+            oidc_subject: null,
+            break_glass: false,
             disabled: true,
             must_change_password: false,
             erased_at: sql`now()` as never,

@@ -86,6 +86,8 @@ export interface ItemMediaFiles {
   page?: string;
   captions?: string;
   images?: string[];
+  /** One sprite of the storyboard's scenes (issue 12); each scene's own picture is named in `details.vetting`. */
+  storyboard?: string;
 }
 
 export interface ItemsTable {

@@ -7,6 +7,7 @@ import type { UserRow } from '../db/schema.js';
 import { VettedError } from '../domain/errors.js';
 import { formerStaffLabel } from '../domain/people.js';
 import { staffOf } from './access.js';
+import { accountSignInMethods } from '../services/sign-in-methods.js';
 
 import { Uuid } from './schemas.js';
 import { keepingAnActiveAdmin } from '../db/accounts.js';
@@ -33,6 +34,8 @@ function presentUser(u: UserRow | ListedUser) {
     lastSeenAt: listed.last_seen_at ? new Date(listed.last_seen_at).toISOString() : null,
     activeSessions: listed.sessions ?? 0,
     acknowledgedVersion: listed.acknowledged_version ?? null,
+    signInMethods: accountSignInMethods(u),
+    breakGlass: u.break_glass,
   };
 }
 
@@ -167,6 +170,7 @@ export const adminUserRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = a
           passwordChangedAt: user.password_changed_at,
           erasedAt: user.erased_at,
           password: 'stored only as an argon2id hash, not exported',
+          schoolAccount: user.oidc_subject ? { issuer: user.oidc_issuer, subject: user.oidc_subject } : null,
         },
         sessions: data.sessions.map((s) => ({ startedAt: s.created_at, lastSeenAt: s.last_seen_at, ip: s.ip, acknowledgedReminderVersion: s.acknowledged_version })),
         reminderAcknowledgements: data.acknowledgements.map((a) => ({ version: a.version, acknowledgedAt: a.acknowledged_at })),

@@ -189,6 +189,7 @@ export const adminRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext; root: Fas
               ]),
             ),
             sitesAllowListOnly: Type.Optional(Type.Boolean()),
+            approvalNeedsWatching: Type.Optional(Type.Boolean()),
           },
           { additionalProperties: false, minProperties: 1 },
         ),
@@ -209,6 +210,7 @@ export const adminRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext; root: Fas
         );
       }
       if (body.sitesAllowListOnly !== undefined) await settings.setSitesAllowListOnly(body.sitesAllowListOnly, staff.user.id);
+      if (body.approvalNeedsWatching !== undefined) await settings.setApprovalNeedsWatching(body.approvalNeedsWatching, staff.user.id);
       const after = await settings.get();
       await audit.record({ actorId: staff.user.id, actorKind: 'staff', action: 'settings.update', target: 'settings', ip: request.ip, detail: { before: { ...before }, after: { ...after } } });
       const recheck =

@@ -2,6 +2,7 @@ import { dummyPasswordHash, verifyPassword } from '../auth/passwords.js';
 import type { AppContext } from '../context.js';
 import type { UserRow } from '../db/schema.js';
 import { VettedError } from '../domain/errors.js';
+import { assertPasswordSignInAllowed } from './sign-in-methods.js';
 
 const badCredentials = () =>
   new VettedError('invalid_credentials', 'That email and password do not match an active account. Check them and try again.', {
@@ -27,6 +28,7 @@ export async function passwordSignIn(ctx: AppContext, input: { email: string; pa
     throw badCredentials();
   }
   await attempt.succeeded();
+  await assertPasswordSignInAllowed(ctx, user, input.ip);
   const token = await users.startSession(user.id, input.ip);
   await audit.record({ actorId: user.id, actorKind: 'staff', action: 'login', target: `user:${user.id}`, ip: input.ip });
   return { user, token };

@@ -205,7 +205,7 @@ describe('6. bad input is a 4xx, never a 500, and leaves nothing behind', () => 
     const ok = await inject('PUT', '/api/admin/settings', { defaultExpiry: { until: '9999-12-31' } }, admin);
     expect(ok.statusCode).toBe(200);
     const item = await makeItem(t, robins.playlistId, { status: 'awaiting_review' });
-    expect((await inject('POST', `/api/items/${item.id}/approve`)).statusCode).toBe(200);
+    expect((await inject('POST', `/api/items/${item.id}/approve`, { acknowledge: ['watched_elsewhere'] })).statusCode).toBe(200);
     await inject('PUT', '/api/admin/settings', { defaultExpiry: null }, admin);
   });
 

@@ -1,3 +1,5 @@
+import { attentionRoutes } from './http/routes-attention.js';
+import { viewingRoutes } from './http/routes-viewing.js';
 import fastifyCookie from '@fastify/cookie';
 import fastifyStatic from '@fastify/static';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -7,6 +9,7 @@ import { itemEvents, type ItemEvents } from './db/item-events.js';
 import accessPlugin from './http/access.js';
 import { installCrossSiteGuard } from './http/cross-site.js';
 import { installErrorHandlers } from './http/errors.js';
+import { installValidation } from './http/validation.js';
 import { logRequest } from './http/log-redaction.js';
 import { authRoutes } from './http/routes-auth.js';
 import { boardRoutes } from './http/routes-board.js';
@@ -25,6 +28,7 @@ import { youtubeRoutes } from './http/routes-youtube.js';
 import { adminUserRoutes } from './http/routes-admin-users.js';
 import { policyRoutes } from './http/routes-policy.js';
 import { reportRoutes } from './http/routes-reports.js';
+import { schoolSignInRoutes } from './http/routes-school-sign-in.js';
 
 export interface BuildOptions {
   logger?: boolean | { level: string; stream?: { write(line: string): void } };
@@ -44,8 +48,8 @@ export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promis
     bodyLimit: 64 * 1024,
     // A hop count or the proxies' addresses (never "trust everyone"): the client's own X-Forwarded-For is ignored.
     trustProxy: proxyTrust(ctx.config.trustProxy),
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
+  installValidation(app);
 
   // JSON bodies only: a plain-text or form post from another site has no parser and gets 415.
   app.removeContentTypeParser('text/plain');
@@ -89,5 +93,9 @@ export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promis
   await app.register(youtubeRoutes, { ctx });
   await app.register(policyRoutes, { ctx });
   await app.register(reportRoutes, { ctx });
+  // School-account sign-in (issue 13).
+  await app.register(schoolSignInRoutes, { ctx });
+  await app.register(viewingRoutes, { ctx });
+  await app.register(attentionRoutes, { ctx, events });
   return Object.assign(app, { events });
 }

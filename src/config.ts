@@ -1,5 +1,6 @@
 import path from 'node:path';
 import ipaddr from 'ipaddr.js';
+import { embeddedDatabaseUrl, embeddedRedisUrl } from './platform/locations.js';
 
 /**
  * Every environment variable the service reads, parsed and checked once at start, then frozen.
@@ -12,6 +13,14 @@ export interface Config {
   databaseUrl: string;
   redisUrl: string;
   dataDir: string;
+  /** No DATABASE_URL: Vetted runs its own PostgreSQL on a Unix socket in DATA_DIR (`src/platform/`). */
+  embeddedPostgres: boolean;
+  /** No REDIS_URL: Vetted runs its own redis-server on a Unix socket in DATA_DIR. */
+  embeddedRedis: boolean;
+  /** PostgreSQL's programs (initdb, postgres, pg_dump); default: Debian's folder for the right version. */
+  postgresBinDir: string | undefined;
+  /** Bearer token that opens /metrics to other machines; without one, only loopback may read it. */
+  metricsToken: string | undefined;
   /** IPs or CIDRs that fetches may reach although they are loopback/private. */
   fetchAllowPrivate: string[];
   publicUrl: string;
@@ -59,8 +68,23 @@ export interface Config {
   trustProxy: false | number | string[];
   ffmpegPath: string | undefined;
   ffprobePath: string | undefined;
+  /** Sign-in with the school's Google or Microsoft account (OpenID Connect); null when OIDC_ISSUER is unset. */
+  oidc: OidcConfig | null;
+  /** `off`: only the break-glass admin may sign in with a password (an admin can also turn it off at run time). */
+  passwordLogin: 'on' | 'off';
   /** Where media live: this machine's disk under DATA_DIR, or an S3-compatible bucket (many machines). */
   storage: { kind: 'local' } | S3Settings;
+}
+
+export interface OidcConfig {
+  issuer: string;
+  clientId: string;
+  clientSecret: string;
+  /** Lower-case e-mail domains whose people may sign in. */
+  allowedDomains: string[];
+  label: string;
+  /** `teacher`: a verified person from an allowed domain with no account gets a teacher account. */
+  autoCreate: 'off' | 'teacher';
 }
 
 export interface S3Settings {
@@ -190,6 +214,42 @@ function list(raw: string | undefined): string[] {
     .filter(Boolean);
 }
 
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+function oidcConfig(env: NodeJS.ProcessEnv): OidcConfig | null {
+  const issuer = (env.OIDC_ISSUER ?? '').trim().replace(/\/+$/, '');
+  if (!issuer) {
+    const stray = ['OIDC_CLIENT_ID', 'OIDC_CLIENT_SECRET', 'OIDC_ALLOWED_DOMAINS'].filter((n) => env[n]);
+    if (stray.length) throw new Error(`${stray.join(', ')} set but OIDC_ISSUER is not: set OIDC_ISSUER to the provider's issuer URL`);
+    return null;
+  }
+  let url: URL;
+  try {
+    url = new URL(issuer);
+  } catch {
+    throw new Error(`OIDC_ISSUER must be the provider's issuer URL, such as https://accounts.google.com (got "${issuer}")`);
+  }
+  // Tokens and secrets travel to the issuer: plain http only to this machine (a test or local provider).
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname))) {
+    throw new Error(`OIDC_ISSUER must use https (got "${issuer}")`);
+  }
+  const clientId = (env.OIDC_CLIENT_ID ?? '').trim();
+  const clientSecret = env.OIDC_CLIENT_SECRET ?? '';
+  if (!clientId || !clientSecret) throw new Error('OIDC_CLIENT_ID and OIDC_CLIENT_SECRET must be set when OIDC_ISSUER is (from the app registration at the provider)');
+  const allowedDomains = list(env.OIDC_ALLOWED_DOMAINS).map((d) => d.toLowerCase().replace(/^@/, ''));
+  if (!allowedDomains.length) throw new Error('OIDC_ALLOWED_DOMAINS must name the school\'s e-mail domain(s), such as "school.example" (comma-separated)');
+  const bad = allowedDomains.find((d) => !/^[a-z0-9-]+(\.[a-z0-9-]+)+$/.test(d));
+  if (bad) throw new Error(`OIDC_ALLOWED_DOMAINS: "${bad}" is not an e-mail domain such as school.example`);
+  return {
+    issuer,
+    clientId,
+    clientSecret,
+    allowedDomains,
+    label: (env.OIDC_LABEL ?? '').trim() || 'Sign in with your school account',
+    autoCreate: oneOf(env, 'OIDC_AUTO_CREATE', ['off', 'teacher'] as const, 'off'),
+  };
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Config> {
   const port = int(env, 'PORT', 3000, 0);
   const host = env.HOST || '127.0.0.1';
@@ -199,12 +259,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
   } catch {
     throw new Error(`PUBLIC_URL must be an absolute URL such as https://vetted.school.example (got "${publicUrl}")`);
   }
+  // As root (a server install), the data lives where a system service keeps it; PostgreSQL's own
+  // account could not reach ./data inside /root.
+  const dataDir = path.resolve(env.DATA_DIR || (process.getuid?.() === 0 ? '/var/lib/vetted' : './data'));
+  const metricsToken = env.METRICS_TOKEN || undefined;
+  if (metricsToken !== undefined && metricsToken.length < 16) throw new Error('METRICS_TOKEN must be at least 16 characters long');
   const config: Config = {
     port,
     host,
-    databaseUrl: env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/vetted',
-    redisUrl: env.REDIS_URL || 'redis://127.0.0.1:6379',
-    dataDir: path.resolve(env.DATA_DIR || './data'),
+    // Unset: the embedded servers' sockets (the values are what `npm start` hands its children).
+    databaseUrl: env.DATABASE_URL || embeddedDatabaseUrl(dataDir),
+    redisUrl: env.REDIS_URL || embeddedRedisUrl(dataDir),
+    dataDir,
+    embeddedPostgres: !env.DATABASE_URL,
+    embeddedRedis: !env.REDIS_URL,
+    postgresBinDir: env.POSTGRES_BIN_DIR || undefined,
+    metricsToken,
     fetchAllowPrivate: list(env.FETCH_ALLOW_PRIVATE),
     publicUrl,
     purgeAfterDays: int(env, 'PURGE_AFTER_DAYS', 30, 0),
@@ -233,7 +303,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     trustProxy: trustProxy(env),
     ffmpegPath: env.FFMPEG_PATH || undefined,
     ffprobePath: env.FFPROBE_PATH || undefined,
+    oidc: oidcConfig(env),
+    passwordLogin: oneOf(env, 'PASSWORD_LOGIN', ['on', 'off'] as const, 'on'),
     storage: storageSettings(env),
   };
+  if (config.passwordLogin === 'off' && !config.oidc) {
+    throw new Error('PASSWORD_LOGIN=off needs school-account sign-in (OIDC_ISSUER and the rest), or nobody but the break-glass admin could sign in');
+  }
   return Object.freeze(config);
 }

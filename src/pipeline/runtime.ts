@@ -6,6 +6,7 @@ import { runFetchStage } from './fetch-stage.js';
 import { runMediaStage } from './media-stage.js';
 import { runExpiryJob, runPurgeJob, scheduleGovernanceJobs } from '../governance/jobs.js';
 import { settleFailure } from './outcome.js';
+import { runYtdlpUpdateJob, scheduleYtdlpUpdate } from '../worker/youtube-update.js';
 import { reconcile, sweepWorkFolders } from './reconciler.js';
 
 type Handler = (ctx: AppContext, itemId: string, signal: AbortSignal) => Promise<'done' | 'skipped'>;
@@ -16,6 +17,7 @@ export const HANDLERS: Record<Stage, Handler> = {
   media: runMediaStage,
   expire: runExpiryJob,
   purge: runPurgeJob,
+  ytdlpUpdate: runYtdlpUpdateJob,
 };
 
 export interface WorkerLogger {
@@ -86,6 +88,7 @@ export async function startWorkers(
 
   await sweepWorkFolders(ctx).catch((e) => log.error('sweep of work folders failed', e));
   await scheduleGovernanceJobs(ctx).catch((e) => log.error('scheduling the expiry and purge jobs failed', e));
+  await scheduleYtdlpUpdate(ctx).catch((e) => log.error('scheduling the yt-dlp update failed', e));
   const reconcileNow = () => reconcile(ctx, (m) => log.info(m));
   await reconcileNow().catch((e) => log.error('reconciler failed', e));
   const timer = setInterval(() => {

@@ -92,7 +92,8 @@ beforeAll(async () => {
   await t.ctx.store.publish(item.id, item.media_generation + 1, dir);
   await t.ctx.store.removeOtherGenerations(item.id, item.media_generation + 1);
   await t.ctx.db.updateTable('items').set({ media_generation: item.media_generation + 1 }).where('id', '=', item.id).execute();
-  const approved = await app.inject({ method: 'POST', url: `/api/items/${item.id}/approve`, headers: { cookie }, payload: {} });
+  // Watched elsewhere (the test has no player): the approval records how the reviewer qualified.
+  const approved = await app.inject({ method: 'POST', url: `/api/items/${item.id}/approve`, headers: { cookie }, payload: { acknowledge: ['watched_elsewhere'] } });
   expect(approved.statusCode).toBe(200);
   approvedId = item.id;
   // A second item sharing the first one's files (hard links), as a repeat submission does.

@@ -64,6 +64,12 @@ export interface ClassMembersTable {
   added_at: CreatedAt;
 }
 
+export interface StorageLeasesTable {
+  item_id: string;
+  kind: string;
+  taken_at: CreatedAt;
+}
+
 export interface PlaylistsTable {
   id: Generated<string>;
   class_id: string;
@@ -134,6 +140,7 @@ export interface Database {
   reminder_acks: ReminderAcksTable;
   classes: ClassesTable;
   class_members: ClassMembersTable;
+  storage_leases: StorageLeasesTable;
   playlists: PlaylistsTable;
   items: ItemsTable;
   audit_log: AuditLogTable;

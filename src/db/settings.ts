@@ -10,6 +10,7 @@ import './governance-schema.js';
  * - sites_allow_list_only: `true` when site lists may only use domains on the allow list
  * - word_list: `{flag: string[], ignore: string[]}` — the school's own words for the word screen
  * - password_sign_in_off: `true` when the admin turned password sign-in off (the break-glass admin still may)
+ * - approval_needs_watching: `false` when teachers may approve without having played the copy (on by default)
  */
 export interface DefaultExpiry {
   days?: number;
@@ -19,6 +20,7 @@ export interface DefaultExpiry {
 export interface SchoolSettings {
   defaultExpiry: DefaultExpiry | null;
   sitesAllowListOnly: boolean;
+  approvalNeedsWatching: boolean;
 }
 
 export function settingsRepository(db: Db) {
@@ -43,7 +45,11 @@ export function settingsRepository(db: Db) {
     write,
     async get(): Promise<SchoolSettings> {
       const expiry = (await read('default_expiry')) as DefaultExpiry | undefined;
-      return { defaultExpiry: expiry ?? null, sitesAllowListOnly: (await read('sites_allow_list_only')) === true };
+      return {
+        defaultExpiry: expiry ?? null,
+        sitesAllowListOnly: (await read('sites_allow_list_only')) === true,
+        approvalNeedsWatching: (await read('approval_needs_watching')) !== false,
+      };
     },
     async setDefaultExpiry(value: DefaultExpiry | null, by: string | null): Promise<void> {
       const clean: DefaultExpiry = {};
@@ -68,6 +74,10 @@ export function settingsRepository(db: Db) {
     },
     async setSitesAllowListOnly(on: boolean, by: string | null): Promise<void> {
       await write('sites_allow_list_only', on ? true : null, by);
+    },
+    async setApprovalNeedsWatching(on: boolean, by: string | null): Promise<void> {
+      // Stored only when switched off: the safe default needs no row.
+      await write('approval_needs_watching', on ? null : false, by);
     },
   };
 }

@@ -98,6 +98,8 @@ export function presentItem(item: ItemRow, viewer: MediaViewer = { kind: 'staff'
     expiresAt: item.expires_at ? item.expires_at.toISOString() : null,
     media: presentMedia(item, viewer),
     source: presentSource(item),
+    // The teacher chose the live site over the vetted copy (the board route re-judges it against the allow list).
+    openLive: item.open_live ?? false,
   };
   if (viewer.kind === 'board') return base;
   return {

@@ -99,7 +99,7 @@ beforeAll(async () => {
   const res = await submit(site.url('/good.mp4'));
   const done = await settled(res.json().id);
   expect(done.status).toBe('awaiting_review');
-  await app.inject({ method: 'POST', url: `/api/items/${done.id}/approve`, headers: { cookie } });
+  await app.inject({ method: 'POST', url: `/api/items/${done.id}/approve`, headers: { cookie }, payload: { acknowledge: ['watched_elsewhere'] } });
   sentinel = { id: done.id, row: await t.ctx.repos.items.get(done.id) };
 });
 

@@ -99,7 +99,7 @@ beforeAll(async () => {
   const res = await submit(site.url('/good.mp4'));
   const done = await settled(res.json().id);
   expect(done.status).toBe('awaiting_review');
-  await app.inject({ method: 'POST', url: `/api/items/${done.id}/approve`, headers: { cookie } });
+  await app.inject({ method: 'POST', url: `/api/items/${done.id}/approve`, headers: { cookie }, payload: { acknowledge: ['watched_elsewhere'] } });
   sentinel = { id: done.id, row: await t.ctx.repos.items.get(done.id) };
 });
 
@@ -211,7 +211,10 @@ describe('duplicates', () => {
     const item = await settled(id);
     expect(item.status).toBe('awaiting_review');
     expect((site.hits.get('/good.mp4') ?? 0) - before).toBe(1);
-    expect(await publishedFiles(t, id)).toEqual(['0/poster.jpg', '0/thumbnail.jpg', '0/video.mp4']);
+    // One output: the video, its pictures and its storyboard (one sprite and a picture per scene), nothing twice.
+    const names = await publishedFiles(t, id);
+    expect(names.filter((n) => !/^0\/scene-\d\d\.jpg$/.test(n))).toEqual(['0/poster.jpg', '0/storyboard.jpg', '0/thumbnail.jpg', '0/video.mp4']);
+    expect(names.filter((n) => n.startsWith('0/scene-')).length).toBe(item.checks.scenes.length);
   });
 });
 

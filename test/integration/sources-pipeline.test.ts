@@ -99,7 +99,7 @@ describe('a web page in a site list', () => {
   it('shows on the board only once approved, as a tile that opens the live site', async () => {
     const boardOf = async () => (await app.inject({ method: 'GET', url: `/api/board/${(await classOf(sites.playlistId)).token}` })).json();
     expect((await boardOf()).playlists[0].items).toEqual([]);
-    await app.inject({ method: 'POST', url: `/api/items/${itemId}/approve`, headers: { cookie } });
+    await app.inject({ method: 'POST', url: `/api/items/${itemId}/approve`, headers: { cookie }, payload: { acknowledge: ['watched_elsewhere'] } });
     const tile = (await boardOf()).playlists[0].items[0];
     expect(tile).toMatchObject({ id: itemId, kind: 'webpage', url: site.url('/frogs.html') });
     expect(tile.title).toMatch(/frogs/i);

@@ -91,7 +91,10 @@ describe('a worker killed with SIGKILL mid-transcode', () => {
     }, 90_000, 200);
     expect(done.status).toBe('awaiting_review');
     expect(done.durationSeconds).toBeGreaterThan(19);
-    expect(await publishedFiles(t, id)).toEqual(['0/poster.jpg', '0/thumbnail.jpg', '0/video.mp4']);
+    // One output: a single generation, with the video, its pictures and the storyboard made in the same decode.
+    const files = await publishedFiles(t, id);
+    expect(files.every((f) => f.startsWith('0/'))).toBe(true);
+    expect(files).toEqual(expect.arrayContaining(['0/poster.jpg', '0/thumbnail.jpg', '0/video.mp4', '0/storyboard.jpg']));
     expect(await hasWork(t, id)).toBe(false);
 
     // SIGTERM: the worker stops cleanly and promptly.

@@ -15,6 +15,7 @@ import { IncidentsSection } from './IncidentsSection';
 import { PurgeSection } from './PurgeSection';
 import { ReminderSection } from './ReminderSection';
 import { StaffSection } from './StaffSection';
+import { YouTubeSection } from './YouTubeSection';
 
 const SECTIONS = [
   { id: 'incidents', name: 'Incidents', view: IncidentsSection },
@@ -24,6 +25,7 @@ const SECTIONS = [
   { id: 'expiry', name: 'Expiry', view: ExpirySection },
   { id: 'purge', name: 'Purge', view: PurgeSection },
   { id: 'audit', name: 'Audit log', view: AuditSection },
+  { id: 'youtube', name: 'YouTube', view: YouTubeSection },
 ] as const;
 
 /** The e-safety lead's console: everything the school's policy asks them to be able to show governors. */

@@ -196,7 +196,7 @@ describe('two APIs and two workers on one database, queue and bucket', () => {
     const boards = apis.map((a) => events(`${a.url}/api/board/${boardToken}/events`));
     try {
       for (const [i, id] of ids.entries()) {
-        const res = await call(apis[(i + 1) % 2]!, 'POST', `/api/items/${id}/approve`);
+        const res = await call(apis[(i + 1) % 2]!, 'POST', `/api/items/${id}/approve`, { acknowledge: ['watched_elsewhere'] });
         expect(res.status).toBe(200);
       }
       for (const b of boards) {
@@ -248,8 +248,9 @@ describe('two APIs and two workers on one database, queue and bucket', () => {
     const expected: string[] = [];
     for (const id of ids) {
       const row = (await t.ctx.repos.items.get(id))!;
-      const media = row.media as Record<string, string>;
-      for (const name of [media.video, media.poster, media.thumbnail]) expected.push(`media/${id}/${row.media_generation}/${name}`);
+      const names = Object.values(row.media as Record<string, string | string[]>).flat();
+      expect(names).toEqual(expect.arrayContaining(['video.mp4', 'poster.jpg', 'thumbnail.jpg']));
+      for (const name of names) expected.push(`media/${id}/${row.media_generation}/${name}`);
     }
     expect(await bucketKeys(t.s3!.gateway, t.s3!.bucket)).toEqual(expected.sort());
     expect(await checkStorage(t.ctx)).toEqual({ filesWithoutItem: [], itemsWithMissingFiles: [] });

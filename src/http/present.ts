@@ -1,4 +1,5 @@
 import type { ItemMediaFiles, ItemRow } from '../db/schema.js';
+import type { VettingChecks } from '../domain/vetting.js';
 
 /**
  * How an item looks over HTTP. Media URLs depend on who asks: staff get cookie-checked URLs, a
@@ -16,7 +17,7 @@ export function presentMedia(item: ItemRow, viewer: MediaViewer) {
   if (!files) return null;
   const url = (f: string | undefined) => (f ? mediaUrl(viewer, item, f) : undefined);
   const media: Record<string, string> = {};
-  for (const key of ['video', 'poster', 'thumbnail', 'page', 'captions'] as const) {
+  for (const key of ['video', 'poster', 'thumbnail', 'page', 'captions', 'storyboard'] as const) {
     const u = url(files[key]);
     if (u) media[key] = u;
   }
@@ -60,7 +61,26 @@ export function presentChecks(item: ItemRow) {
     flags: Array.isArray(d.flags) ? (d.flags as string[]) : [],
     redirectsTo: str(d.redirectsTo),
     reusedFrom: str(d.reusedFrom),
+    ...presentVetting(item),
   };
+}
+
+/** The vetting aids (issue 12): null where a check does not apply or could not run; scenes link to staff media. */
+function presentVetting(item: ItemRow) {
+  const v = ((item.details ?? {}) as Details).vetting as Partial<VettingChecks> | undefined;
+  return {
+    flashing: v?.flashing ?? null,
+    loudness: v?.loudness ?? null,
+    words: v?.words ?? null,
+    scenes: (v?.scenes ?? []).map((s) => ({ startSeconds: s.startSeconds, thumbnail: mediaUrl({ kind: 'staff' }, item, s.file) })),
+  };
+}
+
+/** Details as stored, less the vetting record (presented, with URLs, under `checks`). */
+function presentDetails(item: ItemRow) {
+  if (!item.details) return null;
+  const { vetting: _vetting, ...rest } = item.details;
+  return rest;
 }
 
 export function presentItem(item: ItemRow, viewer: MediaViewer = { kind: 'staff' }) {
@@ -78,6 +98,8 @@ export function presentItem(item: ItemRow, viewer: MediaViewer = { kind: 'staff'
     expiresAt: item.expires_at ? item.expires_at.toISOString() : null,
     media: presentMedia(item, viewer),
     source: presentSource(item),
+    // The teacher chose the live site over the vetted copy (the board route re-judges it against the allow list).
+    openLive: item.open_live ?? false,
   };
   if (viewer.kind === 'board') return base;
   return {
@@ -88,7 +110,7 @@ export function presentItem(item: ItemRow, viewer: MediaViewer = { kind: 'staff'
     createdAt: item.created_at.toISOString(),
     updatedAt: item.updated_at.toISOString(),
     checks: presentChecks(item),
-    details: item.details ?? null,
+    details: presentDetails(item),
   };
 }
 

@@ -97,7 +97,7 @@ describe('a YouTube link, end to end', () => {
   });
 
   it('once approved, is on the board with its captions under the board\'s own media URLs', async () => {
-    const approved = await app.inject({ method: 'POST', url: `/api/items/${first.id}/approve`, headers: { cookie } });
+    const approved = await app.inject({ method: 'POST', url: `/api/items/${first.id}/approve`, headers: { cookie }, payload: { acknowledge: ['watched_elsewhere'] } });
     expect(approved.statusCode).toBe(200);
     const board = (await app.inject({ method: 'GET', url: `/api/board/${ids.boardToken}` })).json();
     const tile = board.playlists[0].items.find((i: { id: string }) => i.id === first.id);

@@ -16,6 +16,7 @@ import { PurgeSection } from './PurgeSection';
 import { ReminderSection } from './ReminderSection';
 import { StaffSection } from './StaffSection';
 import { SignInSection } from './SignInSection';
+import { YouTubeSection } from './YouTubeSection';
 
 const SECTIONS = [
   { id: 'incidents', name: 'Incidents', view: IncidentsSection },
@@ -26,6 +27,7 @@ const SECTIONS = [
   { id: 'expiry', name: 'Expiry', view: ExpirySection },
   { id: 'purge', name: 'Purge', view: PurgeSection },
   { id: 'audit', name: 'Audit log', view: AuditSection },
+  { id: 'youtube', name: 'YouTube', view: YouTubeSection },
 ] as const;
 
 /** The e-safety lead's console: everything the school's policy asks them to be able to show governors. */

@@ -1,4 +1,4 @@
-import { Worker, type Job } from 'bullmq';
+import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { AppContext } from '../context.js';
 import { STAGES, STAGE_NAMES, type ItemJobData, type Stage } from '../queue/jobs.js';
@@ -54,8 +54,11 @@ export async function startWorkers(
           const started = Date.now();
           const outcome = await HANDLERS[stage](ctx, job.data.itemId, abort.signal);
           log.info(`${stage} ${outcome} for item ${job.data.itemId} in ${Date.now() - started} ms`);
+          ctx.producer.recordJob(stage, outcome);
           return outcome;
         } catch (e) {
+          const final = e instanceof UnrecoverableError || job.attemptsMade + 1 >= (job.opts.attempts ?? spec.attempts);
+          ctx.producer.recordJob(stage, abort.signal.aborted ? 'aborted' : final ? 'failed' : 'retried');
           // A permanent failure leaves nothing behind; a retry starts its scratch folder afresh anyway.
           return await settleFailure(
             ctx.repos.items,

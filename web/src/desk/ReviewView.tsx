@@ -126,13 +126,13 @@ export function ReviewView({ id }: { id: string }) {
         <h1 class="break" data-testid="review-title">
           {item.title || item.url}
         </h1>
-        <Rename item={item} onRenamed={(next) => setItem(next)} say={say} />
-        <p class="row">
+        <div class="row">
           <span class={`pill pill-${statusTone(item.status)}`} data-testid="review-status">
             {statusText(item)}
           </span>
           {item.status === 'approved' && item.expiresAt && <span class="muted">until {dateText(item.expiresAt)}</span>}
-        </p>
+          <Rename item={item} onRenamed={(next) => setItem(next)} say={say} />
+        </div>
       </div>
       <FlashLine flash={flash} onClose={clear} />
       <div class="review-grid">

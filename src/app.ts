@@ -2,6 +2,7 @@ import { attentionRoutes } from './http/routes-attention.js';
 import { viewingRoutes } from './http/routes-viewing.js';
 import fastifyCookie from '@fastify/cookie';
 import fastifyStatic from '@fastify/static';
+import fastifySwagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { AppContext } from './context.js';
@@ -9,6 +10,7 @@ import { itemEvents, type ItemEvents } from './db/item-events.js';
 import accessPlugin from './http/access.js';
 import { installCrossSiteGuard } from './http/cross-site.js';
 import { installErrorHandlers } from './http/errors.js';
+import { installValidation } from './http/validation.js';
 import { logRequest } from './http/log-redaction.js';
 import { authRoutes } from './http/routes-auth.js';
 import { boardRoutes } from './http/routes-board.js';
@@ -21,8 +23,13 @@ import { playlistOrderRoutes } from './http/routes-playlist-order.js';
 import { uploadRoutes } from './http/routes-uploads.js';
 import { webRoutes } from './http/routes-web.js';
 import { installRouteTable } from './http/route-table.js';
+import { opsRoutes } from './http/routes-ops.js';
+import { createMetrics } from './http/metrics.js';
+import { PACKAGE_VERSION } from './platform/paths.js';
 import { accountRoutes } from './http/routes-account.js';
 import { adminRoutes } from './http/routes-admin.js';
+import { wordListRoutes } from './http/routes-word-list.js';
+import { youtubeRoutes } from './http/routes-youtube.js';
 import { adminUserRoutes } from './http/routes-admin-users.js';
 import { policyRoutes } from './http/routes-policy.js';
 import { reportRoutes } from './http/routes-reports.js';
@@ -46,8 +53,8 @@ export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promis
     bodyLimit: 64 * 1024,
     // A hop count or the proxies' addresses (never "trust everyone"): the client's own X-Forwarded-For is ignored.
     trustProxy: proxyTrust(ctx.config.trustProxy),
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
+  installValidation(app);
 
   // JSON bodies only: a plain-text or form post from another site has no parser and gets 415.
   app.removeContentTypeParser('text/plain');
@@ -63,6 +70,16 @@ export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promis
     idleMinutes: ctx.config.sessionIdleMinutes,
   });
   installRouteTable(app);
+  // Before every route: it records their schemas for /api/openapi.json.
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: { title: 'Vetted', version: PACKAGE_VERSION, description: 'The HTTP API of Vetted. Errors are {"error": {"code", "message"}}.' },
+    },
+  });
+  const metrics = createMetrics(ctx);
+  metrics.install(app);
+  await app.register(opsRoutes, { ctx, metrics, openapi: () => app.swagger() });
 
   app.addHook('onSend', async (_request, reply) => {
     reply.header('x-content-type-options', 'nosniff');
@@ -88,6 +105,8 @@ export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promis
   await app.register(accountRoutes, { ctx });
   await app.register(adminUserRoutes, { ctx });
   await app.register(adminRoutes, { ctx, root: app });
+  await app.register(wordListRoutes, { ctx });
+  await app.register(youtubeRoutes, { ctx });
   await app.register(policyRoutes, { ctx });
   await app.register(reportRoutes, { ctx });
   // School-account sign-in (issue 13).

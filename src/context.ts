@@ -2,6 +2,7 @@ import type { Config } from './config.js';
 import { auditRepository } from './db/audit.js';
 import { classesRepository, playlistsRepository } from './db/classes.js';
 import { classMembersRepository } from './db/class-members.js';
+import { storageLeasesRepository } from './db/storage-leases.js';
 import { createDb, type Db } from './db/database.js';
 import { itemsRepository } from './db/items.js';
 import { usersRepository } from './db/users.js';
@@ -33,6 +34,7 @@ export interface AppContext {
     users: ReturnType<typeof usersRepository>;
     classes: ReturnType<typeof classesRepository>;
     classMembers: ReturnType<typeof classMembersRepository>;
+    storageLeases: ReturnType<typeof storageLeasesRepository>;
     playlists: ReturnType<typeof playlistsRepository>;
     audit: ReturnType<typeof auditRepository>;
     // Safeguarding governance (issue 4).
@@ -73,6 +75,7 @@ export function createContext(config: Readonly<Config>, opts: { role: 'api' | 'w
       users: usersRepository(db),
       classes: classesRepository(db),
       classMembers: classMembersRepository(db),
+      storageLeases: storageLeasesRepository(db),
       playlists: playlistsRepository(db),
       audit: auditRepository(db),
       accounts: accountsRepository(db),

@@ -64,6 +64,12 @@ export interface ClassMembersTable {
   added_at: CreatedAt;
 }
 
+export interface StorageLeasesTable {
+  item_id: string;
+  kind: string;
+  taken_at: CreatedAt;
+}
+
 export interface PlaylistsTable {
   id: Generated<string>;
   class_id: string;
@@ -80,8 +86,9 @@ export interface ItemMediaFiles {
   page?: string;
   captions?: string;
   images?: string[];
-  /** One sprite of the storyboard's scenes (issue 12); each scene's own picture is named in `details.vetting`. */
+  /** One sprite of the storyboard's scenes (issue 12), and each scene's own picture (times in `details.vetting`). */
   storyboard?: string;
+  scenes?: string[];
 }
 
 export interface ItemsTable {
@@ -133,6 +140,7 @@ export interface Database {
   reminder_acks: ReminderAcksTable;
   classes: ClassesTable;
   class_members: ClassMembersTable;
+  storage_leases: StorageLeasesTable;
   playlists: PlaylistsTable;
   items: ItemsTable;
   audit_log: AuditLogTable;

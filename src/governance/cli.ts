@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { keepingAnActiveAdmin } from '../db/accounts.js';
 import { checkNewPassword, temporaryPassword } from '../auth/password-policy.js';
 import { hashPassword } from '../auth/passwords.js';
 import { loadConfig } from '../config.js';
@@ -43,11 +44,11 @@ async function userVerb(verb: string, rest: string[]): Promise<number> {
     }
     if (verb === 'disable' || verb === 'enable') {
       const disabled = verb === 'disable';
-      if (disabled && user.role === 'admin' && !user.disabled && (await accounts.activeAdminCount()) <= 1) {
+      const done = await keepingAnActiveAdmin(ctx.db, (a) => a.setDisabled(user.id, disabled));
+      if (!done.ok) {
         console.error(`${user.email} is the only active admin; make someone else an admin first.`);
         return 1;
       }
-      await accounts.setDisabled(user.id, disabled);
       await audit.record({ actorId: null, actorKind: 'system', action: disabled ? 'user.disable' : 'user.enable', target: `user:${user.id}`, detail: { via: 'cli' } });
       console.log(disabled ? `Disabled ${user.email}; their sessions have ended.` : `Enabled ${user.email}.`);
       return 0;

@@ -3,11 +3,12 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { AppContext } from '../context.js';
 import type { ItemEvents } from '../db/item-events.js';
 import type { ItemRow } from '../db/schema.js';
+import { parseStrictDate } from '../domain/dates.js';
 import { VettedError } from '../domain/errors.js';
 import { assertTransition, SETTLED_STATUSES, type ItemStatus } from '../domain/item-state.js';
 import { checkSubmittedUrl } from '../net/submit-check.js';
 import { assertDomainAllowed } from '../governance/domain-policy.js';
-import { parseFetchableUrl } from '../net/url.js';
+import { assertReadablePath, parseFetchableUrl } from '../net/url.js';
 import { titleFromUrl } from '../sources/direct-media.js';
 import { recogniseLink } from '../sources/link.js';
 import { decideKind } from '../domain/submission.js';
@@ -104,7 +105,7 @@ export const itemRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext; events: It
       const staff = staffOf(request);
       const body = request.body;
       // Pure checks first (form, scheme, what kind of link); then where the host points.
-      const link = recogniseLink(parseFetchableUrl(body.url.trim()));
+      const link = recogniseLink(assertReadablePath(parseFetchableUrl(body.url.trim())));
       // The school's filtering policy, before any lookup: a blocked domain is refused naming its rule.
       const domainRule = await assertDomainAllowed(ctx.db, link.url, body.playlistId);
       const url = await checkSubmittedUrl(link.url.toString(), ctx.config.fetchAllowPrivate, {
@@ -271,7 +272,7 @@ export const itemRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext; events: It
         params: IdParams,
         body: Type.Object({
           title: Type.Optional(Type.String({ minLength: 1, maxLength: 300, pattern: '\\S' })),
-          expiresAt: Type.Optional(Type.Union([Type.String({ format: 'date-time' }), Type.Null()])),
+          expiresAt: Type.Optional(Type.Union([Type.String({ maxLength: 40 }), Type.Null()])),
           // A site opens live on the board instead of its vetted copy (allow-listed domains only).
           openLive: Type.Optional(Type.Boolean()),
         }),
@@ -282,7 +283,13 @@ export const itemRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext; events: It
       const current = await load(request.params.id);
       const patch: Parameters<typeof items.update>[1] = {};
       if (request.body.title !== undefined) Object.assign(patch, { title: request.body.title.trim(), title_locked: true });
-      if (request.body.expiresAt !== undefined) patch.expires_at = request.body.expiresAt ? new Date(request.body.expiresAt) : null;
+      if (request.body.expiresAt !== undefined) {
+        const when = request.body.expiresAt === null ? null : parseStrictDate(request.body.expiresAt, { endOfDay: true });
+        if (when === undefined) {
+          throw new VettedError('invalid_request', 'The field "expiresAt" must be a date (2025-07-31) or an ISO time (2025-07-31T15:00:00Z) between the years 1970 and 9999.', { httpStatus: 400 });
+        }
+        patch.expires_at = when;
+      }
       if (request.body.openLive === true) await assertLiveSiteAllowed(ctx, current);
       if (request.body.openLive !== undefined) patch.open_live = request.body.openLive;
       const item = (await items.update(current.id, patch)) ?? current;

@@ -156,6 +156,8 @@ export function s3MediaStore(settings: S3Settings, dataDir: string): MediaStore 
         new PutObjectCommand({ Bucket, Key: `${prefix}${SOURCE_META}`, Body: JSON.stringify(meta), ContentType: 'application/json' }),
       );
       await fs.rm(dir, { recursive: true, force: true });
+      // The item's scratch folder on this host, if nothing else is in it: the media stage may run elsewhere.
+      await fs.rmdir(scratch.itemDir(itemId)).catch(() => undefined);
     },
     async loadSource<T>(itemId: string) {
       const prefix = sourcePrefix(itemId);

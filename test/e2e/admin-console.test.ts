@@ -3,7 +3,7 @@
  * (a report from a board, resolved), staff accounts, a new reminder that everyone — the admin
  * too — acknowledges at their next sign-in, a filtering rule, the expiry default, the audit log with filters and its
  * CSV, and the purge: a dry run that lists what would go and the bytes it frees, then the real run
- * with its progress, then a storage check that comes back clean.
+ * with its progress, then a storage check that comes back clean; and the YouTube page (yt-dlp's version, age, warnings).
  */
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -206,6 +206,25 @@ describe('the admin console', () => {
     // The incident keeps its record after the item is gone.
     await page.getByRole('link', { name: 'Incidents' }).click();
     await expect.poll(() => page.locator('.incident').first().textContent(), SOON).toMatch(/item since purged/);
+  });
+
+  it("shows yt-dlp's version, its age and the warnings a worker recorded, on the YouTube page", async () => {
+    // As a worker does after a run in which yt-dlp complained (src/sources/youtube/messages.ts).
+    await server.t.ctx.repos.youtube.recordWarnings([
+      { code: 'po_token', message: 'YouTube asked for a PO token, which servers in data centres often need.', detail: 'WARNING: [youtube] x: a PO token was not provided.' },
+    ]);
+    await page.getByRole('link', { name: 'YouTube' }).click();
+    // The machine's yt-dlp is Debian's 2023 package: old, and too old for a JavaScript runtime.
+    await expect.poll(() => page.getByTestId('youtube-version').textContent(), SOON).toMatch(/^\d{4}\.\d{2}\.\d{2} \(\d+ days old\)$/);
+    const warnings = page.getByTestId('youtube-warnings');
+    expect(await warnings.textContent()).toMatch(/PO token/);
+    expect(await warnings.textContent()).toMatch(/too old to use a JavaScript runtime/);
+    expect(await page.locator('.yt-facts').textContent()).toMatch(/deno 2\./);
+    await page.getByRole('button', { name: 'Turn the nightly update off' }).click();
+    await expect.poll(flash, SOON).toMatch(/nightly update is off/);
+    expect(await server.t.ctx.repos.youtube.updaterEnabled()).toBe(false);
+    await shot(page, 'admin-06-youtube');
+    a11y.push(...(await accessibilityProblems(page, 'youtube')));
   });
 
   it('meets WCAG 2.2 AA on every console screen (axe-core)', () => {

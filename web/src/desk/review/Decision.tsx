@@ -45,13 +45,17 @@ export function Decision({
     return done;
   };
 
-  const canApprove = !watching.required || watching.met || elsewhere;
+  // A failed flashing check: the teacher confirms they watched the flagged moments (recorded with the approval).
+  const flashFail = item.checks?.flashing?.verdict === 'fail';
+  const [flashChecked, setFlashChecked] = useState(false);
+  const canApprove = (!watching.required || watching.met || elsewhere) && (!flashFail || flashChecked);
   const approve = async () => {
     await watching.flush();
+    const acknowledge = [...(elsewhere ? ['watched_elsewhere'] : []), ...(flashFail && flashChecked ? ['flashing'] : [])];
     const done = await run(
       'approve',
       'Approving',
-      () => api<Item>('POST', `/api/items/${item.id}/approve`, elsewhere ? { acknowledge: ['watched_elsewhere'] } : {}),
+      () => api<Item>('POST', `/api/items/${item.id}/approve`, acknowledge.length ? { acknowledge } : {}),
       `Approved. It is on ${boardName} now.`,
     );
     if (done) setJustApproved(true);
@@ -132,6 +136,13 @@ export function Decision({
             </>
           ) : (
             <p class="hint">Check the facts below, then decide.</p>
+          )}
+          {flashFail && (
+            <label class="check-line warn" data-testid="flashing-ack">
+              <input type="checkbox" checked={flashChecked} onChange={(e) => setFlashChecked(e.currentTarget.checked)} />
+              This video has flashing that can trigger seizures. I have watched the flagged moments (or trimmed them out) and
+              it is safe for this class (this is recorded)
+            </label>
           )}
         </>
       )}

@@ -28,6 +28,7 @@ import { createMetrics } from './http/metrics.js';
 import { PACKAGE_VERSION } from './platform/paths.js';
 import { accountRoutes } from './http/routes-account.js';
 import { adminRoutes } from './http/routes-admin.js';
+import { wordListRoutes } from './http/routes-word-list.js';
 import { youtubeRoutes } from './http/routes-youtube.js';
 import { adminUserRoutes } from './http/routes-admin-users.js';
 import { policyRoutes } from './http/routes-policy.js';
@@ -104,6 +105,7 @@ export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promis
   await app.register(accountRoutes, { ctx });
   await app.register(adminUserRoutes, { ctx });
   await app.register(adminRoutes, { ctx, root: app });
+  await app.register(wordListRoutes, { ctx });
   await app.register(youtubeRoutes, { ctx });
   await app.register(policyRoutes, { ctx });
   await app.register(reportRoutes, { ctx });

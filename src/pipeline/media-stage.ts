@@ -69,7 +69,7 @@ export async function runMediaStage(ctx: AppContext, itemId: string, signal: Abo
     await progress.flush();
 
     const output = await media.probe(video);
-    const files: ItemMediaFiles = { ...prepared.files };
+    const files: ItemMediaFiles = { ...prepared.files, ...(prepared.scenes.length ? { scenes: prepared.scenes.map((s) => s.file) } : {}) };
     if (meta.captions) {
       // Captions follow the clip: what the children see and read start and end together.
       const vtt = await fs.readFile(path.join(fetchDir, meta.captions), 'utf8');

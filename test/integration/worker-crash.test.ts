@@ -48,7 +48,9 @@ function workerProcess(): ChildProcess & { ready: Promise<void> } {
     SHUTDOWN_GRACE_MS: '2000',
     VETTED_SKIP_MIGRATE: '1',
   };
-  const child = spawn(path.resolve('node_modules/.bin/tsx'), ['workers/worker.ts'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  // `node --import tsx`, not the tsx command: that one runs the worker in a child process of its own,
+  // which SIGKILL of the command would leave running (and finishing the job the test means to orphan).
+  const child = spawn(process.execPath, ['--import', 'tsx', 'workers/worker.ts'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(child);
   let output = '';
   const ready = new Promise<void>((resolve, reject) => {

@@ -15,6 +15,14 @@ interface Account {
   lastSeenAt?: string | null;
   activeSessions?: number;
   acknowledgedVersion?: number | null;
+  signInMethods?: Array<'password' | 'school_account'>;
+  breakGlass?: boolean;
+}
+
+/** How an account signs in, in words. */
+function signInText(u: Account): string {
+  const words = (u.signInMethods ?? []).map((m) => (m === 'school_account' ? 'School account' : 'Password'));
+  return (words.join(' · ') || 'None yet') + (u.breakGlass ? ' · break-glass admin' : '');
 }
 
 /** Staff accounts: add, change role, disable and re-enable, reset a password, export or erase a person's data. */
@@ -91,6 +99,7 @@ export function StaffSection({ me }: { me: StaffUser }) {
                 <th scope="col">Email</th>
                 <th scope="col">Role</th>
                 <th scope="col">Status</th>
+                <th scope="col">Sign-in</th>
                 <th scope="col">Last seen</th>
                 <th scope="col">Actions</th>
               </tr>
@@ -110,6 +119,7 @@ export function StaffSection({ me }: { me: StaffUser }) {
                     )}
                     {u.mustChangePassword && !u.erased && <span class="small muted"> · must choose a password</span>}
                   </td>
+                  <td class="small" data-testid="staff-sign-in">{u.erased ? '—' : signInText(u)}</td>
                   <td class="small">{u.lastSeenAt ? dateTimeText(u.lastSeenAt) : 'Never'}</td>
                   <td>
                     {!u.erased && (

@@ -15,11 +15,13 @@ import { IncidentsSection } from './IncidentsSection';
 import { PurgeSection } from './PurgeSection';
 import { ReminderSection } from './ReminderSection';
 import { StaffSection } from './StaffSection';
+import { SignInSection } from './SignInSection';
 import { YouTubeSection } from './YouTubeSection';
 
 const SECTIONS = [
   { id: 'incidents', name: 'Incidents', view: IncidentsSection },
   { id: 'staff', name: 'Staff', view: StaffSection },
+  { id: 'sign-in', name: 'Sign-in', view: SignInSection },
   { id: 'reminder', name: 'E-safety reminder', view: ReminderSection },
   { id: 'filtering', name: 'Filtering rules', view: FilteringSection },
   { id: 'expiry', name: 'Expiry', view: ExpirySection },

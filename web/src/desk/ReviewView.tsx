@@ -11,6 +11,7 @@ import { Copy } from './review/Copy';
 import { Decision } from './review/Decision';
 import { neighbours, QueueNav, useReviewQueue } from './review/QueueNav';
 import { Rename } from './review/Rename';
+import { VettingAids } from './review/VettingAids';
 import { useWatching } from './review/watching';
 
 /** How often a settled item is re-read, so a colleague's decision shows without reloading. */
@@ -126,13 +127,13 @@ export function ReviewView({ id }: { id: string }) {
         <h1 class="break" data-testid="review-title">
           {item.title || item.url}
         </h1>
-        <Rename item={item} onRenamed={(next) => setItem(next)} say={say} />
-        <p class="row">
+        <div class="row">
           <span class={`pill pill-${statusTone(item.status)}`} data-testid="review-status">
             {statusText(item)}
           </span>
           {item.status === 'approved' && item.expiresAt && <span class="muted">until {dateText(item.expiresAt)}</span>}
-        </p>
+          <Rename item={item} onRenamed={(next) => setItem(next)} say={say} />
+        </div>
       </div>
       <FlashLine flash={flash} onClose={clear} />
       <div class="review-grid">
@@ -144,6 +145,7 @@ export function ReviewView({ id }: { id: string }) {
         </div>
         <aside class="review-side" aria-label="Checks and decision">
           <Decision item={item} boardName={boardName} act={act} watching={watching} next={neighbours(queue, item.id).next} cls={cls} />
+          <VettingAids item={item} />
           <Checks item={item} />
         </aside>
       </div>

@@ -413,6 +413,26 @@ describe('refusals: a sentence on the sign-in page and an audit entry, never a s
     }
   });
 
+  it('a flood of started sign-ins stops at a ceiling instead of filling the database', async () => {
+    const { sql } = await import('kysely');
+    await sql`INSERT INTO sign_in_attempts (id, state, nonce, code_verifier, return_to)
+      SELECT 'flood-' || g, 's', 'n', 'v', '/' FROM generate_series(1, 10000) g`.execute(one.t.ctx.db);
+    try {
+      const res = await new CookieJar().fetch(`${one.base}/api/auth/oidc/start`);
+      expect(res.status).toBe(302);
+      expect(res.headers.get('location')).toBe('/?signin=sign_in_busy');
+      expect(res.headers.getSetCookie().some((c) => c.startsWith('vetted_sign_in=') && !/max-age=0|expires=thu, 01 jan 1970/i.test(c))).toBe(false);
+    } finally {
+      await one.t.ctx.db.deleteFrom('sign_in_attempts').where('id', 'like', 'flood-%').execute();
+    }
+    // Old attempts are forgotten as new ones start, so the ceiling lifts by itself.
+    await sql`INSERT INTO sign_in_attempts (id, state, nonce, code_verifier, return_to, created_at)
+      SELECT 'stale-' || g, 's', 'n', 'v', '/', now() - interval '11 minutes' FROM generate_series(1, 10000) g`.execute(one.t.ctx.db);
+    const res = await new CookieJar().fetch(`${one.base}/api/auth/oidc/start`);
+    expect(new URL(res.headers.get('location')!).origin).toBe(idp.issuer);
+    expect((await one.t.ctx.db.selectFrom('sign_in_attempts').select('id').where('id', 'like', 'stale-%').execute()).length).toBe(0);
+  });
+
   it('junk at the callback is a redirect with a sentence, never a 500', async () => {
     const jar = new CookieJar();
     for (const query of ['', '?code=', '?error=server_error', '?state=%00%ff&code=%E2%82', '?code=a&code=b&state=c']) {

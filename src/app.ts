@@ -2,8 +2,6 @@ import fastifyCookie from '@fastify/cookie';
 import fastifyStatic from '@fastify/static';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { mkdir } from 'node:fs/promises';
-import path from 'node:path';
 import type { AppContext } from './context.js';
 import { itemEvents, type ItemEvents } from './db/item-events.js';
 import accessPlugin from './http/access.js';
@@ -18,8 +16,11 @@ import { mediaRoutes } from './http/routes-media.js';
 import { pairingRoutes } from './http/routes-pairing.js';
 import { playlistOrderRoutes } from './http/routes-playlist-order.js';
 import { uploadRoutes } from './http/routes-uploads.js';
-import { webRoutes } from './http/routes-web.js';
+import { WEB_DIST, webRoutes } from './http/routes-web.js';
+import { presentBoard } from './http/present.js';
+import { boardService, type BoardService } from './services/board.js';
 import { installRouteTable } from './http/route-table.js';
+import { requestLogFields } from './http/log-redact.js';
 import { accountRoutes } from './http/routes-account.js';
 import { adminRoutes } from './http/routes-admin.js';
 import { adminUserRoutes } from './http/routes-admin-users.js';
@@ -27,13 +28,13 @@ import { policyRoutes } from './http/routes-policy.js';
 import { reportRoutes } from './http/routes-reports.js';
 
 export interface BuildOptions {
-  logger?: boolean | { level: string };
+  logger?: boolean | { level: string; stream?: { write(line: string): void } };
 }
 
 /** Builds the HTTP app: external plugins, then access rules, then routes. It does not listen. */
-export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promise<FastifyInstance & { events: ItemEvents }> {
+export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promise<FastifyInstance & { events: ItemEvents; board: BoardService }> {
   const app = Fastify({
-    logger: opts.logger ?? false,
+    logger: opts.logger ? { ...(opts.logger === true ? {} : opts.logger), serializers: { req: requestLogFields } } : false,
     bodyLimit: 64 * 1024,
     trustProxy: process.env.TRUST_PROXY === '1',
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
@@ -45,9 +46,8 @@ export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promis
   installErrorHandlers(app);
   installCrossSiteGuard(app, ctx.config.publicUrl);
   await app.register(fastifyCookie);
-  // A fresh installation has no media folder yet; the static plugin wants one to exist.
-  await mkdir(path.join(ctx.config.dataDir, 'media'), { recursive: true });
-  await app.register(fastifyStatic, { root: path.join(ctx.config.dataDir, 'media'), serve: false });
+  // The web app's pages and assets are sent by @fastify/static; media files by `sendMedia`.
+  await app.register(fastifyStatic, { root: WEB_DIST, serve: false });
   await app.register(accessPlugin, {
     users: ctx.repos.users,
     idleMinutes: ctx.config.sessionIdleMinutes,
@@ -64,15 +64,23 @@ export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promis
   const events = itemEvents(ctx.config.databaseUrl, (m) => app.log.warn(m));
   await events.start();
   app.addHook('onClose', async () => events.close());
+  const board = boardService({ boards: ctx.repos.boards, events, present: presentBoard });
+  // Read your own writes: a request that may have changed items is answered only once this process
+  // has heard the resulting notifications, so its next board read already reflects them ("at once").
+  app.addHook('onSend', async (request, _reply, payload) => {
+    if (request.method !== 'GET' && request.method !== 'HEAD') await events.sync();
+    return payload;
+  });
+  app.addHook('onClose', async () => board.close());
 
   await app.register(authRoutes, { ctx });
   await app.register(classRoutes, { ctx });
   await app.register(itemRoutes, { ctx, events });
-  await app.register(boardRoutes, { ctx });
-  await app.register(mediaRoutes, { ctx });
+  await app.register(boardRoutes, { board });
+  await app.register(mediaRoutes, { ctx, board });
   await app.register(playlistOrderRoutes, { ctx });
   await app.register(uploadRoutes, { ctx });
-  await app.register(boardEventRoutes, { ctx, events });
+  await app.register(boardEventRoutes, { board });
   await app.register(pairingRoutes, { ctx });
   await app.register(webRoutes);
   // Safeguarding governance (issue 4).
@@ -81,5 +89,5 @@ export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promis
   await app.register(adminRoutes, { ctx, root: app });
   await app.register(policyRoutes, { ctx });
   await app.register(reportRoutes, { ctx });
-  return Object.assign(app, { events });
+  return Object.assign(app, { events, board });
 }

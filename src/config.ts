@@ -47,6 +47,13 @@ export interface Config {
   ytdlpPath: string | undefined;
   ffmpegPath: string | undefined;
   ffprobePath: string | undefined;
+  /**
+   * `nginx`: media requests are checked for access and then answered with `X-Accel-Redirect`, so a
+   * reverse proxy in front (deploy/nginx.conf) sends the bytes with sendfile. Unset: Vetted sends them.
+   */
+  mediaAccel: 'none' | 'nginx';
+  /** The proxy's internal location that maps to the media folder (`MEDIA_ACCEL_PREFIX`). */
+  mediaAccelPrefix: string;
 }
 
 function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 0): number {
@@ -80,6 +87,14 @@ function list(raw: string | undefined): string[] {
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean);
+}
+
+function accelPrefix(raw: string | undefined): string {
+  const value = raw || '/_vetted_media/';
+  if (!/^\/[A-Za-z0-9._~\/-]*\/$/.test(value) || value.includes('..')) {
+    throw new Error(`MEDIA_ACCEL_PREFIX must be a path that starts and ends with "/", such as /_vetted_media/ (got "${value}")`);
+  }
+  return value;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Config> {
@@ -120,6 +135,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     ytdlpPath: env.YTDLP_PATH || undefined,
     ffmpegPath: env.FFMPEG_PATH || undefined,
     ffprobePath: env.FFPROBE_PATH || undefined,
+    mediaAccel: oneOf(env, 'MEDIA_ACCEL', ['none', 'nginx'] as const, 'none'),
+    mediaAccelPrefix: accelPrefix(env.MEDIA_ACCEL_PREFIX),
   };
   return Object.freeze(config);
 }

@@ -1,5 +1,6 @@
 import type { Config } from './config.js';
 import { auditRepository } from './db/audit.js';
+import { boardsRepository } from './db/boards.js';
 import { classesRepository, playlistsRepository } from './db/classes.js';
 import { createDb, type Db } from './db/database.js';
 import { itemsRepository } from './db/items.js';
@@ -29,6 +30,7 @@ export interface AppContext {
     users: ReturnType<typeof usersRepository>;
     classes: ReturnType<typeof classesRepository>;
     playlists: ReturnType<typeof playlistsRepository>;
+    boards: ReturnType<typeof boardsRepository>;
     audit: ReturnType<typeof auditRepository>;
     // Safeguarding governance (issue 4).
     accounts: ReturnType<typeof accountsRepository>;
@@ -63,6 +65,7 @@ export function createContext(config: Readonly<Config>, opts: { role: 'api' | 'w
       users: usersRepository(db),
       classes: classesRepository(db),
       playlists: playlistsRepository(db),
+      boards: boardsRepository(db),
       audit: auditRepository(db),
       accounts: accountsRepository(db),
       auditQuery: auditQuery(db),

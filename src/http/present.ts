@@ -1,3 +1,4 @@
+import type { BoardContents } from '../db/boards.js';
 import type { ItemMediaFiles, ItemRow } from '../db/schema.js';
 
 /**
@@ -94,4 +95,13 @@ export function presentItem(item: ItemRow, viewer: MediaViewer = { kind: 'staff'
 
 export function boardUrl(publicUrl: string, token: string): string {
   return `${publicUrl}/board/${encodeURIComponent(token)}`;
+}
+
+/** The board answer: the class and its playlists with the items on show, media under the board's own link. */
+export function presentBoard(contents: BoardContents, token: string) {
+  const viewer = { kind: 'board' as const, token };
+  return {
+    class: { id: contents.class.id, name: contents.class.name },
+    playlists: contents.playlists.map((p) => ({ id: p.id, name: p.name, kind: p.kind, items: p.items.map((i) => presentItem(i, viewer)) })),
+  };
 }

@@ -1,23 +1,16 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { FastifyReply } from 'fastify';
-import path from 'node:path';
 import type { AppContext } from '../context.js';
 import type { ItemMediaFiles, ItemRow } from '../db/schema.js';
-import { VettedError } from '../domain/errors.js';
-import { boardMayShow } from '../domain/visibility.js';
-import { classOfBoard } from './routes-board.js';
+import type { BoardService } from '../services/board.js';
+import { unknownBoard } from './routes-board.js';
+import { noMedia, sendMedia } from './send-media.js';
 
 const MediaParams = {
   id: Type.String({ format: 'uuid' }),
   generation: Type.Integer({ minimum: 0 }),
   file: Type.String({ pattern: '^[A-Za-z0-9._-]+$', maxLength: 100 }),
 };
-
-const noMedia = () =>
-  new VettedError('media_not_found', 'This file is not available (it may have been replaced, removed or not approved).', {
-    httpStatus: 404,
-  });
 
 /** The file names an item has published; anything else under its folder is not served. */
 function publishedFiles(item: ItemRow): Set<string> {
@@ -27,50 +20,40 @@ function publishedFiles(item: ItemRow): Set<string> {
 
 /**
  * Media files. Staff see any item's media; a board sees only approved, unexpired items of its own
- * class — checked on every request, because an unguessable id alone is not access control.
- * Files are immutable per generation (a re-made item gets a new one), so they may be cached long,
- * but only privately: a shared cache must not hand a board's media to someone else.
+ * class — checked on every request (through the board service, whose cached answer is dropped the
+ * moment an item leaves the board), because an unguessable id alone is not access control.
  */
-export const mediaRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async (app, { ctx }) => {
+export const mediaRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext; board: BoardService }> = async (app, { ctx, board }) => {
   const { items } = ctx.repos;
-  const root = path.join(ctx.config.dataDir, 'media');
+  const opts = ctx.config.mediaAccel === 'nginx' ? { accelPrefix: ctx.config.mediaAccelPrefix } : {};
 
-  async function send(reply: FastifyReply, item: ItemRow | undefined, generation: number, file: string) {
-    if (!item || item.media_generation !== generation || !publishedFiles(item).has(file)) throw noMedia();
-    reply.header('cache-control', 'private, max-age=31536000, immutable');
-    reply.header('x-content-type-options', 'nosniff');
-    if (file.endsWith('.svg')) {
-      // A generated card: inert, but a document if opened directly, so it may run and load nothing.
-      reply.header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; sandbox");
-    }
-    if (file.endsWith('.html')) {
-      // The reader copy of a web page: no script, no outside resources, no framing by others.
-      reply.header(
-        'content-security-policy',
-        "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'self'",
-      );
-    }
-    return reply.sendFile(path.join(item.id, String(generation), file), root, { cacheControl: false });
-  }
-
-  app.get(
-    '/media/items/:id/:generation/:file',
-    { config: { access: 'staff' }, schema: { params: Type.Object(MediaParams) } },
-    async (request, reply) => send(reply, await items.get(request.params.id), request.params.generation, request.params.file),
-  );
-
-  app.get(
-    '/media/board/:token/:id/:generation/:file',
-    {
-      config: { access: 'board' },
-      schema: { params: Type.Object({ token: Type.String({ maxLength: 100 }), ...MediaParams }) },
+  // HEAD is declared, not derived: fastify's derived HEAD would read the whole file and drop its length.
+  app.route({
+    method: ['GET', 'HEAD'],
+    url: '/media/items/:id/:generation/:file',
+    exposeHeadRoute: false,
+    config: { access: 'staff' },
+    schema: { params: Type.Object(MediaParams) },
+    handler: async (request, reply) => {
+      const { id, generation, file } = request.params;
+      const item = await items.get(id);
+      if (!item || item.media_generation !== generation || !publishedFiles(item).has(file)) throw noMedia();
+      return sendMedia(request, reply, ctx.store, { itemId: id, generation, file }, opts);
     },
-    async (request, reply) => {
-      const cls = await classOfBoard(ctx, request.params.token);
-      const item = await items.get(request.params.id);
-      const inClass = item ? (await items.classOf(item.id)) === cls.id : false;
-      if (!item || !inClass || !boardMayShow({ status: item.status, expiresAt: item.expires_at })) throw noMedia();
-      return send(reply, item, request.params.generation, request.params.file);
+  });
+
+  app.route({
+    method: ['GET', 'HEAD'],
+    url: '/media/board/:token/:id/:generation/:file',
+    exposeHeadRoute: false,
+    config: { access: 'board' },
+    schema: { params: Type.Object({ token: Type.String({ maxLength: 100 }), ...MediaParams }) },
+    handler: async (request, reply) => {
+      const { token, id, generation, file } = request.params;
+      const allowed = await board.mayFetch(token, id, generation, file);
+      if (allowed === undefined) throw unknownBoard();
+      if (!allowed) throw noMedia();
+      return sendMedia(request, reply, ctx.store, { itemId: id, generation, file }, opts);
     },
-  );
+  });
 };

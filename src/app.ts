@@ -7,6 +7,7 @@ import { itemEvents, type ItemEvents } from './db/item-events.js';
 import accessPlugin from './http/access.js';
 import { installCrossSiteGuard } from './http/cross-site.js';
 import { installErrorHandlers } from './http/errors.js';
+import { logRequest } from './http/log-redaction.js';
 import { authRoutes } from './http/routes-auth.js';
 import { boardRoutes } from './http/routes-board.js';
 import { boardEventRoutes } from './http/routes-board-events.js';
@@ -16,11 +17,10 @@ import { mediaRoutes } from './http/routes-media.js';
 import { pairingRoutes } from './http/routes-pairing.js';
 import { playlistOrderRoutes } from './http/routes-playlist-order.js';
 import { uploadRoutes } from './http/routes-uploads.js';
-import { WEB_DIST, webRoutes } from './http/routes-web.js';
+import { webRoutes } from './http/routes-web.js';
 import { presentBoard } from './http/present.js';
 import { boardService, type BoardService } from './services/board.js';
 import { installRouteTable } from './http/route-table.js';
-import { requestLogFields } from './http/log-redact.js';
 import { accountRoutes } from './http/routes-account.js';
 import { adminRoutes } from './http/routes-admin.js';
 import { adminUserRoutes } from './http/routes-admin-users.js';
@@ -31,12 +31,20 @@ export interface BuildOptions {
   logger?: boolean | { level: string; stream?: { write(line: string): void } };
 }
 
+/** Fastify takes a hop count as a function of the hop's index (0 = the peer that connected). */
+function proxyTrust(setting: false | number | string[]): false | string[] | ((address: string, hop: number) => boolean) {
+  if (typeof setting !== 'number') return setting;
+  return (_address, hop) => hop < setting;
+}
+
 /** Builds the HTTP app: external plugins, then access rules, then routes. It does not listen. */
 export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promise<FastifyInstance & { events: ItemEvents; board: BoardService }> {
+  const logger = opts.logger ? { ...(opts.logger === true ? {} : opts.logger), serializers: { req: logRequest } } : false;
   const app = Fastify({
-    logger: opts.logger ? { ...(opts.logger === true ? {} : opts.logger), serializers: { req: requestLogFields } } : false,
+    logger,
     bodyLimit: 64 * 1024,
-    trustProxy: process.env.TRUST_PROXY === '1',
+    // A hop count or the proxies' addresses (never "trust everyone"): the client's own X-Forwarded-For is ignored.
+    trustProxy: proxyTrust(ctx.config.trustProxy),
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
@@ -46,12 +54,12 @@ export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promis
   installErrorHandlers(app);
   installCrossSiteGuard(app, ctx.config.publicUrl);
   await app.register(fastifyCookie);
-  // The web app's pages and assets are sent by @fastify/static; media files by `sendMedia`.
-  await app.register(fastifyStatic, { root: WEB_DIST, serve: false });
+  // reply.sendFile for the web app's own files (each call names its folder); media come from the store.
+  await app.register(fastifyStatic, { serve: false });
   await app.register(accessPlugin, {
     users: ctx.repos.users,
+    members: ctx.repos.classMembers,
     idleMinutes: ctx.config.sessionIdleMinutes,
-    currentReminderVersion: async () => (await ctx.repos.users.currentReminder()).version,
   });
   installRouteTable(app);
 

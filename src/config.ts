@@ -1,4 +1,5 @@
 import path from 'node:path';
+import ipaddr from 'ipaddr.js';
 
 /**
  * Every environment variable the service reads, parsed and checked once at start, then frozen.
@@ -45,6 +46,11 @@ export interface Config {
   /** What to do with videos YouTube marks age-restricted or not family-safe. */
   youtubeAgeRestricted: 'refuse' | 'flag';
   ytdlpPath: string | undefined;
+  /**
+   * Which reverse proxies to believe about the client's address: a hop count (1 = the one proxy in front), or
+   * their addresses/CIDRs. `false` = none (the connection's own address). Never "everyone".
+   */
+  trustProxy: false | number | string[];
   ffmpegPath: string | undefined;
   ffprobePath: string | undefined;
   /**
@@ -54,6 +60,21 @@ export interface Config {
   mediaAccel: 'none' | 'nginx';
   /** The proxy's internal location that maps to the media folder (`MEDIA_ACCEL_PREFIX`). */
   mediaAccelPrefix: string;
+  /** Where media live: this machine's disk under DATA_DIR, or an S3-compatible bucket (many machines). */
+  storage: { kind: 'local' } | S3Settings;
+}
+
+export interface S3Settings {
+  kind: 's3';
+  /** Empty for AWS itself; the server's URL for anything else (Ceph, MinIO, Garage…). */
+  endpoint: string | undefined;
+  region: string;
+  bucket: string;
+  /** Both empty: the AWS SDK's own chain (instance role, AWS_* variables) supplies credentials. */
+  accessKeyId: string | undefined;
+  secretAccessKey: string | undefined;
+  /** Bucket in the path (`host/bucket/key`) rather than the host name; what most non-AWS servers want. */
+  forcePathStyle: boolean;
 }
 
 function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 0): number {
@@ -80,6 +101,74 @@ function cron(env: NodeJS.ProcessEnv, name: string, fallback: string): string {
   if (raw === '') return fallback;
   if (!/^(\S+\s+){4,5}\S+$/.test(raw)) throw new Error(`${name} must be a cron pattern such as "30 2 * * *" (got "${raw}")`);
   return raw;
+}
+
+/** Names proxy-addr understands besides addresses and CIDRs. */
+const PROXY_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+function trustProxy(env: NodeJS.ProcessEnv): false | number | string[] {
+  const raw = (env.TRUST_PROXY ?? '').trim();
+  if (raw === '' || raw === '0' || raw.toLowerCase() === 'false') return false;
+  const refuse = () =>
+    new Error(`TRUST_PROXY must be a number of proxy hops (such as 1) or a comma list of proxy addresses (such as 10.0.0.5,10.0.1.0/24), never "trust all" (got "${raw}")`);
+  if (/^\d+$/.test(raw)) {
+    const hops = Number(raw);
+    if (hops > 10) throw refuse();
+    return hops;
+  }
+  const entries = list(raw);
+  for (const entry of entries) {
+    if (PROXY_NAMES.has(entry)) continue;
+    const [address, bits, extra] = entry.split('/');
+    if (extra !== undefined || !address || !ipaddr.isValid(address)) throw refuse();
+    const parsed = ipaddr.parse(address);
+    if (bits !== undefined) {
+      const max = parsed.kind() === 'ipv4' ? 32 : 128;
+      // A /0 is "everyone" in disguise.
+      if (!/^\d+$/.test(bits) || Number(bits) < 1 || Number(bits) > max) throw refuse();
+    }
+  }
+  return entries;
+}
+
+function bool(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  const raw = (env[name] ?? '').trim().toLowerCase();
+  if (raw === '') return fallback;
+  if (['1', 'true', 'yes'].includes(raw)) return true;
+  if (['0', 'false', 'no'].includes(raw)) return false;
+  throw new Error(`${name} must be true or false (got "${env[name]}")`);
+}
+
+function storageSettings(env: NodeJS.ProcessEnv): Config['storage'] {
+  const kind = oneOf(env, 'STORAGE', ['local', 's3'] as const, 'local');
+  if (kind === 'local') return { kind };
+  const endpoint = env.S3_ENDPOINT || undefined;
+  if (endpoint) {
+    let url: URL;
+    try {
+      url = new URL(endpoint);
+    } catch {
+      throw new Error(`S3_ENDPOINT must be a URL such as https://s3.example.org (got "${endpoint}")`);
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`S3_ENDPOINT must start with http:// or https:// (got "${endpoint}")`);
+  }
+  const bucket = env.S3_BUCKET ?? '';
+  // S3's own naming rule; catching a typo here beats a puzzling error at the first upload.
+  if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) {
+    throw new Error(`STORAGE=s3 needs S3_BUCKET, a bucket name of 3-63 lower-case letters, digits, dots or hyphens (got "${bucket}")`);
+  }
+  const accessKeyId = env.S3_ACCESS_KEY_ID || undefined;
+  const secretAccessKey = env.S3_SECRET_ACCESS_KEY || undefined;
+  if (!accessKeyId !== !secretAccessKey) throw new Error('S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY must be set together (or both left empty)');
+  return {
+    kind,
+    endpoint,
+    region: env.S3_REGION || 'us-east-1',
+    bucket,
+    accessKeyId,
+    secretAccessKey,
+    forcePathStyle: bool(env, 'S3_FORCE_PATH_STYLE', !!endpoint),
+  };
 }
 
 function list(raw: string | undefined): string[] {
@@ -133,10 +222,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     youtubeBackend: oneOf(env, 'YOUTUBE_BACKEND', ['auto', 'ytdl', 'yt-dlp'] as const, 'auto'),
     youtubeAgeRestricted: oneOf(env, 'YOUTUBE_AGE_RESTRICTED', ['refuse', 'flag'] as const, 'refuse'),
     ytdlpPath: env.YTDLP_PATH || undefined,
+    trustProxy: trustProxy(env),
     ffmpegPath: env.FFMPEG_PATH || undefined,
     ffprobePath: env.FFPROBE_PATH || undefined,
     mediaAccel: oneOf(env, 'MEDIA_ACCEL', ['none', 'nginx'] as const, 'none'),
     mediaAccelPrefix: accelPrefix(env.MEDIA_ACCEL_PREFIX),
+    storage: storageSettings(env),
   };
+  if (config.mediaAccel === 'nginx' && config.storage.kind !== 'local') {
+    throw new Error('MEDIA_ACCEL=nginx lets nginx send files from the local media folder; with STORAGE=s3 leave MEDIA_ACCEL unset');
+  }
   return Object.freeze(config);
 }

@@ -2,6 +2,7 @@ import type { Config } from './config.js';
 import { auditRepository } from './db/audit.js';
 import { boardsRepository } from './db/boards.js';
 import { classesRepository, playlistsRepository } from './db/classes.js';
+import { classMembersRepository } from './db/class-members.js';
 import { createDb, type Db } from './db/database.js';
 import { itemsRepository } from './db/items.js';
 import { usersRepository } from './db/users.js';
@@ -15,7 +16,7 @@ import { resolveBinaries } from './media/binaries.js';
 import { createMediaAdapter, type MediaAdapter } from './media/ffmpeg.js';
 import { parseAllowList } from './net/address.js';
 import { createProducer, type Producer } from './queue/producer.js';
-import { localMediaStore, type MediaStore } from './storage/store.js';
+import { createStore, type MediaStore } from './storage/store.js';
 import type { VideoSite } from './sources/youtube/video-site.js';
 
 /**
@@ -29,6 +30,7 @@ export interface AppContext {
     items: ReturnType<typeof itemsRepository>;
     users: ReturnType<typeof usersRepository>;
     classes: ReturnType<typeof classesRepository>;
+    classMembers: ReturnType<typeof classMembersRepository>;
     playlists: ReturnType<typeof playlistsRepository>;
     boards: ReturnType<typeof boardsRepository>;
     audit: ReturnType<typeof auditRepository>;
@@ -57,6 +59,7 @@ export function createContext(config: Readonly<Config>, opts: { role: 'api' | 'w
   const db = createDb(config.databaseUrl);
   const producer = createProducer({ redisUrl: config.redisUrl, prefix: config.queuePrefix, backoffMs: config.jobBackoffMs }, { failFast: opts.role === 'api' });
   let media: MediaAdapter | undefined;
+  const store = createStore(config);
   return {
     config,
     db,
@@ -64,6 +67,7 @@ export function createContext(config: Readonly<Config>, opts: { role: 'api' | 'w
       items: itemsRepository(db),
       users: usersRepository(db),
       classes: classesRepository(db),
+      classMembers: classMembersRepository(db),
       playlists: playlistsRepository(db),
       boards: boardsRepository(db),
       audit: auditRepository(db),
@@ -79,7 +83,7 @@ export function createContext(config: Readonly<Config>, opts: { role: 'api' | 'w
       }),
     },
     producer,
-    store: localMediaStore(config.dataDir),
+    store,
     // Resolved lazily: the API serves files without needing ffmpeg on its machine.
     media: () => {
       if (!media) {
@@ -91,6 +95,7 @@ export function createContext(config: Readonly<Config>, opts: { role: 'api' | 'w
     async close() {
       await producer.close();
       await db.destroy();
+      await store.close();
     },
   };
 }

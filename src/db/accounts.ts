@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import { erasedEmail } from '../domain/people.js';
+import { currentReminderVersion } from './users.js';
 import type { Db } from './database.js';
 import type { Role, UserRow } from './schema.js';
 import './governance-schema.js';
@@ -109,6 +110,8 @@ export function accountsRepository(db: Db) {
             ip,
             last_seen_at: new Date(),
             acknowledged_version: acknowledgedVersion,
+            // Like a new sign-in: the newest reminder is the one this session must have read.
+            reminder_version: currentReminderVersion as never,
           })
           .execute();
       });

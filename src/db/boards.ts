@@ -21,6 +21,7 @@ export function boardsRepository(db: Db) {
         .select(['c.id as class_id', 'c.name as class_name', 'p.id as p_id', 'p.name as p_name', 'p.kind as p_kind'])
         .selectAll('i')
         .where('c.board_token', '=', token)
+        .where('c.deleted_at', 'is', null)
         .orderBy('p.created_at')
         .orderBy('p.id')
         .orderBy('i.position')

@@ -35,6 +35,11 @@ export function itemEvents(databaseUrl: string, log: (msg: string) => void = () 
       try {
         if (msg.channel === 'item_changed') emitter.emit('change', JSON.parse(msg.payload) as ItemChange);
         else if (msg.channel === 'board_changed') emitter.emit('board', JSON.parse(msg.payload) as BoardChange);
+        else if (msg.channel === 'board_revoked') {
+          // A class's board link was rotated or the class deleted (sent by the classes repository on commit).
+          emitter.emit('revoked', msg.payload);
+          emitter.emit('board', { classId: msg.payload } satisfies BoardChange);
+        }
         else if (msg.channel === 'vetted_sync') syncs.get(msg.payload)?.();
       } catch {
         /* a malformed payload is not ours */
@@ -53,6 +58,7 @@ export function itemEvents(databaseUrl: string, log: (msg: string) => void = () 
     await c.connect();
     await c.query('LISTEN item_changed');
     await c.query('LISTEN board_changed');
+    await c.query('LISTEN board_revoked');
     await c.query('LISTEN vetted_sync');
     if (closed) {
       await c.end().catch(() => undefined);
@@ -81,6 +87,11 @@ export function itemEvents(databaseUrl: string, log: (msg: string) => void = () 
     onBoard(listener: (c: BoardChange) => void): () => void {
       emitter.on('board', listener);
       return () => emitter.off('board', listener);
+    },
+    /** Called with a class id whenever that class's board link stops working. */
+    onBoardRevoked(listener: (classId: string) => void): () => void {
+      emitter.on('revoked', listener);
+      return () => emitter.off('revoked', listener);
     },
     /** Called when the connection was lost and when it is back: changes may have been missed. */
     onReset(listener: () => void): () => void {

@@ -29,6 +29,8 @@ export interface SessionsTable {
   created_at: CreatedAt;
   last_seen_at: Timestamp;
   acknowledged_version: ColumnType<number | null, number | null | undefined, number | null>;
+  /** The reminder version current when the session began: the one it must acknowledge. */
+  reminder_version: ColumnType<number | null, number | null | undefined, number | null>;
   ip: string | null;
 }
 
@@ -51,6 +53,15 @@ export interface ClassesTable {
   board_token: string;
   created_by: string | null;
   created_at: CreatedAt;
+  /** Set when the class is deleted: its board link is dead and it is shown to nobody. */
+  deleted_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+}
+
+export interface ClassMembersTable {
+  class_id: string;
+  user_id: string;
+  added_by: string | null;
+  added_at: CreatedAt;
 }
 
 export interface PlaylistsTable {
@@ -119,6 +130,7 @@ export interface Database {
   reminders: RemindersTable;
   reminder_acks: ReminderAcksTable;
   classes: ClassesTable;
+  class_members: ClassMembersTable;
   playlists: PlaylistsTable;
   items: ItemsTable;
   audit_log: AuditLogTable;

@@ -15,7 +15,12 @@ export interface SessionUser {
   sessionId: string;
   user: Pick<UserRow, 'id' | 'email' | 'role' | 'must_change_password'>;
   acknowledgedVersion: number | null;
+  /** The reminder version this session must acknowledge: the one current when it began. */
+  requiredVersion: number;
 }
+
+/** The newest reminder's version, for a session starting now. */
+export const currentReminderVersion = sql<number>`(SELECT max(version) FROM reminders)`;
 
 export function usersRepository(db: Db) {
   return {
@@ -38,7 +43,7 @@ export function usersRepository(db: Db) {
       const token = randomBytes(32).toString('base64url');
       await db
         .insertInto('sessions')
-        .values({ id: sessionId(token), user_id: userId, ip, last_seen_at: new Date() })
+        .values({ id: sessionId(token), user_id: userId, ip, last_seen_at: new Date(), reminder_version: currentReminderVersion as never })
         .execute();
       return token;
     },
@@ -55,6 +60,7 @@ export function usersRepository(db: Db) {
         .select([
           'sessions.id as session_id',
           'sessions.acknowledged_version',
+          sql<number>`coalesce(sessions.reminder_version, ${currentReminderVersion})`.as('required_version'),
           'sessions.last_seen_at',
           'users.id',
           'users.email',
@@ -76,6 +82,7 @@ export function usersRepository(db: Db) {
         sessionId: row.session_id,
         user: { id: row.id, email: row.email, role: row.role, must_change_password: row.must_change_password },
         acknowledgedVersion: row.acknowledged_version,
+        requiredVersion: row.required_version,
       };
     },
 

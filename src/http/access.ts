@@ -1,7 +1,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import type { ClassMembersRepository, ClassScopeKind } from '../db/class-members.js';
 import type { SessionUser, UsersRepository } from '../db/users.js';
 import { VettedError } from '../domain/errors.js';
+import { UUID_RE } from './schemas.js';
 
 /**
  * Who may call a route. Every route declares one in `config.access`; a route without one is
@@ -10,18 +12,40 @@ import { VettedError } from '../domain/errors.js';
  * - session: a signed-in staff member who has not yet acknowledged the reminder (ack, logout, me)
  * - staff: a signed-in staff member who has acknowledged this version of the reminder
  * - admin: the same, with role admin
+ * - member: staff, and a member of the class that the route's `scope` names (an admin is a member of every
+ *   class). To anyone else the class, its playlists and items do not exist: 404, as for an unknown id.
  * - board: a board token in the path; the handler resolves it
  */
-export type Access = 'anyone' | 'session' | 'staff' | 'admin' | 'board';
+export type Access = 'anyone' | 'session' | 'staff' | 'member' | 'admin' | 'board';
+
+/** Where a `member` route finds the class, playlist or item it acts on. */
+export interface ClassScope {
+  kind: ClassScopeKind;
+  in: 'params' | 'body' | 'query';
+  field: string;
+}
+
+/** The usual scopes: `:id` in the path, or a field of the JSON body. */
+export const scopeOf = (kind: ClassScopeKind, field = 'id', where: ClassScope['in'] = 'params'): ClassScope => ({ kind, in: where, field });
 
 declare module 'fastify' {
   interface FastifyContextConfig {
     access?: Access;
+    scope?: ClassScope;
   }
   interface FastifyRequest {
     staff: SessionUser | null;
+    /** The class a `member` route acts on, once membership has been checked. */
+    classId: string | null;
   }
 }
+
+const NOT_FOUND: Record<ClassScopeKind, () => VettedError> = {
+  class: () => new VettedError('class_not_found', 'That class does not exist (or it is not one of yours).', { httpStatus: 404 }),
+  playlist: () => new VettedError('playlist_not_found', 'That playlist does not exist (it may have been deleted).', { httpStatus: 404 }),
+  item: () => new VettedError('item_not_found', 'That item does not exist (it may have been deleted).', { httpStatus: 404 }),
+};
+export const notFoundIn = (kind: ClassScopeKind) => NOT_FOUND[kind]();
 
 export const SESSION_COOKIE = 'vetted_session';
 
@@ -41,13 +65,15 @@ export async function resolveStaff(
 export default fp(
   async function accessPlugin(
     app: FastifyInstance,
-    opts: { users: UsersRepository; idleMinutes: number; currentReminderVersion: () => Promise<number> },
+    opts: { users: UsersRepository; members: ClassMembersRepository; idleMinutes: number },
   ) {
     app.decorateRequest('staff', null);
+    app.decorateRequest('classId', null);
 
     app.addHook('onRoute', (route) => {
       const access = route.config?.access;
       if (!access) throw new Error(`route ${route.method} ${route.url} declares no access rule`);
+      if (access === 'member' && !route.config?.scope) throw new Error(`member route ${route.method} ${route.url} names no class scope`);
     });
 
     app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
@@ -60,7 +86,8 @@ export default fp(
       }
       request.staff = staff;
       if (access === 'session') return;
-      if (staff.acknowledgedVersion !== (await opts.currentReminderVersion())) {
+      // The reminder version current when this session began: a new reminder applies at the next sign-in.
+      if (staff.acknowledgedVersion === null || staff.acknowledgedVersion < staff.requiredVersion) {
         throw new VettedError(
           'reminder_not_acknowledged',
           'Please read and acknowledge the school’s e-safety reminder before continuing.',
@@ -75,6 +102,27 @@ export default fp(
         throw new VettedError('forbidden', 'Only the school’s e-safety lead (an admin) can do this.', { httpStatus: 403 });
       }
     });
+
+    // Membership, before validation so that a stranger learns nothing from how a request is refused: the
+    // class, playlist or item of someone else's class answers 404 whatever the body. A malformed id is left
+    // to validation (400) and never queried.
+    app.addHook('preValidation', async (request: FastifyRequest) => {
+      const config = request.routeOptions.config;
+      if (config?.access !== 'member' || !config.scope) return;
+      const source = request[config.scope.in] as Record<string, unknown> | null | undefined;
+      const id = source && typeof source === 'object' ? source[config.scope.field] : undefined;
+      if (typeof id !== 'string' || !UUID_RE.test(id)) return;
+      const staff = staffOf(request);
+      const reach = await opts.members.reach(config.scope.kind, id, staff.user.id);
+      if (!reach || (!reach.member && staff.user.role !== 'admin')) throw notFoundIn(config.scope.kind);
+      request.classId = reach.classId;
+    });
+
+    // A member route never runs without the check above having passed.
+    app.addHook('preHandler', async (request: FastifyRequest) => {
+      const config = request.routeOptions.config;
+      if (config?.access === 'member' && !request.classId) throw notFoundIn(config.scope?.kind ?? 'class');
+    });
   },
   { name: 'access' },
 );
@@ -83,4 +131,10 @@ export default fp(
 export function staffOf(request: FastifyRequest): SessionUser {
   if (!request.staff) throw notSignedIn();
   return request.staff;
+}
+
+/** The signed-in staff member as the services see an actor: who, with which role, from where. */
+export function actorOf(request: FastifyRequest): { id: string; role: 'teacher' | 'admin'; ip: string } {
+  const staff = staffOf(request);
+  return { id: staff.user.id, role: staff.user.role, ip: request.ip };
 }

@@ -1,15 +1,35 @@
+/** What a Range header asks of a file of `size` bytes (RFC 9110 §14): the whole file, one range, or nothing it has. */
+export type RangeAnswer = { kind: 'whole' } | { kind: 'part'; start: number; end: number } | { kind: 'unsatisfiable' };
+
 /**
- * What to answer a GET or HEAD of an immutable file, from its validators and the request's
- * conditional and Range headers (RFC 9110 §13–14). Pure, so every edge is unit-tested.
- *
- * One range at most: a request for several (rare from players, and a known way to make a server
- * do much work for little) is answered with the whole file, which the RFC allows.
+ * One `bytes=` range is served as asked; several ranges, other units or a malformed header get the
+ * whole file, which the standard allows and every player handles (they ask for one range at a time).
  */
+export function parseRange(header: string | undefined, size: number): RangeAnswer {
+  if (!header) return { kind: 'whole' };
+  const m = /^\s*bytes\s*=\s*(\d*)\s*-\s*(\d*)\s*$/i.exec(header);
+  if (!m) return { kind: 'whole' };
+  const [, first, last] = m as unknown as [string, string, string];
+  if (first === '' && last === '') return { kind: 'whole' };
+  if (first === '') {
+    // A suffix: the last N bytes.
+    const n = Number(last);
+    if (n === 0 || size === 0) return { kind: 'unsatisfiable' };
+    return { kind: 'part', start: Math.max(0, size - n), end: size - 1 };
+  }
+  const start = Number(first);
+  const end = last === '' ? size - 1 : Math.min(Number(last), size - 1);
+  if (last !== '' && Number(last) < start) return { kind: 'whole' };
+  if (start >= size) return { kind: 'unsatisfiable' };
+  return { kind: 'part', start, end };
+}
+
+/** A file's validators, as the store reports them. */
 export interface FileValidators {
   size: number;
   /** Strong ETag, quoted. */
   etag: string;
-  /** HTTP date of the last modification (whole seconds). */
+  /** HTTP date of the last modification. */
   lastModified: string;
 }
 
@@ -21,30 +41,27 @@ export interface ConditionalHeaders {
   ifModifiedSince?: string;
 }
 
-export type RangeDecision =
-  | { status: 200 }
-  | { status: 206; start: number; end: number }
-  | { status: 304 }
-  | { status: 416 };
+export type RangeDecision = { status: 200 } | { status: 206; start: number; end: number } | { status: 304 } | { status: 416 };
 
-/** nginx's form (`"<mtime hex>-<size hex>"`), so a file has the same ETag served by Vetted or by nginx. */
-export function fileEtag(size: number, modified: Date): string {
-  return `"${Math.floor(modified.getTime() / 1000).toString(16)}-${size.toString(16)}"`;
+/** If-None-Match uses the weak comparison (`W/"x"` matches `"x"`); `*` matches any. */
+export function etagMatches(header: string | undefined, etag: string): boolean {
+  if (header === undefined) return false;
+  const tags = header.split(',').map((t) => t.trim().replace(/^W\//, ''));
+  return tags.includes('*') || tags.includes(opaque(etag));
 }
 
-function opaque(tag: string): string {
-  return tag.trim().replace(/^W\//, '');
+function opaque(etag: string): string {
+  return etag.replace(/^W\//, '');
 }
 
-/** If-None-Match uses the weak comparison: `W/"x"` matches `"x"`. */
-function noneMatchHits(header: string, etag: string): boolean {
-  if (header.trim() === '*') return true;
-  return header.split(',').some((t) => opaque(t) === etag);
-}
-
+/**
+ * What to answer a GET or HEAD of an immutable file (RFC 9110 §13): 304 when the client's copy is
+ * current, else the range it asks for — only if `If-Range` names exactly this file (a strong ETag or
+ * the exact date), else the whole file.
+ */
 export function decideRange(h: ConditionalHeaders, f: FileValidators): RangeDecision {
   if (h.ifNoneMatch !== undefined) {
-    if (noneMatchHits(h.ifNoneMatch, f.etag)) return { status: 304 };
+    if (etagMatches(h.ifNoneMatch, f.etag)) return { status: 304 };
   } else if (h.ifModifiedSince !== undefined) {
     const since = Date.parse(h.ifModifiedSince);
     if (Number.isFinite(since) && Date.parse(f.lastModified) <= since) return { status: 304 };
@@ -52,25 +69,11 @@ export function decideRange(h: ConditionalHeaders, f: FileValidators): RangeDeci
   if (h.method !== 'GET' || h.range === undefined) return { status: 200 };
   if (h.ifRange !== undefined) {
     const v = h.ifRange.trim();
-    // If-Range needs a strong match: a weak ETag never matches; a date must be the exact one.
-    const matches = v.startsWith('"') || v.startsWith('W/') ? v === f.etag : v === f.lastModified;
-    if (!matches) return { status: 200 };
+    const sameFile = v.startsWith('"') || v.startsWith('W/') ? v === f.etag && !v.startsWith('W/') : v === f.lastModified;
+    if (!sameFile) return { status: 200 };
   }
-  const m = /^\s*bytes\s*=\s*(.*)$/i.exec(h.range);
-  if (!m) return { status: 200 };
-  const specs = m[1]!.split(',').filter((s) => s.trim() !== '');
-  if (specs.length !== 1) return { status: 200 };
-  const one = /^\s*(\d*)\s*-\s*(\d*)\s*$/.exec(specs[0]!);
-  if (!one || (one[1] === '' && one[2] === '')) return { status: 200 };
-  const last = f.size - 1;
-  if (one[1] === '') {
-    const suffix = Number(one[2]);
-    if (suffix === 0 || f.size === 0) return { status: 416 };
-    return { status: 206, start: Math.max(0, f.size - suffix), end: last };
-  }
-  const start = Number(one[1]);
-  const end = one[2] === '' ? Infinity : Number(one[2]);
-  if (end < start) return { status: 200 };
-  if (start >= f.size) return { status: 416 };
-  return { status: 206, start, end: Math.min(end, last) };
+  const asked = parseRange(h.range, f.size);
+  if (asked.kind === 'unsatisfiable') return { status: 416 };
+  if (asked.kind === 'whole') return { status: 200 };
+  return { status: 206, start: asked.start, end: asked.end };
 }

@@ -93,9 +93,7 @@ export function presentItem(item: ItemRow, viewer: MediaViewer = { kind: 'staff'
   };
 }
 
-export function boardUrl(publicUrl: string, token: string): string {
-  return `${publicUrl}/board/${encodeURIComponent(token)}`;
-}
+export { boardUrl } from '../services/classes.js';
 
 /** The board answer: the class and its playlists with the items on show, media under the board's own link. */
 export function presentBoard(contents: BoardContents, token: string) {

@@ -1,10 +1,12 @@
 import type { FastifyInstance } from 'fastify';
-import type { Access } from './access.js';
+import type { Access, ClassScope } from './access.js';
 
 export interface RouteRule {
   method: string;
   url: string;
   access: Access;
+  /** For a `member` route: where the class it acts on is found. */
+  scope?: ClassScope;
 }
 
 const tables = new WeakMap<object, RouteRule[]>();
@@ -20,7 +22,8 @@ export function installRouteTable(app: FastifyInstance): void {
     const access = route.config?.access;
     if (!access) return; // the access plugin refuses such a route
     for (const method of Array.isArray(route.method) ? route.method : [route.method]) {
-      table.push({ method, url: route.url, access });
+      const scope = route.config?.scope;
+      table.push({ method, url: route.url, access, ...(scope ? { scope } : {}) });
     }
   });
 }

@@ -8,7 +8,7 @@ import { VettedError } from '../domain/errors.js';
 import { formerStaffLabel } from '../domain/people.js';
 import { staffOf } from './access.js';
 
-const Uuid = Type.String({ format: 'uuid' });
+import { Uuid } from './schemas.js';
 const Role = Type.Union([Type.Literal('teacher'), Type.Literal('admin')]);
 export const Email = Type.String({ minLength: 3, maxLength: 320, pattern: '^[^\\s@]+@[^\\s@]+$' });
 

@@ -105,7 +105,8 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async 
       user: { id: staff.user.id, email: staff.user.email, role: staff.user.role },
       reminder: reminder.text,
       reminderVersion: reminder.version,
-      reminderAcknowledged: staff.acknowledgedVersion === reminder.version,
+      // A new reminder applies at the next sign-in: this session needs the version current when it began.
+      reminderAcknowledged: (staff.acknowledgedVersion ?? 0) >= staff.requiredVersion,
     };
   });
 };

@@ -4,7 +4,7 @@ import type { BoardService, BoardView } from '../services/board.js';
 import { eventStreams } from './sse.js';
 import { unknownBoard } from './routes-board.js';
 
-const Token = Type.String({ minLength: 10, maxLength: 100, pattern: '^[A-Za-z0-9_-]+$' });
+import { BoardToken as Token } from './schemas.js';
 
 /** How often an open board is re-checked even without a notification (a cache hit when nothing changed). */
 const RECHECK_MS = 10_000;

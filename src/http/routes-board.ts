@@ -5,7 +5,7 @@ import type { ClassRow } from '../db/schema.js';
 import { VettedError } from '../domain/errors.js';
 import type { BoardService } from '../services/board.js';
 
-const Token = Type.String({ minLength: 10, maxLength: 100, pattern: '^[A-Za-z0-9_-]+$' });
+import { BoardToken as Token } from './schemas.js';
 
 export const unknownBoard = () =>
   new VettedError('board_not_found', 'This board link is not known. Ask your teacher for the class’s board link.', { httpStatus: 404 });

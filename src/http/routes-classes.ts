@@ -1,53 +1,74 @@
-import { randomBytes } from 'node:crypto';
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { AppContext } from '../context.js';
 import { VettedError } from '../domain/errors.js';
-import { staffOf } from './access.js';
-import { boardUrl, presentItem } from './present.js';
+import { classService } from '../services/classes.js';
+import { actorOf, scopeOf } from './access.js';
+import { presentItem } from './present.js';
+import { Email, Uuid } from './schemas.js';
 
-const Uuid = Type.String({ format: 'uuid' });
 const Name = Type.String({ minLength: 1, maxLength: 200, pattern: '\\S' });
 
 export const playlistNotFound = () =>
   new VettedError('playlist_not_found', 'That playlist does not exist (it may have been deleted).', { httpStatus: 404 });
 
+/**
+ * Classes and their playlists. A class belongs to its member teachers: `member` routes answer 404 to anyone
+ * else (an admin is a member of every class), so a teacher cannot even learn that another class exists.
+ */
 export const classRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async (app, { ctx }) => {
-  const { classes, playlists, items, audit } = ctx.repos;
+  const { playlists, items, audit } = ctx.repos;
+  const service = classService(ctx);
+  const ofClass = scopeOf('class');
+
+  app.post('/api/classes', { config: { access: 'staff' }, schema: { body: Type.Object({ name: Name }) } }, async (request, reply) => {
+    reply.status(201);
+    return service.create(actorOf(request), request.body.name.trim());
+  });
+
+  app.get('/api/classes', { config: { access: 'staff' } }, async (request) => ({ classes: await service.list(actorOf(request)) }));
+
+  app.get('/api/classes/:id', { config: { access: 'member', scope: ofClass }, schema: { params: Type.Object({ id: Uuid }) } }, async (request) =>
+    service.get(request.params.id),
+  );
+
+  app.delete('/api/classes/:id', { config: { access: 'member', scope: ofClass }, schema: { params: Type.Object({ id: Uuid }) } }, async (request, reply) => {
+    await service.remove(actorOf(request), request.params.id);
+    return reply.status(204).send();
+  });
 
   app.post(
-    '/api/classes',
-    { config: { access: 'staff' }, schema: { body: Type.Object({ name: Name }) } },
+    '/api/classes/:id/members',
+    { config: { access: 'member', scope: ofClass }, schema: { params: Type.Object({ id: Uuid }), body: Type.Object({ email: Email }) } },
     async (request, reply) => {
-      const staff = staffOf(request);
-      // 256 bits: the token is the board's only credential, typed rarely (QR codes and pairing later).
-      const token = randomBytes(32).toString('base64url');
-      const row = await classes.create(request.body.name.trim(), token, staff.user.id);
-      await audit.record({ actorId: staff.user.id, actorKind: 'staff', action: 'class.create', target: `class:${row.id}`, ip: request.ip });
-      reply.status(201);
-      return { id: row.id, name: row.name, board: { token, url: boardUrl(ctx.config.publicUrl, token) } };
+      const result = await service.addMember(actorOf(request), request.params.id, request.body.email);
+      reply.status(result.added ? 201 : 200);
+      return { member: result.member, members: result.members };
     },
   );
 
-  app.get('/api/classes', { config: { access: 'staff' } }, async () => {
-    const rows = await classes.list();
-    const lists = await playlists.listByClasses(rows.map((c) => c.id));
-    return {
-      classes: rows.map((c) => ({
-        id: c.id,
-        name: c.name,
-        board: { token: c.board_token, url: boardUrl(ctx.config.publicUrl, c.board_token) },
-        playlists: lists
-          .filter((p) => p.class_id === c.id)
-          .map((p) => ({ id: p.id, classId: p.class_id, name: p.name, kind: p.kind })),
-      })),
-    };
-  });
+  app.delete(
+    '/api/classes/:id/members/:userId',
+    { config: { access: 'member', scope: ofClass }, schema: { params: Type.Object({ id: Uuid, userId: Uuid }) } },
+    async (request, reply) => {
+      await service.removeMember(actorOf(request), request.params.id, request.params.userId);
+      return reply.status(204).send();
+    },
+  );
+
+  app.post(
+    '/api/classes/:id/board/rotate',
+    { config: { access: 'member', scope: ofClass }, schema: { params: Type.Object({ id: Uuid }) } },
+    async (request, reply) => {
+      reply.header('cache-control', 'no-store');
+      return service.rotateBoard(actorOf(request), request.params.id);
+    },
+  );
 
   app.post(
     '/api/playlists',
     {
-      config: { access: 'staff' },
+      config: { access: 'member', scope: scopeOf('class', 'classId', 'body') },
       schema: {
         body: Type.Object({
           classId: Uuid,
@@ -57,11 +78,9 @@ export const classRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async
       },
     },
     async (request, reply) => {
-      const staff = staffOf(request);
-      const cls = await classes.get(request.body.classId);
-      if (!cls) throw new VettedError('class_not_found', 'That class does not exist.', { httpStatus: 404 });
-      const row = await playlists.create(cls.id, request.body.name.trim(), request.body.kind);
-      await audit.record({ actorId: staff.user.id, actorKind: 'staff', action: 'playlist.create', target: `playlist:${row.id}`, ip: request.ip });
+      const actor = actorOf(request);
+      const row = await playlists.create(request.body.classId, request.body.name.trim(), request.body.kind);
+      await audit.record({ actorId: actor.id, actorKind: 'staff', action: 'playlist.create', target: `playlist:${row.id}`, ip: actor.ip });
       reply.status(201);
       return { id: row.id, classId: row.class_id, name: row.name, kind: row.kind };
     },
@@ -69,7 +88,7 @@ export const classRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async
 
   app.get(
     '/api/playlists/:id',
-    { config: { access: 'staff' }, schema: { params: Type.Object({ id: Uuid }) } },
+    { config: { access: 'member', scope: scopeOf('playlist') }, schema: { params: Type.Object({ id: Uuid }) } },
     async (request) => {
       const row = await playlists.get(request.params.id);
       if (!row) throw playlistNotFound();

@@ -11,14 +11,15 @@ import { parseFetchableUrl } from '../net/url.js';
 import { titleFromUrl } from '../sources/direct-media.js';
 import { recogniseLink } from '../sources/link.js';
 import { decideKind } from '../domain/submission.js';
-import { staffOf } from './access.js';
+import { scopeOf, staffOf } from './access.js';
+import { Uuid } from './schemas.js';
 import { playlistNotFound } from './routes-classes.js';
 import { presentItem } from './present.js';
 import { eventStreams } from './sse.js';
 
-const Uuid = Type.String({ format: 'uuid' });
 const Seconds = Type.Number({ minimum: 0, maximum: 24 * 3600 });
 const IdParams = Type.Object({ id: Uuid });
+const ofItem = scopeOf('item');
 
 export const itemChangedMeanwhile = () =>
   new VettedError('conflict', 'This item changed while you were working on it. Reload and try again.', { httpStatus: 409 });
@@ -67,7 +68,7 @@ export const itemRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext; events: It
   app.post(
     '/api/items',
     {
-      config: { access: 'staff' },
+      config: { access: 'member', scope: scopeOf('playlist', 'playlistId', 'body') },
       schema: {
         body: Type.Object({
           url: Type.String({ minLength: 1, maxLength: 4096 }),
@@ -142,11 +143,11 @@ export const itemRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext; events: It
     },
   );
 
-  app.get('/api/items/:id', { config: { access: 'staff' }, schema: { params: IdParams } }, async (request) =>
+  app.get('/api/items/:id', { config: { access: 'member', scope: ofItem }, schema: { params: IdParams } }, async (request) =>
     presentItem(await load(request.params.id)),
   );
 
-  app.post('/api/items/:id/approve', { config: { access: 'staff' }, schema: { params: IdParams } }, async (request) => {
+  app.post('/api/items/:id/approve', { config: { access: 'member', scope: ofItem }, schema: { params: IdParams } }, async (request) => {
     const staff = staffOf(request);
     const item = await move(request, staff.user.id, request.params.id, 'approved', 'item.approve', {
       reviewed_by: staff.user.id,
@@ -158,7 +159,7 @@ export const itemRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext; events: It
   app.post(
     '/api/items/:id/reject',
     {
-      config: { access: 'staff' },
+      config: { access: 'member', scope: ofItem },
       schema: { params: IdParams, body: Type.Optional(Type.Object({ reason: Type.Optional(Type.String({ maxLength: 2000 })) })) },
     },
     async (request) => {
@@ -181,7 +182,7 @@ export const itemRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext; events: It
   app.post(
     '/api/items/:id/reprocess',
     {
-      config: { access: 'staff' },
+      config: { access: 'member', scope: ofItem },
       schema: {
         params: IdParams,
         body: Type.Optional(
@@ -218,7 +219,7 @@ export const itemRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext; events: It
   app.patch(
     '/api/items/:id',
     {
-      config: { access: 'staff' },
+      config: { access: 'member', scope: ofItem },
       schema: {
         params: IdParams,
         body: Type.Object({
@@ -243,7 +244,7 @@ export const itemRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext; events: It
    * Server-sent events: the item now, then every change, until it settles. Changes arrive through
    * Postgres notifications; a slow poll covers a lost notification connection.
    */
-  app.get('/api/items/:id/events', { config: { access: 'staff' }, schema: { params: IdParams } }, async (request, reply) => {
+  app.get('/api/items/:id/events', { config: { access: 'member', scope: ofItem }, schema: { params: IdParams } }, async (request, reply) => {
     const first = await load(request.params.id);
     let lastSent = '';
     let off = () => {};

@@ -3,12 +3,14 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { AppContext } from '../context.js';
 import type { ItemMediaFiles, ItemRow } from '../db/schema.js';
 import type { BoardService } from '../services/board.js';
+import { scopeOf } from './access.js';
 import { unknownBoard } from './routes-board.js';
+import { BoardToken, Uuid } from './schemas.js';
 import { noMedia, sendMedia } from './send-media.js';
 
 const MediaParams = {
-  id: Type.String({ format: 'uuid' }),
-  generation: Type.Integer({ minimum: 0 }),
+  id: Uuid,
+  generation: Type.Integer({ minimum: 0, maximum: 2 ** 31 - 1 }),
   file: Type.String({ pattern: '^[A-Za-z0-9._-]+$', maxLength: 100 }),
 };
 
@@ -19,26 +21,28 @@ function publishedFiles(item: ItemRow): Set<string> {
 }
 
 /**
- * Media files. Staff see any item's media; a board sees only approved, unexpired items of its own
- * class — checked on every request (through the board service, whose cached answer is dropped the
- * moment an item leaves the board), because an unguessable id alone is not access control.
+ * Media files. Staff see the media of their classes' items; a board sees only approved, unexpired
+ * items of its own class — checked on every request, because an unguessable id alone is not access
+ * control. For boards the check is the board service's answer, the same one `GET /api/board/:token`
+ * gives: kept in memory and dropped the moment a change notification says an item left the board.
+ *
+ * HEAD is declared with GET rather than derived: fastify's derived HEAD would read the whole file.
  */
 export const mediaRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext; board: BoardService }> = async (app, { ctx, board }) => {
   const { items } = ctx.repos;
   const opts = ctx.config.mediaAccel === 'nginx' ? { accelPrefix: ctx.config.mediaAccelPrefix } : {};
 
-  // HEAD is declared, not derived: fastify's derived HEAD would read the whole file and drop its length.
   app.route({
     method: ['GET', 'HEAD'],
     url: '/media/items/:id/:generation/:file',
     exposeHeadRoute: false,
-    config: { access: 'staff' },
+    config: { access: 'member', scope: scopeOf('item') },
     schema: { params: Type.Object(MediaParams) },
     handler: async (request, reply) => {
       const { id, generation, file } = request.params;
       const item = await items.get(id);
       if (!item || item.media_generation !== generation || !publishedFiles(item).has(file)) throw noMedia();
-      return sendMedia(request, reply, ctx.store, { itemId: id, generation, file }, opts);
+      return sendMedia(request, reply, ctx.store, { itemId: id, generation, name: file }, opts);
     },
   });
 
@@ -47,13 +51,13 @@ export const mediaRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext; board: Bo
     url: '/media/board/:token/:id/:generation/:file',
     exposeHeadRoute: false,
     config: { access: 'board' },
-    schema: { params: Type.Object({ token: Type.String({ maxLength: 100 }), ...MediaParams }) },
+    schema: { params: Type.Object({ token: BoardToken, ...MediaParams }) },
     handler: async (request, reply) => {
       const { token, id, generation, file } = request.params;
       const allowed = await board.mayFetch(token, id, generation, file);
       if (allowed === undefined) throw unknownBoard();
       if (!allowed) throw noMedia();
-      return sendMedia(request, reply, ctx.store, { itemId: id, generation, file }, opts);
+      return sendMedia(request, reply, ctx.store, { itemId: id, generation, name: file }, opts);
     },
   });
 };

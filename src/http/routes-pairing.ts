@@ -4,7 +4,8 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import QRCode from 'qrcode';
 import type { AppContext } from '../context.js';
 import { VettedError } from '../domain/errors.js';
-import { staffOf } from './access.js';
+import { scopeOf, staffOf } from './access.js';
+import { Uuid } from './schemas.js';
 import { boardUrl } from './present.js';
 
 /** No 0/O, 1/I/L: a code read off a screen across a classroom must not be mistyped. */
@@ -45,7 +46,7 @@ export const pairingRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asy
 
   app.get(
     '/api/classes/:id/board-qr.svg',
-    { config: { access: 'staff' }, schema: { params: Type.Object({ id: Type.String({ format: 'uuid' }) }) } },
+    { config: { access: 'member', scope: scopeOf('class') }, schema: { params: Type.Object({ id: Uuid }) } },
     async (request, reply) => {
       const cls = await ctx.repos.classes.get(request.params.id);
       if (!cls) throw classNotFound();
@@ -64,7 +65,7 @@ export const pairingRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asy
 
   app.post(
     '/api/classes/:id/pairing',
-    { config: { access: 'staff' }, schema: { params: Type.Object({ id: Type.String({ format: 'uuid' }) }) } },
+    { config: { access: 'member', scope: scopeOf('class') }, schema: { params: Type.Object({ id: Uuid }) } },
     async (request, reply) => {
       const staff = staffOf(request);
       const cls = await ctx.repos.classes.get(request.params.id);

@@ -3,12 +3,12 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { AppContext } from '../context.js';
 import type { ItemStatus } from '../domain/item-state.js';
 import { VettedError } from '../domain/errors.js';
-import { staffOf } from './access.js';
+import { scopeOf, staffOf } from './access.js';
+import { Uuid } from './schemas.js';
 import { itemChangedMeanwhile, itemNotFound } from './routes-items.js';
 import { playlistNotFound } from './routes-classes.js';
 import { presentItem } from './present.js';
 
-const Uuid = Type.String({ format: 'uuid' });
 
 /**
  * Statuses the incident log still needs: a reported item waits for the e-safety lead, and a
@@ -34,7 +34,7 @@ export const playlistOrderRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }>
   app.patch(
     '/api/playlists/:id/order',
     {
-      config: { access: 'staff' },
+      config: { access: 'member', scope: scopeOf('playlist') },
       schema: {
         params: Type.Object({ id: Uuid }),
         body: Type.Object({ itemIds: Type.Array(Uuid, { maxItems: 2000, uniqueItems: true }) }),
@@ -74,7 +74,7 @@ export const playlistOrderRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }>
 
   app.delete(
     '/api/items/:id',
-    { config: { access: 'staff' }, schema: { params: Type.Object({ id: Uuid }) } },
+    { config: { access: 'member', scope: scopeOf('item') }, schema: { params: Type.Object({ id: Uuid }) } },
     async (request) => {
       const staff = staffOf(request);
       const item = await items.get(request.params.id);

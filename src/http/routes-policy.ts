@@ -6,10 +6,10 @@ import { hostOfUrl, isPacResult, judgeHost, parseDomainList, parsePattern, toDom
 import { VettedError } from '../domain/errors.js';
 import { boardMayShow } from '../domain/visibility.js';
 import { loadDomainPolicy, recheckLiveItems } from '../governance/domain-policy.js';
-import { staffOf } from './access.js';
+import { scopeOf, staffOf } from './access.js';
+import { Uuid } from './schemas.js';
 import { playlistNotFound } from './routes-classes.js';
 
-const Uuid = Type.String({ format: 'uuid' });
 const Action = Type.Union([Type.Literal('allow'), Type.Literal('block')]);
 const RuleNote = Type.Optional(Type.String({ maxLength: 500 }));
 
@@ -125,7 +125,7 @@ export const policyRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asyn
   app.get(
     '/api/playlists/:id/export',
     {
-      config: { access: 'staff' },
+      config: { access: 'member', scope: scopeOf('playlist') },
       schema: {
         params: Type.Object({ id: Uuid }),
         querystring: Type.Object({

@@ -7,13 +7,12 @@ import { staffLabel } from '../domain/people.js';
 import { verdictError } from '../domain/domain-rules.js';
 import { checkDomainPolicy } from '../governance/domain-policy.js';
 import { incidentNotFound, reportItem, resolveIncident } from '../governance/incidents.js';
-import { staffOf } from './access.js';
+import { scopeOf, staffOf } from './access.js';
+import { BoardToken as Token, Uuid } from './schemas.js';
 import { toCsv } from './csv.js';
 import { presentItem } from './present.js';
 import { classOfBoard } from './routes-board.js';
 
-const Uuid = Type.String({ format: 'uuid' });
-const Token = Type.String({ minLength: 10, maxLength: 100, pattern: '^[A-Za-z0-9_-]+$' });
 const Note = Type.String({ minLength: 1, maxLength: 2000, pattern: '\\S' });
 
 function boardNote(body: unknown): string {
@@ -91,7 +90,7 @@ export const reportRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asyn
 
   app.post(
     '/api/items/:id/report',
-    { config: { access: 'staff' }, schema: { params: Type.Object({ id: Uuid }), body: Type.Object({ note: Note }) } },
+    { config: { access: 'member', scope: scopeOf('item') }, schema: { params: Type.Object({ id: Uuid }), body: Type.Object({ note: Note }) } },
     async (request, reply) => {
       const staff = staffOf(request);
       const row = await reportItem(ctx, {

@@ -1,14 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { createWriteStream, promises as fs } from 'node:fs';
 import path from 'node:path';
-import { Transform, type Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { pipeline, Transform, type Readable } from 'node:stream';
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { AppContext } from '../context.js';
 import { VettedError } from '../domain/errors.js';
 import { titleFromUrl } from '../sources/direct-media.js';
-import { staffOf } from './access.js';
+import { scopeOf, staffOf } from './access.js';
+import { Uuid } from './schemas.js';
 import { playlistNotFound } from './routes-classes.js';
 import { presentItem } from './present.js';
 
@@ -38,9 +37,9 @@ export const uploadRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asyn
   app.post(
     '/api/playlists/:id/uploads',
     {
-      config: { access: 'staff' },
+      config: { access: 'member', scope: scopeOf('playlist') },
       schema: {
-        params: Type.Object({ id: Type.String({ format: 'uuid' }) }),
+        params: Type.Object({ id: Uuid }),
         querystring: Type.Object({
           filename: Type.String({ minLength: 1, maxLength: 255 }),
           title: Type.Optional(Type.String({ maxLength: 300 })),
@@ -59,20 +58,21 @@ export const uploadRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asyn
       }
 
       const id = randomUUID();
-      const original = ctx.store.originalPath(id);
-      await fs.mkdir(path.dirname(original), { recursive: true });
       let received = 0;
       const count = new Transform({
         transform(chunk: Buffer, _enc, next) {
           received += chunk.length;
           next(received > max ? tooLarge(max) : null, chunk);
         },
+        // Checked before the store finishes the file, so a short or empty body is never kept.
+        flush(done) {
+          if (received === 0) done(new VettedError('upload_empty', 'The file is empty.', { httpStatus: 400 }));
+          else if (Number.isFinite(declared) && received !== declared) done(incomplete());
+          else done();
+        },
       });
       try {
-        await pipeline(body, count, createWriteStream(`${original}.part`));
-        if (received === 0) throw new VettedError('upload_empty', 'The file is empty.', { httpStatus: 400 });
-        if (Number.isFinite(declared) && received !== declared) throw incomplete();
-        await fs.rename(`${original}.part`, original);
+        await ctx.store.saveOriginal(id, pipeline(body, count, () => {}));
       } catch (e) {
         // The client may still be sending a refused file: close the connection after the answer.
         reply.header('connection', 'close');

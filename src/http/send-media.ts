@@ -1,16 +1,11 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { VettedError } from '../domain/errors.js';
-import type { MediaStore } from '../storage/store.js';
-import { decideRange, fileEtag } from './byte-range.js';
-
-export interface MediaRef {
-  itemId: string;
-  generation: number;
-  file: string;
-}
+import { contentTypeOf } from '../storage/content-type.js';
+import type { MediaKey, MediaStore } from '../storage/store.js';
+import { decideRange } from './byte-range.js';
 
 export interface MediaSendOptions {
-  /** When set, the reverse proxy sends the bytes: answer `X-Accel-Redirect: <prefix><key>`. */
+  /** When set, the reverse proxy sends the bytes: answer `X-Accel-Redirect: <prefix><path>`. */
   accelPrefix?: string;
 }
 
@@ -19,29 +14,11 @@ export const noMedia = () =>
     httpStatus: 404,
   });
 
-const TYPES: Record<string, string> = {
-  mp4: 'video/mp4',
-  m4a: 'audio/mp4',
-  webm: 'video/webm',
-  jpg: 'image/jpeg',
-  jpeg: 'image/jpeg',
-  png: 'image/png',
-  webp: 'image/webp',
-  gif: 'image/gif',
-  avif: 'image/avif',
-  svg: 'image/svg+xml',
-  html: 'text/html; charset=utf-8',
-  vtt: 'text/vtt; charset=utf-8',
-  json: 'application/json',
-};
-
-export function mediaType(file: string): string {
-  return TYPES[file.slice(file.lastIndexOf('.') + 1).toLowerCase()] ?? 'application/octet-stream';
-}
-
 /** The reader copy of a web page and generated cards must not run or load anything if opened directly. */
 export function mediaSecurityPolicy(file: string): string | undefined {
+  // A generated card: inert, but a document if opened directly, so it may run and load nothing.
   if (file.endsWith('.svg')) return "default-src 'none'; style-src 'unsafe-inline'; sandbox";
+  // The reader copy of a web page: no script, no outside resources, no framing by others.
   if (file.endsWith('.html')) {
     return "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'self'";
   }
@@ -55,32 +32,31 @@ const header = (request: FastifyRequest, name: string): string | undefined => {
 
 /**
  * Sends one published media file after the caller has checked access. Files are addressed by
- * generation and never change, so they carry a year's private cache, a strong ETag and
- * Last-Modified, answer conditional requests with 304 and one Range with 206.
+ * generation and never change, so they carry a year's private cache (a shared cache must not hand a
+ * board's media to someone else), a strong ETag and Last-Modified, answer conditional requests with
+ * 304 and one Range with 206. The bytes come from the store (`stat`, then `open(key, range)`): a
+ * Range request becomes a ranged read of the file or of the bucket's object, in 1 MiB reads.
  */
-export async function sendMedia(request: FastifyRequest, reply: FastifyReply, store: MediaStore, ref: MediaRef, opts: MediaSendOptions = {}) {
+export async function sendMedia(request: FastifyRequest, reply: FastifyReply, store: MediaStore, key: MediaKey, opts: MediaSendOptions = {}) {
   const headers = () => {
-    // Private: a shared cache must not hand a board's media to someone else.
     reply.header('cache-control', 'private, max-age=31536000, immutable');
-    const csp = mediaSecurityPolicy(ref.file);
+    const csp = mediaSecurityPolicy(key.name);
     if (csp) reply.header('content-security-policy', csp);
+    reply.type(contentTypeOf(key.name));
   };
 
-  if (opts.accelPrefix) {
-    headers();
+  const accel = opts.accelPrefix ? store.accelPath(key) : undefined;
+  if (opts.accelPrefix && accel) {
     // nginx answers Range and conditional requests itself, from the file, with sendfile.
-    return reply
-      .header('x-accel-redirect', opts.accelPrefix + store.key(ref.itemId, ref.generation, ref.file))
-      .header('content-type', mediaType(ref.file))
-      .send();
+    headers();
+    return reply.header('x-accel-redirect', opts.accelPrefix + accel).send('');
   }
 
-  const st = await store.stat(ref.itemId, ref.generation, ref.file);
+  const st = await store.stat(key);
   if (!st) throw noMedia();
   headers();
-  const etag = fileEtag(st.size, st.modified);
   const lastModified = st.modified.toUTCString();
-  reply.header('etag', etag).header('last-modified', lastModified).header('accept-ranges', 'bytes');
+  reply.header('etag', st.etag).header('last-modified', lastModified).header('accept-ranges', 'bytes');
   const decision = decideRange(
     {
       method: request.method,
@@ -89,20 +65,20 @@ export async function sendMedia(request: FastifyRequest, reply: FastifyReply, st
       ifNoneMatch: header(request, 'if-none-match'),
       ifModifiedSince: header(request, 'if-modified-since'),
     },
-    { size: st.size, etag, lastModified },
+    { size: st.size, etag: st.etag, lastModified },
   );
   if (decision.status === 304) return reply.code(304).send();
   if (decision.status === 416) {
+    reply.removeHeader('cache-control');
     reply.header('content-range', `bytes */${st.size}`);
     throw new VettedError('range_not_satisfiable', 'The requested part of the file is outside it; reload the page to fetch it again.', {
       httpStatus: 416,
     });
   }
-  reply.header('content-type', mediaType(ref.file));
   const range = decision.status === 206 ? { start: decision.start, end: decision.end } : undefined;
   if (range) reply.code(206).header('content-range', `bytes ${range.start}-${range.end}/${st.size}`);
   reply.header('content-length', range ? range.end - range.start + 1 : st.size);
-  // HEAD: the headers only; never read the file.
-  if (request.method === 'HEAD') return reply.send();
-  return reply.send(await store.open(ref.itemId, ref.generation, ref.file, range));
+  // HEAD (and an empty file): the headers only; never open the file.
+  if (request.method === 'HEAD' || st.size === 0) return reply.send('');
+  return reply.send(await store.open(key, range));
 }

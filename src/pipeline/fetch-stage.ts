@@ -1,5 +1,3 @@
-import { promises as fs } from 'node:fs';
-import path from 'node:path';
 import type { AppContext } from '../context.js';
 import { policyFromConfig } from '../net/fetcher.js';
 import { hostCheckForItem } from '../governance/domain-policy.js';
@@ -7,7 +5,6 @@ import { progressReporter } from './progress.js';
 import { sourceFor } from './sources.js';
 
 export const FETCH_WORK = 'fetch';
-export const SOURCE_META = 'source.json';
 
 /**
  * Fetch stage: load the item, claim it (queued → fetching), bring the source home into the item's
@@ -31,7 +28,8 @@ export async function runFetchStage(ctx: AppContext, itemId: string, signal: Abo
     const chosen = await sourceFor(ctx, item, policy, signal);
     kind = chosen.kind;
     const fetched = await chosen.source.fetch({ item, workDir, policy, signal, onProgress: (p) => progress.report(p) });
-    await fs.writeFile(path.join(workDir, SOURCE_META), JSON.stringify(fetched));
+    // The hand-off to the media stage, which may run on another machine.
+    await ctx.store.saveSource(itemId, workDir, fetched);
   } catch (e) {
     await progress.flush();
     await ctx.store.removeWork(itemId, FETCH_WORK);
@@ -42,7 +40,7 @@ export async function runFetchStage(ctx: AppContext, itemId: string, signal: Abo
   const moved = await items.transition(itemId, 'processing', { progress: 0, kind }, ['fetching']);
   if (!moved) {
     // Someone rejected or re-queued the item meanwhile: what we fetched is not wanted.
-    await ctx.store.removeWork(itemId, FETCH_WORK);
+    await ctx.store.removeWork(itemId);
     return 'skipped';
   }
   await ctx.producer.enqueue('media', itemId, moved.media_generation);

@@ -6,7 +6,6 @@ import { VettedError } from '../domain/errors.js';
 import { assessProbe, clipWindow, defaultMediaLimits, planEncode } from '../domain/media-rules.js';
 import type { ItemMediaFiles, ItemRow } from '../db/schema.js';
 import type { FetchedPage, FetchedVideo } from '../sources/types.js';
-import { FETCH_WORK, SOURCE_META } from './fetch-stage.js';
 import { progressReporter } from './progress.js';
 
 export const MEDIA_WORK = 'media';
@@ -26,18 +25,15 @@ export async function runMediaStage(ctx: AppContext, itemId: string, signal: Abo
   const item = await items.get(itemId);
   if (!item || item.status !== 'processing') return 'skipped';
 
-  const fetchDir = path.join(ctx.config.dataDir, 'work', itemId, FETCH_WORK);
-  const meta = await fs
-    .readFile(path.join(fetchDir, SOURCE_META), 'utf8')
-    .then((t) => JSON.parse(t) as FetchedVideo | FetchedPage)
-    .catch(() => undefined);
-  if (!meta) {
+  const source = await ctx.store.loadSource<FetchedVideo | FetchedPage>(itemId);
+  if (!source) {
     // Lost its source (e.g. a scratch folder wiped): fetch again rather than fail the teacher.
     const back = await items.transition(itemId, 'queued', { progress: 0 }, ['processing']);
     if (!back) return 'skipped';
     await ctx.producer.enqueue('fetch', itemId, back.media_generation);
     return 'done';
   }
+  const { dir: fetchDir, meta } = source;
   if (meta.type === 'page') return publishPage(ctx, item, fetchDir, meta);
   const sourceFile = path.join(fetchDir, meta.file);
   await fs.access(sourceFile).catch(() => {

@@ -1,4 +1,3 @@
-import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { VettedError } from '../domain/errors.js';
 import type { MediaStore } from '../storage/store.js';
@@ -10,20 +9,15 @@ const ORIGINAL_GONE = new VettedError(
 );
 
 /**
- * A file a teacher uploaded (the way out when a site refuses downloads): its original is already on
- * disk, so "fetching" is a hard link into the work folder, and the media stage treats it like any
+ * A file a teacher uploaded (the way out when a site refuses downloads): its original is already in
+ * the store, so "fetching" is a copy into the work folder (a hard link on one disk), and the media stage treats it like any
  * downloaded video — probed, checked, remuxed or transcoded, metadata stripped.
  */
 export function uploadSource(store: MediaStore): Source {
   return {
     name: 'upload',
     async fetch(ctx) {
-      const original = store.originalPath(ctx.item.id);
-      const target = path.join(ctx.workDir, 'source.bin');
-      await fs.link(original, target).catch(async (e: NodeJS.ErrnoException) => {
-        if (e.code === 'ENOENT') throw ORIGINAL_GONE;
-        await fs.copyFile(original, target);
-      });
+      if (!(await store.copyOriginal(ctx.item.id, path.join(ctx.workDir, 'source.bin')))) throw ORIGINAL_GONE;
       ctx.onProgress(100);
       return { type: 'video', file: 'source.bin' };
     },

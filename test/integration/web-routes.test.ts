@@ -4,13 +4,13 @@
  * these too (test/e2e); here each rule is pinned down on its own.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WEB_DIST } from '../../src/http/routes-web.js';
 import { addStaff, buildTestApp, createTestEnv, makeClassAndPlaylist, signIn, type TestApp, type TestEnv, signInAdminAndTeacher } from '../helpers/harness.js';
 import { auditActions, makeItem } from '../helpers/governance.js';
+import { openStream } from '../helpers/sse-client.js';
 
 let t: TestEnv;
 let app: TestApp;
@@ -158,43 +158,6 @@ describe('ordering and removing items', () => {
     expect((await t.ctx.repos.items.get(item.id))?.status).toBe('quarantined');
   });
 });
-
-/** Reads a server-sent event stream and hands over each event as it arrives. */
-function openStream(url: string) {
-  const events: Array<{ event: string; data: string }> = [];
-  let buffer = '';
-  let status = 0;
-  const req = http.get(url, (res) => {
-    status = res.statusCode ?? 0;
-    res.setEncoding('utf8');
-    res.on('data', (chunk: string) => {
-      buffer += chunk;
-      let end;
-      while ((end = buffer.indexOf('\n\n')) >= 0) {
-        const block = buffer.slice(0, end);
-        buffer = buffer.slice(end + 2);
-        const event = /^event: (.*)$/m.exec(block)?.[1];
-        const data = /^data: (.*)$/m.exec(block)?.[1];
-        if (event && data !== undefined) events.push({ event, data });
-      }
-    });
-  });
-  req.on('error', () => undefined);
-  return {
-    events,
-    status: () => status,
-    close: () => req.destroy(),
-    async next(predicate: (e: { event: string; data: string }) => boolean, timeoutMs = 5000) {
-      const until = Date.now() + timeoutMs;
-      for (;;) {
-        const hit = events.find(predicate);
-        if (hit) return hit;
-        if (Date.now() > until) throw new Error(`no matching event; got ${events.map((e) => e.event).join(', ')}`);
-        await new Promise((r) => setTimeout(r, 50));
-      }
-    },
-  };
-}
 
 describe('the board’s live stream', () => {
   let base: string;

@@ -33,7 +33,7 @@ export function ReminderSection() {
     setBusy(true);
     try {
       const r = await api<{ version: number }>('PUT', '/api/admin/reminder', { text: text.trim() });
-      say('ok', `Saved as version ${r.version}. Everyone reads it at their next sign-in — you too, now.`);
+      say('ok', `Saved as version ${r.version}. Everyone acknowledges it at their next sign-in, you too.`);
       await reminder.reload();
       await acks.reload();
     } catch (err) {

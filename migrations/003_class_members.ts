@@ -1,0 +1,38 @@
+import { sql, type Kysely } from 'kysely';
+
+// Trust (issue 9): classes belong to their member teachers; a class can be deleted (its board link dies, the row
+// stays for the incident log until its items are purged); a session remembers which reminder version it must
+// acknowledge, so a new reminder applies at each person's next sign-in rather than cutting everyone off at once.
+export async function up(db: Kysely<any>): Promise<void> {
+  await db.schema
+    .createTable('class_members')
+    .addColumn('class_id', 'uuid', (c) => c.notNull().references('classes.id').onDelete('cascade'))
+    .addColumn('user_id', 'uuid', (c) => c.notNull().references('users.id').onDelete('cascade'))
+    .addColumn('added_by', 'uuid')
+    .addColumn('added_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+    .addPrimaryKeyConstraint('class_members_pk', ['class_id', 'user_id'])
+    .execute();
+  await db.schema.createIndex('class_members_user_idx').on('class_members').column('user_id').execute();
+
+  // Nothing is lost on upgrade: every teacher could act on every class before, so every teacher is a member of
+  // every existing class (erased accounts excepted), and so is each class's creator whatever their role.
+  await sql`
+    INSERT INTO class_members (class_id, user_id)
+    SELECT c.id, u.id FROM classes c CROSS JOIN users u WHERE u.role = 'teacher' AND u.erased_at IS NULL
+    UNION
+    SELECT c.id, c.created_by FROM classes c WHERE c.created_by IS NOT NULL
+    ON CONFLICT DO NOTHING`.execute(db);
+
+  await db.schema.alterTable('classes').addColumn('deleted_at', 'timestamptz').execute();
+
+  // The reminder version current when the session began: the one this session must acknowledge. Existing
+  // sessions keep the version they acknowledged (or the current one).
+  await db.schema.alterTable('sessions').addColumn('reminder_version', 'integer').execute();
+  await sql`UPDATE sessions SET reminder_version = coalesce(acknowledged_version, (SELECT max(version) FROM reminders))`.execute(db);
+}
+
+export async function down(db: Kysely<any>): Promise<void> {
+  await db.schema.alterTable('sessions').dropColumn('reminder_version').execute();
+  await db.schema.alterTable('classes').dropColumn('deleted_at').execute();
+  await db.schema.dropTable('class_members').execute();
+}

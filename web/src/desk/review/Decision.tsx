@@ -1,0 +1,167 @@
+import { useEffect, useState } from 'preact/hooks';
+import { api } from '../../shared/api';
+import type { Item } from '../../shared/types';
+import { Button, Dialog } from '../../shared/ui';
+import { dateText, isWorking } from '../../shared/words';
+import type { Act } from './types';
+
+/** Approve, reject, the date it leaves the board, and reporting a problem. */
+export function Decision({ item, boardName, act }: { item: Item; boardName: string; act: Act }) {
+  const [rejecting, setRejecting] = useState(false);
+  const [reporting, setReporting] = useState(false);
+  const [reason, setReason] = useState('');
+  const [note, setNote] = useState('');
+  const [busy, setBusy] = useState('');
+  const [expiry, setExpiry] = useState(item.expiresAt ? toDateInput(item.expiresAt) : '');
+  useEffect(() => setExpiry(item.expiresAt ? toDateInput(item.expiresAt) : ''), [item.expiresAt]);
+
+  const run = async (key: string, what: string, fn: () => Promise<Item>, ok: string) => {
+    setBusy(key);
+    const done = await act(what, fn, ok);
+    setBusy('');
+    return done;
+  };
+
+  const approve = () =>
+    run('approve', 'Approving', () => api<Item>('POST', `/api/items/${item.id}/approve`), `Approved. It is on ${boardName} now.`);
+  const reject = async (e: Event) => {
+    e.preventDefault();
+    const done = await run(
+      'reject',
+      'Rejecting',
+      () => api<Item>('POST', `/api/items/${item.id}/reject`, reason.trim() ? { reason: reason.trim() } : {}),
+      item.status === 'approved' ? `Taken off ${boardName} and rejected.` : 'Rejected. It will not reach any board.',
+    );
+    if (done) {
+      setRejecting(false);
+      setReason('');
+    }
+  };
+  const report = async (e: Event) => {
+    e.preventDefault();
+    const done = await run(
+      'report',
+      'Reporting',
+      async () => {
+        await api('POST', `/api/items/${item.id}/report`, { note: note.trim() });
+        return api<Item>('GET', `/api/items/${item.id}`);
+      },
+      'Reported. It is off every board, and the e-safety lead has been told.',
+    );
+    if (done) {
+      setReporting(false);
+      setNote('');
+    }
+  };
+  const saveExpiry = async (e: Event) => {
+    e.preventDefault();
+    // The end of the chosen day, in the school's own time zone.
+    const at = expiry ? new Date(`${expiry}T23:59:59`).toISOString() : null;
+    await run(
+      'expiry',
+      'Saving the date',
+      () => api<Item>('PATCH', `/api/items/${item.id}`, { expiresAt: at }),
+      at ? `It leaves the board at the end of ${dateText(at)}.` : 'No end date: it stays on the board until someone takes it off.',
+    );
+  };
+
+  const decided = item.status === 'approved';
+  return (
+    <section class="card decision" aria-labelledby="decision-h">
+      <h2 id="decision-h">Your decision</h2>
+      {item.status === 'awaiting_review' && (
+        <>
+          <p>{item.kind === 'webpage' ? 'Read the copy, check the facts below, then decide.' : 'Watch it, check the facts below, then decide.'}</p>
+          <div class="row">
+            <Button variant="good" busy={busy === 'approve'} busyText="Approving…" onClick={() => void approve()}>
+              Approve for the board
+            </Button>
+            <Button variant="bad" onClick={() => setRejecting(true)}>
+              Reject…
+            </Button>
+          </div>
+        </>
+      )}
+      {decided && (
+        <>
+          <p>It is on {boardName}.</p>
+          <Button variant="plain" onClick={() => setRejecting(true)}>
+            Take it off the board…
+          </Button>
+        </>
+      )}
+      {item.status === 'rejected' && <p>Rejected{item.rejectReason ? `: ${item.rejectReason}` : '.'} It will not reach any board.</p>}
+      {item.status === 'quarantined' && <p>Reported: it is off every board until the e-safety lead decides.</p>}
+      {item.status === 'expired' && <p>Its date has passed, so it is off the board. Add it again to show it again.</p>}
+      {isWorking(item.status) && <p class="muted">You can decide once the copy is ready.</p>}
+
+      {(decided || item.status === 'awaiting_review') && (
+        <form class="expiry" onSubmit={saveExpiry}>
+          <label for="expiry-date">Show on the board until</label>
+          <div class="row">
+            <input
+              id="expiry-date"
+              type="date"
+              value={expiry}
+              min={toDateInput(new Date().toISOString())}
+              onInput={(e) => setExpiry(e.currentTarget.value)}
+              class="grow"
+            />
+            <Button type="submit" variant="plain" busy={busy === 'expiry'} busyText="Saving…">
+              Save date
+            </Button>
+          </div>
+          <p class="hint">
+            {item.expiresAt ? `Now: until the end of ${dateText(item.expiresAt)}.` : 'No end date yet: the school’s default applies.'} Clear the
+            box and save to remove the date.
+          </p>
+        </form>
+      )}
+
+      {['awaiting_review', 'approved'].includes(item.status) && (
+        <p class="report-line">
+          <Button variant="quiet" onClick={() => setReporting(true)}>
+            Report a problem with this…
+          </Button>
+        </p>
+      )}
+
+      <Dialog open={rejecting} title={decided ? 'Take it off the board' : 'Reject'} onClose={() => setRejecting(false)}>
+        <form onSubmit={reject}>
+          <label for="reject-reason">Why? (optional)</label>
+          <textarea id="reject-reason" maxLength={2000} value={reason} onInput={(e) => setReason(e.currentTarget.value)} />
+          <p class="hint">Colleagues see this reason in the playlist.</p>
+          <div class="row end">
+            <Button variant="plain" onClick={() => setRejecting(false)}>
+              Cancel
+            </Button>
+            <Button type="submit" variant="bad" busy={busy === 'reject'} busyText="Rejecting…">
+              {decided ? 'Take it off and reject' : 'Reject'}
+            </Button>
+          </div>
+        </form>
+      </Dialog>
+      <Dialog open={reporting} title="Report a problem" onClose={() => setReporting(false)}>
+        <form onSubmit={report}>
+          <p>It comes off every board at once and goes to the e-safety lead’s incident queue.</p>
+          <label for="report-note">What is the problem?</label>
+          <textarea id="report-note" required maxLength={2000} value={note} onInput={(e) => setNote(e.currentTarget.value)} />
+          <div class="row end">
+            <Button variant="plain" onClick={() => setReporting(false)}>
+              Cancel
+            </Button>
+            <Button type="submit" variant="bad" busy={busy === 'report'} busyText="Reporting…" disabled={!note.trim()}>
+              Report
+            </Button>
+          </div>
+        </form>
+      </Dialog>
+    </section>
+  );
+}
+
+function toDateInput(iso: string): string {
+  const d = new Date(iso);
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}`;
+}

@@ -25,6 +25,22 @@ export async function up(db: Kysely<any>): Promise<void> {
 
   await db.schema.alterTable('classes').addColumn('deleted_at', 'timestamptz').execute();
 
+  // A default expiry date outside the years 1970–9999 (accepted before dates were checked strictly) made every
+  // approval fail; drop it, keeping the "days" part of the setting.
+  await sql`
+    UPDATE settings SET value = value - 'until'
+    WHERE key = 'default_expiry' AND jsonb_typeof(value->'until') = 'string'
+      AND value->>'until' !~ '^(19[7-9][0-9]|[2-9][0-9]{3})-[0-9]{2}-[0-9]{2}'`.execute(db);
+
+  // Storage being written before its item row exists (an upload's original), which `storage check --fix` must
+  // not take for an orphan.
+  await db.schema
+    .createTable('storage_leases')
+    .addColumn('item_id', 'uuid', (c) => c.primaryKey())
+    .addColumn('kind', 'text', (c) => c.notNull())
+    .addColumn('taken_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+    .execute();
+
   // The reminder version current when the session began: the one this session must acknowledge. Existing
   // sessions keep the version they acknowledged (or the current one).
   await db.schema.alterTable('sessions').addColumn('reminder_version', 'integer').execute();
@@ -32,6 +48,7 @@ export async function up(db: Kysely<any>): Promise<void> {
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
+  await db.schema.dropTable('storage_leases').execute();
   await db.schema.alterTable('sessions').dropColumn('reminder_version').execute();
   await db.schema.alterTable('classes').dropColumn('deleted_at').execute();
   await db.schema.dropTable('class_members').execute();

@@ -1,3 +1,5 @@
+import { attentionRoutes } from './http/routes-attention.js';
+import { viewingRoutes } from './http/routes-viewing.js';
 import fastifyCookie from '@fastify/cookie';
 import fastifyStatic from '@fastify/static';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -7,6 +9,7 @@ import { itemEvents, type ItemEvents } from './db/item-events.js';
 import accessPlugin from './http/access.js';
 import { installCrossSiteGuard } from './http/cross-site.js';
 import { installErrorHandlers } from './http/errors.js';
+import { installValidation } from './http/validation.js';
 import { logRequest } from './http/log-redaction.js';
 import { authRoutes } from './http/routes-auth.js';
 import { boardRoutes } from './http/routes-board.js';
@@ -20,12 +23,15 @@ import { uploadRoutes } from './http/routes-uploads.js';
 import { webRoutes } from './http/routes-web.js';
 import { presentBoard } from './http/present.js';
 import { boardService, type BoardService } from './services/board.js';
+import { liveSiteJudge } from './services/live-site.js';
+import { attentionRepository } from './db/attention.js';
 import { installRouteTable } from './http/route-table.js';
 import { accountRoutes } from './http/routes-account.js';
 import { adminRoutes } from './http/routes-admin.js';
 import { adminUserRoutes } from './http/routes-admin-users.js';
 import { policyRoutes } from './http/routes-policy.js';
 import { reportRoutes } from './http/routes-reports.js';
+import { schoolSignInRoutes } from './http/routes-school-sign-in.js';
 
 export interface BuildOptions {
   logger?: boolean | { level: string; stream?: { write(line: string): void } };
@@ -45,8 +51,8 @@ export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promis
     bodyLimit: 64 * 1024,
     // A hop count or the proxies' addresses (never "trust everyone"): the client's own X-Forwarded-For is ignored.
     trustProxy: proxyTrust(ctx.config.trustProxy),
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
+  installValidation(app);
 
   // JSON bodies only: a plain-text or form post from another site has no parser and gets 415.
   app.removeContentTypeParser('text/plain');
@@ -72,7 +78,13 @@ export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promis
   const events = itemEvents(ctx.config.databaseUrl, (m) => app.log.warn(m));
   await events.start();
   app.addHook('onClose', async () => events.close());
-  const board = boardService({ boards: ctx.repos.boards, events, present: presentBoard });
+  const board = boardService({
+    boards: ctx.repos.boards,
+    events,
+    present: presentBoard,
+    liveSites: () => liveSiteJudge(ctx.db),
+    seen: (classId) => attentionRepository(ctx.db).boardSeen(classId),
+  });
   // Read your own writes: a request that may have changed items is answered only once this process
   // has heard the resulting notifications, so its next board read already reflects them ("at once").
   app.addHook('onSend', async (request, _reply, payload) => {
@@ -97,5 +109,9 @@ export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promis
   await app.register(adminRoutes, { ctx, root: app });
   await app.register(policyRoutes, { ctx });
   await app.register(reportRoutes, { ctx });
+  // School-account sign-in (issue 13).
+  await app.register(schoolSignInRoutes, { ctx });
+  await app.register(viewingRoutes, { ctx });
+  await app.register(attentionRoutes, { ctx, events });
   return Object.assign(app, { events, board });
 }

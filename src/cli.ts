@@ -7,6 +7,7 @@ import { auditRepository } from './db/audit.js';
 import { createDb, ensureDatabase, migrateToLatest } from './db/database.js';
 import { usersRepository } from './db/users.js';
 import { isVettedError } from './domain/errors.js';
+import { servicesForCommand } from './platform/services.js';
 
 /** `npm run cli -- user add --email … --password … --role teacher|admin` */
 const USAGE = `Usage: npm run cli -- user add --email <email> --password <password> --role <teacher|admin>\n       ${GOVERNANCE_USAGE}`;
@@ -59,7 +60,23 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-main(process.argv.slice(2)).then(
+/**
+ * With no DATABASE_URL / REDIS_URL the commands use the servers of an `npm start` running on the
+ * same DATA_DIR, or start them for the length of the command. Every loadConfig() below then sees
+ * the servers' addresses.
+ */
+async function withServers(argv: string[]): Promise<number> {
+  const services = await servicesForCommand(loadConfig());
+  process.env.DATABASE_URL = services.databaseUrl;
+  process.env.REDIS_URL = services.redisUrl;
+  try {
+    return await main(argv);
+  } finally {
+    await services.stop();
+  }
+}
+
+withServers(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (e) => {
     console.error(isVettedError(e) ? e.message : e instanceof Error ? e.message : String(e));

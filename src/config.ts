@@ -1,5 +1,6 @@
 import path from 'node:path';
 import ipaddr from 'ipaddr.js';
+import { embeddedDatabaseUrl, embeddedRedisUrl } from './platform/locations.js';
 
 /**
  * Every environment variable the service reads, parsed and checked once at start, then frozen.
@@ -12,6 +13,14 @@ export interface Config {
   databaseUrl: string;
   redisUrl: string;
   dataDir: string;
+  /** No DATABASE_URL: Vetted runs its own PostgreSQL on a Unix socket in DATA_DIR (`src/platform/`). */
+  embeddedPostgres: boolean;
+  /** No REDIS_URL: Vetted runs its own redis-server on a Unix socket in DATA_DIR. */
+  embeddedRedis: boolean;
+  /** PostgreSQL's programs (initdb, postgres, pg_dump); default: Debian's folder for the right version. */
+  postgresBinDir: string | undefined;
+  /** Bearer token that opens /metrics to other machines; without one, only loopback may read it. */
+  metricsToken: string | undefined;
   /** IPs or CIDRs that fetches may reach although they are loopback/private. */
   fetchAllowPrivate: string[];
   publicUrl: string;
@@ -41,11 +50,17 @@ export interface Config {
   /** Queue name prefix in Redis, so tests and several installations can share a Redis. */
   queuePrefix: string;
   logLevel: string;
-  /** Which YouTube downloader: the built-in pure-JS one, a yt-dlp binary, or yt-dlp when one is found. */
+  /** Which YouTube downloader: yt-dlp (default), the unmaintained pure-JS ytdl-core (opt-in), or yt-dlp when found. */
   youtubeBackend: 'auto' | 'ytdl' | 'yt-dlp';
   /** What to do with videos YouTube marks age-restricted or not family-safe. */
   youtubeAgeRestricted: 'refuse' | 'flag';
   ytdlpPath: string | undefined;
+  /** YouTube issue 14: the school's proxy after Vetted's own, a PO-token provider, a throwaway account's cookies. */
+  youtubeProxy: URL | undefined;
+  youtubePotProviderUrl: string | undefined;
+  youtubeCookiesFile: string | undefined;
+  /** Where the yt-dlp updater finds releases and their SHA2-256SUMS. */
+  ytdlpReleaseUrl: string;
   /**
    * Which reverse proxies to believe about the client's address: a hop count (1 = the one proxy in front), or
    * their addresses/CIDRs. `false` = none (the connection's own address). Never "everyone".
@@ -60,8 +75,23 @@ export interface Config {
   mediaAccel: 'none' | 'nginx';
   /** The proxy's internal location that maps to the media folder (`MEDIA_ACCEL_PREFIX`). */
   mediaAccelPrefix: string;
+  /** Sign-in with the school's Google or Microsoft account (OpenID Connect); null when OIDC_ISSUER is unset. */
+  oidc: OidcConfig | null;
+  /** `off`: only the break-glass admin may sign in with a password (an admin can also turn it off at run time). */
+  passwordLogin: 'on' | 'off';
   /** Where media live: this machine's disk under DATA_DIR, or an S3-compatible bucket (many machines). */
   storage: { kind: 'local' } | S3Settings;
+}
+
+export interface OidcConfig {
+  issuer: string;
+  clientId: string;
+  clientSecret: string;
+  /** Lower-case e-mail domains whose people may sign in. */
+  allowedDomains: string[];
+  label: string;
+  /** `teacher`: a verified person from an allowed domain with no account gets a teacher account. */
+  autoCreate: 'off' | 'teacher';
 }
 
 export interface S3Settings {
@@ -101,6 +131,19 @@ function cron(env: NodeJS.ProcessEnv, name: string, fallback: string): string {
   if (raw === '') return fallback;
   if (!/^(\S+\s+){4,5}\S+$/.test(raw)) throw new Error(`${name} must be a cron pattern such as "30 2 * * *" (got "${raw}")`);
   return raw;
+}
+
+function httpUrl(env: NodeJS.ProcessEnv, name: string): URL | undefined {
+  const raw = (env[name] ?? '').trim();
+  if (raw === '') return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new Error(`${name} must be an http:// or https:// address such as http://proxy.school.example:3128 (got "${raw}")`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`${name} must start with http:// or https:// (got "${raw}")`);
+  return url;
 }
 
 /** Names proxy-addr understands besides addresses and CIDRs. */
@@ -186,6 +229,42 @@ function accelPrefix(raw: string | undefined): string {
   return value;
 }
 
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+function oidcConfig(env: NodeJS.ProcessEnv): OidcConfig | null {
+  const issuer = (env.OIDC_ISSUER ?? '').trim().replace(/\/+$/, '');
+  if (!issuer) {
+    const stray = ['OIDC_CLIENT_ID', 'OIDC_CLIENT_SECRET', 'OIDC_ALLOWED_DOMAINS'].filter((n) => env[n]);
+    if (stray.length) throw new Error(`${stray.join(', ')} set but OIDC_ISSUER is not: set OIDC_ISSUER to the provider's issuer URL`);
+    return null;
+  }
+  let url: URL;
+  try {
+    url = new URL(issuer);
+  } catch {
+    throw new Error(`OIDC_ISSUER must be the provider's issuer URL, such as https://accounts.google.com (got "${issuer}")`);
+  }
+  // Tokens and secrets travel to the issuer: plain http only to this machine (a test or local provider).
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname))) {
+    throw new Error(`OIDC_ISSUER must use https (got "${issuer}")`);
+  }
+  const clientId = (env.OIDC_CLIENT_ID ?? '').trim();
+  const clientSecret = env.OIDC_CLIENT_SECRET ?? '';
+  if (!clientId || !clientSecret) throw new Error('OIDC_CLIENT_ID and OIDC_CLIENT_SECRET must be set when OIDC_ISSUER is (from the app registration at the provider)');
+  const allowedDomains = list(env.OIDC_ALLOWED_DOMAINS).map((d) => d.toLowerCase().replace(/^@/, ''));
+  if (!allowedDomains.length) throw new Error('OIDC_ALLOWED_DOMAINS must name the school\'s e-mail domain(s), such as "school.example" (comma-separated)');
+  const bad = allowedDomains.find((d) => !/^[a-z0-9-]+(\.[a-z0-9-]+)+$/.test(d));
+  if (bad) throw new Error(`OIDC_ALLOWED_DOMAINS: "${bad}" is not an e-mail domain such as school.example`);
+  return {
+    issuer,
+    clientId,
+    clientSecret,
+    allowedDomains,
+    label: (env.OIDC_LABEL ?? '').trim() || 'Sign in with your school account',
+    autoCreate: oneOf(env, 'OIDC_AUTO_CREATE', ['off', 'teacher'] as const, 'off'),
+  };
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Config> {
   const port = int(env, 'PORT', 3000, 0);
   const host = env.HOST || '127.0.0.1';
@@ -195,12 +274,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
   } catch {
     throw new Error(`PUBLIC_URL must be an absolute URL such as https://vetted.school.example (got "${publicUrl}")`);
   }
+  // As root (a server install), the data lives where a system service keeps it; PostgreSQL's own
+  // account could not reach ./data inside /root.
+  const dataDir = path.resolve(env.DATA_DIR || (process.getuid?.() === 0 ? '/var/lib/vetted' : './data'));
+  const metricsToken = env.METRICS_TOKEN || undefined;
+  if (metricsToken !== undefined && metricsToken.length < 16) throw new Error('METRICS_TOKEN must be at least 16 characters long');
   const config: Config = {
     port,
     host,
-    databaseUrl: env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/vetted',
-    redisUrl: env.REDIS_URL || 'redis://127.0.0.1:6379',
-    dataDir: path.resolve(env.DATA_DIR || './data'),
+    // Unset: the embedded servers' sockets (the values are what `npm start` hands its children).
+    databaseUrl: env.DATABASE_URL || embeddedDatabaseUrl(dataDir),
+    redisUrl: env.REDIS_URL || embeddedRedisUrl(dataDir),
+    dataDir,
+    embeddedPostgres: !env.DATABASE_URL,
+    embeddedRedis: !env.REDIS_URL,
+    postgresBinDir: env.POSTGRES_BIN_DIR || undefined,
+    metricsToken,
     fetchAllowPrivate: list(env.FETCH_ALLOW_PRIVATE),
     publicUrl,
     purgeAfterDays: int(env, 'PURGE_AFTER_DAYS', 30, 0),
@@ -219,18 +308,27 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     jobBackoffMs: int(env, 'JOB_BACKOFF_MS', 0, 0),
     queuePrefix: env.QUEUE_PREFIX || 'vetted',
     logLevel: env.LOG_LEVEL || 'info',
-    youtubeBackend: oneOf(env, 'YOUTUBE_BACKEND', ['auto', 'ytdl', 'yt-dlp'] as const, 'auto'),
+    youtubeBackend: oneOf(env, 'YOUTUBE_BACKEND', ['yt-dlp', 'ytdl', 'auto'] as const, 'yt-dlp'),
     youtubeAgeRestricted: oneOf(env, 'YOUTUBE_AGE_RESTRICTED', ['refuse', 'flag'] as const, 'refuse'),
     ytdlpPath: env.YTDLP_PATH || undefined,
+    youtubeProxy: httpUrl(env, 'YOUTUBE_PROXY'),
+    youtubePotProviderUrl: httpUrl(env, 'YOUTUBE_POT_PROVIDER_URL')?.href.replace(/\/+$/, ''),
+    youtubeCookiesFile: env.YOUTUBE_COOKIES_FILE ? path.resolve(env.YOUTUBE_COOKIES_FILE) : undefined,
+    ytdlpReleaseUrl: (httpUrl(env, 'YTDLP_RELEASE_URL')?.href ?? 'https://github.com/yt-dlp/yt-dlp/releases/latest/download').replace(/\/+$/, ''),
     trustProxy: trustProxy(env),
     ffmpegPath: env.FFMPEG_PATH || undefined,
     ffprobePath: env.FFPROBE_PATH || undefined,
     mediaAccel: oneOf(env, 'MEDIA_ACCEL', ['none', 'nginx'] as const, 'none'),
     mediaAccelPrefix: accelPrefix(env.MEDIA_ACCEL_PREFIX),
+    oidc: oidcConfig(env),
+    passwordLogin: oneOf(env, 'PASSWORD_LOGIN', ['on', 'off'] as const, 'on'),
     storage: storageSettings(env),
   };
   if (config.mediaAccel === 'nginx' && config.storage.kind !== 'local') {
     throw new Error('MEDIA_ACCEL=nginx lets nginx send files from the local media folder; with STORAGE=s3 leave MEDIA_ACCEL unset');
+  }
+  if (config.passwordLogin === 'off' && !config.oidc) {
+    throw new Error('PASSWORD_LOGIN=off needs school-account sign-in (OIDC_ISSUER and the rest), or nobody but the break-glass admin could sign in');
   }
   return Object.freeze(config);
 }

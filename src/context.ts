@@ -3,6 +3,7 @@ import { auditRepository } from './db/audit.js';
 import { boardsRepository } from './db/boards.js';
 import { classesRepository, playlistsRepository } from './db/classes.js';
 import { classMembersRepository } from './db/class-members.js';
+import { storageLeasesRepository } from './db/storage-leases.js';
 import { createDb, type Db } from './db/database.js';
 import { itemsRepository } from './db/items.js';
 import { usersRepository } from './db/users.js';
@@ -11,7 +12,10 @@ import { auditQuery } from './db/audit-query.js';
 import { domainRulesRepository } from './db/domain-rules.js';
 import { incidentsRepository } from './db/incidents.js';
 import { settingsRepository } from './db/settings.js';
+import { youtubeStatusRepository } from './db/youtube-status.js';
 import { loginThrottle } from './auth/login-throttle.js';
+import { createOidcClient, type OidcClient } from './auth/oidc.js';
+import { schoolAccountsRepository } from './db/school-accounts.js';
 import { resolveBinaries } from './media/binaries.js';
 import { createMediaAdapter, type MediaAdapter } from './media/ffmpeg.js';
 import { parseAllowList } from './net/address.js';
@@ -31,6 +35,7 @@ export interface AppContext {
     users: ReturnType<typeof usersRepository>;
     classes: ReturnType<typeof classesRepository>;
     classMembers: ReturnType<typeof classMembersRepository>;
+    storageLeases: ReturnType<typeof storageLeasesRepository>;
     playlists: ReturnType<typeof playlistsRepository>;
     boards: ReturnType<typeof boardsRepository>;
     audit: ReturnType<typeof auditRepository>;
@@ -40,8 +45,12 @@ export interface AppContext {
     incidents: ReturnType<typeof incidentsRepository>;
     domainRules: ReturnType<typeof domainRulesRepository>;
     settings: ReturnType<typeof settingsRepository>;
+    youtube: ReturnType<typeof youtubeStatusRepository>;
     loginThrottle: ReturnType<typeof loginThrottle>;
+    schoolAccounts: ReturnType<typeof schoolAccountsRepository>;
   };
+  /** School-account sign-in (OpenID Connect), when configured. Tests may swap in one with a wrong clock. */
+  oidc: OidcClient | null;
   producer: Producer;
   store: MediaStore;
   media: () => MediaAdapter;
@@ -68,6 +77,7 @@ export function createContext(config: Readonly<Config>, opts: { role: 'api' | 'w
       users: usersRepository(db),
       classes: classesRepository(db),
       classMembers: classMembersRepository(db),
+      storageLeases: storageLeasesRepository(db),
       playlists: playlistsRepository(db),
       boards: boardsRepository(db),
       audit: auditRepository(db),
@@ -76,12 +86,15 @@ export function createContext(config: Readonly<Config>, opts: { role: 'api' | 'w
       incidents: incidentsRepository(db),
       domainRules: domainRulesRepository(db),
       settings: settingsRepository(db),
+      youtube: youtubeStatusRepository(db),
       loginThrottle: loginThrottle(db, {
         perAccount: config.loginMaxFailuresPerAccount,
         perAddress: config.loginMaxFailuresPerAddress,
         windowMinutes: config.loginWindowMinutes,
       }),
+      schoolAccounts: schoolAccountsRepository(db),
     },
+    oidc: config.oidc ? createOidcClient(config.oidc, { redirectUri: `${config.publicUrl}/api/auth/oidc/callback` }) : null,
     producer,
     store,
     // Resolved lazily: the API serves files without needing ffmpeg on its machine.

@@ -2,41 +2,74 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from './config.js';
-import { createDb, ensureDatabase, migrateToLatest } from './db/database.js';
+import { ensureDatabase, createDb, migrateToLatest } from './db/database.js';
+import { compiled, projectRoot } from './platform/paths.js';
+import { startServices, type RunningServices } from './platform/services.js';
 
 /**
- * `npm start`: migrate once, then run the API and one worker as child processes. A school that
- * needs more workers runs `npm run start:worker` elsewhere. If either child dies, everything stops
- * so the service manager (systemd, Docker) restarts the whole set cleanly.
+ * `npm start`: with no DATABASE_URL / REDIS_URL, start Vetted's own PostgreSQL and Redis (see
+ * `src/platform/`); migrate once; then run the API and one worker as child processes. A school
+ * that needs more workers runs `npm run start:worker` elsewhere. If any child dies — API, worker,
+ * database or Redis — everything stops in order and the process exits non-zero, so the service
+ * manager (systemd, Docker) restarts the whole set cleanly.
  */
 const here = path.dirname(fileURLToPath(import.meta.url));
 const config = loadConfig();
-await ensureDatabase(config.databaseUrl);
-const db = createDb(config.databaseUrl, 1);
-const applied = await migrateToLatest(db).finally(() => db.destroy());
-if (applied.length) console.log(`Applied migrations: ${applied.join(', ')}`);
 
-const tsx = path.resolve(here, '../node_modules/.bin/tsx');
-const env = { ...process.env, VETTED_SKIP_MIGRATE: '1' };
-const children: ChildProcess[] = [
-  spawn(tsx, [path.join(here, 'server.ts')], { stdio: 'inherit', env }),
-  spawn(tsx, [path.resolve(here, '../workers/worker.ts')], { stdio: 'inherit', env }),
+async function prepare(): Promise<RunningServices> {
+  const started = await startServices(config);
+  try {
+    await ensureDatabase(started.databaseUrl);
+    const db = createDb(started.databaseUrl, 1);
+    const applied = await migrateToLatest(db).finally(() => db.destroy());
+    if (applied.length) console.log(`Applied migrations: ${applied.join(', ')}`);
+    return started;
+  } catch (e) {
+    await started.stop().catch(() => undefined);
+    throw e;
+  }
+}
+const services = await prepare().catch((e: unknown) => {
+  console.error(`Vetted could not start: ${e instanceof Error ? e.message : String(e)}`);
+  process.exit(1);
+});
+
+// Compiled (npm start): plain node runs the JavaScript in dist/. From source (tsx src/main.ts): tsx.
+const ext = compiled ? '.js' : '.ts';
+const runner = compiled ? process.execPath : path.join(projectRoot(), 'node_modules', '.bin', 'tsx');
+const runnerArgs = compiled ? ['--enable-source-maps'] : [];
+const env = { ...process.env, DATABASE_URL: services.databaseUrl, REDIS_URL: services.redisUrl, VETTED_SKIP_MIGRATE: '1' };
+const children: Array<{ name: string; child: ChildProcess }> = [
+  { name: 'api', child: spawn(runner, [...runnerArgs, path.join(here, `server${ext}`)], { stdio: 'inherit', env }) },
+  { name: 'worker', child: spawn(runner, [...runnerArgs, path.resolve(here, `../workers/worker${ext}`)], { stdio: 'inherit', env }) },
 ];
+for (const { name, child } of children) await services.lock?.recordChild(name, child.pid);
 console.log(`Vetted is starting at ${config.publicUrl}`);
 
 let stopping = false;
-function stopAll(signal: NodeJS.Signals, code = 0) {
+async function stopAll(code: number) {
   if (stopping) return;
   stopping = true;
-  for (const c of children) if (c.exitCode === null) c.kill(signal);
+  for (const { child } of children) if (child.exitCode === null) child.kill('SIGTERM');
   const force = setTimeout(() => {
-    for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+    for (const { child } of children) if (child.exitCode === null) child.kill('SIGKILL');
   }, 30_000);
   force.unref();
-  Promise.all(children.map((c) => (c.exitCode !== null ? Promise.resolve() : new Promise((r) => c.once('exit', r))))).then(() =>
-    process.exit(code),
-  );
+  await Promise.all(children.map(({ child }) => (child.exitCode !== null ? undefined : new Promise((r) => child.once('exit', r)))));
+  // The database and Redis go last: the API and worker finish their work with them first.
+  await services.stop().catch((e) => console.error(`[vetted] stopping the servers: ${e instanceof Error ? e.message : e}`));
+  process.exit(code);
 }
-for (const c of children) c.on('exit', (code) => !stopping && stopAll('SIGTERM', code ?? 1));
-process.on('SIGTERM', () => stopAll('SIGTERM'));
-process.on('SIGINT', () => stopAll('SIGTERM'));
+for (const { name, child } of children) {
+  child.on('exit', (code, signal) => {
+    if (stopping) return;
+    console.error(`[vetted] the ${name} process ${signal ? `was stopped by ${signal}` : `exited with code ${code}`}; stopping everything`);
+    void stopAll(code || 1);
+  });
+}
+void services.unexpectedExit.then((how) => {
+  console.error(`[vetted] ${how}; stopping everything`);
+  void stopAll(1);
+});
+process.on('SIGTERM', () => void stopAll(0));
+process.on('SIGINT', () => void stopAll(0));

@@ -1,11 +1,13 @@
 import { buildApp } from './app.js';
 import { loadConfig } from './config.js';
 import { createContext } from './context.js';
+import { requireServersFor } from './platform/services.js';
 import { createDb, ensureDatabase, migrateToLatest } from './db/database.js';
 
 /** The API process: migrates, listens, closes gracefully. It starts no workers. */
 async function startApi() {
   const config = loadConfig();
+  await requireServersFor(config, 'The API process alone');
   if (process.env.VETTED_SKIP_MIGRATE !== '1') {
     await ensureDatabase(config.databaseUrl);
     const db = createDb(config.databaseUrl, 1);
@@ -27,4 +29,7 @@ async function startApi() {
   return app;
 }
 
-await startApi();
+await startApi().catch((e: unknown) => {
+  console.error(e instanceof Error ? e.message : String(e));
+  process.exit(1);
+});

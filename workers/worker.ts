@@ -1,6 +1,7 @@
 import { loadConfig } from '../src/config.js';
 import { createContext } from '../src/context.js';
 import { createDb, ensureDatabase, migrateToLatest } from '../src/db/database.js';
+import { requireServersFor } from '../src/platform/services.js';
 import { startWorkers } from '../src/pipeline/runtime.js';
 
 /** The worker process: runs the fetch and media stages. Start as many as the school's machines allow. */
@@ -10,6 +11,10 @@ const log = {
   error: (m: string, e?: unknown) => console.error(`[worker] ${m}`, e instanceof Error ? e.message : (e ?? '')),
 };
 
+await requireServersFor(config, 'A worker process alone').catch((e: Error) => {
+  console.error(e.message);
+  process.exit(1);
+});
 if (process.env.VETTED_SKIP_MIGRATE !== '1') {
   await ensureDatabase(config.databaseUrl);
   const db = createDb(config.databaseUrl, 1);

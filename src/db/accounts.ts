@@ -11,6 +11,9 @@ import './governance-schema.js';
  * a person's sessions deletes them in the same transaction, so "disabled" means "out, now".
  */
 export function accountsRepository(db: Db) {
+  /** Joins the caller's transaction when there is one (see `keepingAnActiveAdmin`). */
+  const inTransaction = <T>(work: (trx: Db) => Promise<T>): Promise<T> => (db.isTransaction ? work(db) : db.transaction().execute(work));
+
   return {
     async list() {
       return db
@@ -37,6 +40,9 @@ export function accountsRepository(db: Db) {
           'users.erased_at',
           'users.created_at',
           'users.password_changed_at',
+          'users.oidc_subject',
+          'users.break_glass',
+          sql<boolean>`users.password_hash NOT LIKE '!%'`.as('has_password'),
           's.last_seen_at',
           's.sessions',
           'a.version as acknowledged_version',
@@ -58,7 +64,7 @@ export function accountsRepository(db: Db) {
     },
 
     async setDisabled(id: string, disabled: boolean): Promise<UserRow | undefined> {
-      return db.transaction().execute(async (trx) => {
+      return inTransaction(async (trx) => {
         const row = await trx.updateTable('users').set({ disabled }).where('id', '=', id).returningAll().executeTakeFirst();
         if (row && disabled) await trx.deleteFrom('sessions').where('user_id', '=', id).execute();
         return row;
@@ -76,7 +82,7 @@ export function accountsRepository(db: Db) {
 
     /** An admin's reset: a temporary password that must be changed at the next sign-in; every session ends. */
     async resetPassword(id: string, passwordHash: string): Promise<UserRow | undefined> {
-      return db.transaction().execute(async (trx) => {
+      return inTransaction(async (trx) => {
         const row = await trx
           .updateTable('users')
           .set({ password_hash: passwordHash, must_change_password: true, password_changed_at: sql`now()` as never })
@@ -95,7 +101,7 @@ export function accountsRepository(db: Db) {
      */
     async changePassword(id: string, passwordHash: string, ip: string | null, acknowledgedVersion: number | null): Promise<string> {
       const token = randomBytes(32).toString('base64url');
-      await db.transaction().execute(async (trx) => {
+      await inTransaction(async (trx) => {
         await trx
           .updateTable('users')
           .set({ password_hash: passwordHash, must_change_password: false, password_changed_at: sql`now()` as never })
@@ -124,7 +130,7 @@ export function accountsRepository(db: Db) {
      * counters that name the email are deleted.
      */
     async erase(id: string): Promise<UserRow | undefined> {
-      return db.transaction().execute(async (trx) => {
+      return inTransaction(async (trx) => {
         const before = await trx.selectFrom('users').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
         if (!before) return undefined;
         const row = await trx
@@ -133,6 +139,10 @@ export function accountsRepository(db: Db) {
             email: erasedEmail(id),
             // Not an argon2 hash: no password can ever match it.
             password_hash: '!erased',
+            // The provider's identifier for the person is personal data too.
+            oidc_issuer: null,
+            oidc_subject: null,
+            break_glass: false,
             disabled: true,
             must_change_password: false,
             erased_at: sql`now()` as never,
@@ -172,3 +182,25 @@ export function accountsRepository(db: Db) {
 }
 
 export type AccountsRepository = ReturnType<typeof accountsRepository>;
+
+class NoAdminLeft extends Error {}
+
+/**
+ * Runs a change to staff accounts so that the school always keeps an active admin, also when two admins
+ * disable or demote each other at the same moment: such changes take one lock in turn, and the count is
+ * made after the change, inside its transaction; `{ok: false}` (and nothing changed) when it would reach zero.
+ */
+export async function keepingAnActiveAdmin<T>(db: Db, change: (accounts: AccountsRepository) => Promise<T>): Promise<{ ok: true; result: T } | { ok: false }> {
+  try {
+    return await db.transaction().execute(async (trx) => {
+      await sql`SELECT pg_advisory_xact_lock(hashtext('vetted:active-admins'))`.execute(trx);
+      const accounts = accountsRepository(trx);
+      const result = await change(accounts);
+      if ((await accounts.activeAdminCount()) < 1) throw new NoAdminLeft();
+      return { ok: true as const, result };
+    });
+  } catch (e) {
+    if (e instanceof NoAdminLeft) return { ok: false };
+    throw e;
+  }
+}

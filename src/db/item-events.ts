@@ -9,9 +9,13 @@ export interface ItemChange {
   progress: number;
 }
 
-/** A class's board changed as a whole: board link rotated, class deleted, a playlist added, renamed or deleted. */
+/**
+ * A class's board changed as a whole: board link rotated, class deleted, a playlist added, renamed or
+ * deleted; or (`all`) every board did: the school's allow list, which decides live sites, changed.
+ */
 export interface BoardChange {
-  classId: string;
+  classId?: string;
+  all?: boolean;
 }
 
 /**
@@ -34,7 +38,11 @@ export function itemEvents(databaseUrl: string, log: (msg: string) => void = () 
       if (!msg.payload) return;
       try {
         if (msg.channel === 'item_changed') emitter.emit('change', JSON.parse(msg.payload) as ItemChange);
-        else if (msg.channel === 'board_changed') emitter.emit('board', JSON.parse(msg.payload) as BoardChange);
+        else if (msg.channel === 'board_changed') {
+          const change = JSON.parse(msg.payload) as BoardChange;
+          if (change.all) emitter.emit('all-boards');
+          else if (change.classId) emitter.emit('board', change);
+        }
         else if (msg.channel === 'board_revoked') {
           // A class's board link was rotated or the class deleted (sent by the classes repository on commit).
           emitter.emit('revoked', msg.payload);
@@ -84,9 +92,13 @@ export function itemEvents(databaseUrl: string, log: (msg: string) => void = () 
       emitter.on('change', listener);
       return () => emitter.off('change', listener);
     },
-    onBoard(listener: (c: BoardChange) => void): () => void {
+    onBoard(listener: (c: { classId: string }) => void): () => void {
       emitter.on('board', listener);
       return () => emitter.off('board', listener);
+    },
+    onAllBoards(listener: () => void): () => void {
+      emitter.on('all-boards', listener);
+      return () => emitter.off('all-boards', listener);
     },
     /** Called with a class id whenever that class's board link stops working. */
     onBoardRevoked(listener: (classId: string) => void): () => void {

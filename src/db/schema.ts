@@ -64,6 +64,12 @@ export interface ClassMembersTable {
   added_at: CreatedAt;
 }
 
+export interface StorageLeasesTable {
+  item_id: string;
+  kind: string;
+  taken_at: CreatedAt;
+}
+
 export interface PlaylistsTable {
   id: Generated<string>;
   class_id: string;
@@ -80,6 +86,8 @@ export interface ItemMediaFiles {
   page?: string;
   captions?: string;
   images?: string[];
+  /** One sprite of the storyboard's scenes (issue 12); each scene's own picture is named in `details.vetting`. */
+  storyboard?: string;
 }
 
 export interface ItemsTable {
@@ -131,6 +139,7 @@ export interface Database {
   reminder_acks: ReminderAcksTable;
   classes: ClassesTable;
   class_members: ClassMembersTable;
+  storage_leases: StorageLeasesTable;
   playlists: PlaylistsTable;
   items: ItemsTable;
   audit_log: AuditLogTable;

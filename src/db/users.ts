@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import type { Db } from './database.js';
 import type { Role, UserRow } from './schema.js';
+import type { SignInMethod } from './sign-in-schema.js';
 
 export function normaliseEmail(email: string): string {
   return email.trim().toLowerCase();
@@ -15,6 +16,7 @@ export interface SessionUser {
   sessionId: string;
   user: Pick<UserRow, 'id' | 'email' | 'role' | 'must_change_password'>;
   acknowledgedVersion: number | null;
+  signInMethod: SignInMethod;
   /** The reminder version this session must acknowledge: the one current when it began. */
   requiredVersion: number;
 }
@@ -39,11 +41,11 @@ export function usersRepository(db: Db) {
     },
 
     /** Starts a session; returns the cookie token (only its hash is stored). */
-    async startSession(userId: string, ip: string | null): Promise<string> {
+    async startSession(userId: string, ip: string | null, method: SignInMethod = 'password'): Promise<string> {
       const token = randomBytes(32).toString('base64url');
       await db
         .insertInto('sessions')
-        .values({ id: sessionId(token), user_id: userId, ip, last_seen_at: new Date(), reminder_version: currentReminderVersion as never })
+        .values({ id: sessionId(token), user_id: userId, ip, last_seen_at: new Date(), reminder_version: currentReminderVersion as never, sign_in_method: method })
         .execute();
       return token;
     },
@@ -62,6 +64,7 @@ export function usersRepository(db: Db) {
           'sessions.acknowledged_version',
           sql<number>`coalesce(sessions.reminder_version, ${currentReminderVersion})`.as('required_version'),
           'sessions.last_seen_at',
+          'sessions.sign_in_method',
           'users.id',
           'users.email',
           'users.role',
@@ -80,8 +83,10 @@ export function usersRepository(db: Db) {
       }
       return {
         sessionId: row.session_id,
-        user: { id: row.id, email: row.email, role: row.role, must_change_password: row.must_change_password },
+        // A password set by the admin matters only to someone who signs in with it, not after a school-account sign-in.
+        user: { id: row.id, email: row.email, role: row.role, must_change_password: row.must_change_password && row.sign_in_method === 'password' },
         acknowledgedVersion: row.acknowledged_version,
+        signInMethod: row.sign_in_method,
         requiredVersion: row.required_version,
       };
     },

@@ -46,6 +46,22 @@ export function normaliseHost(host: string): string | undefined {
   return h.split('.').every((l) => LABEL.test(l)) ? h : undefined;
 }
 
+/**
+ * A host as rules match it, whatever its shape: lower case, without trailing dots or IPv6 brackets, the xn-- form
+ * where there is one. Unlike `normaliseHost` it never gives up, so a name the strict reading refuses
+ * (`x_y.badsite.example`, a label starting with `-`, over 253 characters) is still under `badsite.example`:
+ * a wildcard-DNS site cannot escape its block rule by an odd name.
+ */
+export function matchableHost(host: string): string {
+  const h = host.trim().toLowerCase().replace(/^\[(.*)\]$/, '$1').replace(/\.+$/, '');
+  if (h.includes(':')) return h;
+  const ascii = domainToASCII(h);
+  return ascii || h;
+}
+
+/** IPv6 literals: readable, though no rule ever names one. */
+const isIpv6Literal = (host: string) => host.replace(/^\[(.*)\]$/, '$1').includes(':');
+
 /** Checks and normalises a pattern typed by the admin; throws `pattern_invalid`. */
 export function parsePattern(raw: string): string {
   const text = raw.trim();
@@ -104,7 +120,7 @@ export function specificity(pattern: string, host: string): number | undefined {
 
 /** The rule that decides for `host`, or null when no rule covers it. */
 export function decidingRule<R extends DomainRule>(rules: readonly R[], rawHost: string): RuleMatch<R> | null {
-  const host = normaliseHost(rawHost);
+  const host = matchableHost(rawHost);
   if (!host) return null;
   let best: RuleMatch<R> | null = null;
   for (const rule of rules) {
@@ -120,7 +136,8 @@ export function decidingRule<R extends DomainRule>(rules: readonly R[], rawHost:
 export type HostVerdict<R extends DomainRule = DomainRule> =
   | { ok: true; rule: R | null }
   | { ok: false; reason: 'blocked'; rule: R }
-  | { ok: false; reason: 'not_allow_listed'; rule: null };
+  | { ok: false; reason: 'not_allow_listed'; rule: null }
+  | { ok: false; reason: 'unreadable_host'; rule: null };
 
 /**
  * The verdict for one host. `allowListOnly` is the school's optional setting for site lists: there, a host
@@ -129,6 +146,10 @@ export type HostVerdict<R extends DomainRule = DomainRule> =
 export function judgeHost<R extends DomainRule>(rules: readonly R[], host: string, allowListOnly = false): HostVerdict<R> {
   const match = decidingRule(rules, host);
   if (match?.rule.action === 'block') return { ok: false, reason: 'blocked', rule: match.rule };
+  // Where rules apply, a name no filter can read for sure is refused rather than let through: the school's
+  // own web filter may read it differently from us.
+  const readable = isIpv6Literal(host) || normaliseHost(host) !== undefined;
+  if (!readable && (rules.length > 0 || allowListOnly)) return { ok: false, reason: 'unreadable_host', rule: null };
   if (allowListOnly && !match) return { ok: false, reason: 'not_allow_listed', rule: null };
   return { ok: true, rule: match?.rule ?? null };
 }
@@ -142,6 +163,13 @@ export function verdictError(verdict: Exclude<HostVerdict, { ok: true }>, host: 
       { httpStatus: 422, transient: false },
     );
   }
+  if (verdict.reason === 'unreadable_host') {
+    return new VettedError(
+      'host_unreadable',
+      `The site name "${host.slice(0, 100)}" is not an ordinary domain name, so the school's filtering rules cannot be checked for it. Choose a link from another site, or ask your e-safety lead.`,
+      { httpStatus: 422, transient: false },
+    );
+  }
   return new VettedError(
     'domain_not_allowed',
     `Site lists may only use domains on the school's allow list, and ${host} is not on it. Ask your e-safety lead to add it.`,
@@ -149,10 +177,10 @@ export function verdictError(verdict: Exclude<HostVerdict, { ok: true }>, host: 
   );
 }
 
-/** The host part of a link, or undefined when it has none. */
+/** The host part of a link as rules match it (see `matchableHost`), or undefined when it has none. */
 export function hostOfUrl(url: string): string | undefined {
   try {
-    return normaliseHost(new URL(url).hostname.replace(/^\[(.*)\]$/, '$1'));
+    return matchableHost(new URL(url).hostname) || undefined;
   } catch {
     return undefined;
   }

@@ -18,8 +18,12 @@ export interface ProbeResult {
     height: number;
     rotation: number;
     bitsPerRawSample?: number;
+    /** Average frames per second, when the container states it. */
+    frameRate?: number;
   } | null;
   audio: { codec: string; channels: number; sampleRate: number } | null;
+  /** Text subtitle tracks (mov_text, SubRip, WebVTT, ASS), numbered among the file's subtitle tracks. */
+  textSubtitles?: Array<{ index: number; codec: string; language: string | null }>;
 }
 
 export interface MediaLimits {

@@ -1,16 +1,19 @@
 import { parseArgs } from 'node:util';
+import { keepingAnActiveAdmin } from '../db/accounts.js';
 import { checkNewPassword, temporaryPassword } from '../auth/password-policy.js';
 import { hashPassword } from '../auth/passwords.js';
 import { loadConfig } from '../config.js';
 import { createContext, type AppContext } from '../context.js';
 import { createDb, ensureDatabase, migrateToLatest } from '../db/database.js';
 import { purge } from './purge.js';
+import { nameBreakGlassAdmin } from '../services/sign-in-methods.js';
 import { checkStorage, removeFilesWithoutItem } from './storage-check.js';
 
 export const GOVERNANCE_USAGE = [
   'npm run cli -- user disable --email <email>',
   'npm run cli -- user enable --email <email>',
   'npm run cli -- user reset-password --email <email> [--password <temporary password>]',
+  'npm run cli -- user break-glass --email <admin email> | --clear',
   'npm run cli -- storage check [--fix]',
   'npm run cli -- purge [--dry-run]',
 ].join('\n       ');
@@ -41,11 +44,11 @@ async function userVerb(verb: string, rest: string[]): Promise<number> {
     }
     if (verb === 'disable' || verb === 'enable') {
       const disabled = verb === 'disable';
-      if (disabled && user.role === 'admin' && !user.disabled && (await accounts.activeAdminCount()) <= 1) {
+      const done = await keepingAnActiveAdmin(ctx.db, (a) => a.setDisabled(user.id, disabled));
+      if (!done.ok) {
         console.error(`${user.email} is the only active admin; make someone else an admin first.`);
         return 1;
       }
-      await accounts.setDisabled(user.id, disabled);
       await audit.record({ actorId: null, actorKind: 'system', action: disabled ? 'user.disable' : 'user.enable', target: `user:${user.id}`, detail: { via: 'cli' } });
       console.log(disabled ? `Disabled ${user.email}; their sessions have ended.` : `Enabled ${user.email}.`);
       return 0;
@@ -64,6 +67,14 @@ async function userVerb(verb: string, rest: string[]): Promise<number> {
 export async function governanceCli(argv: string[]): Promise<number> {
   const [noun, verb, ...rest] = argv;
   if (noun === 'user' && (verb === 'disable' || verb === 'enable' || verb === 'reset-password')) return userVerb(verb, rest);
+  if (noun === 'user' && verb === 'break-glass') {
+    const { values } = parseArgs({ args: rest, options: { email: { type: 'string' }, clear: { type: 'boolean', default: false } }, strict: true });
+    if (!values.email === !values.clear) return -1;
+    return withContext(async (ctx) => {
+      console.log(await nameBreakGlassAdmin(ctx, values.clear ? null : values.email!));
+      return 0;
+    });
+  }
   if (noun === 'storage' && verb === 'check') {
     const { values } = parseArgs({ args: rest, options: { fix: { type: 'boolean', default: false } }, strict: true });
     return withContext(async (ctx) => {

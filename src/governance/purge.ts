@@ -1,4 +1,5 @@
-import { sql } from 'kysely';
+import { sql, type ExpressionBuilder } from 'kysely';
+import type { Database } from '../db/schema.js';
 import type { AppContext } from '../context.js';
 import type { ItemStatus } from '../domain/item-state.js';
 
@@ -32,7 +33,7 @@ export interface PurgeOptions {
 
 /**
  * Deletes the media files and rows of expired, rejected, failed and removed items whose last change is older
- * than PURGE_AFTER_DAYS (0 = all of them now). The dry run lists exactly what would go and the bytes freed.
+ * than PURGE_AFTER_DAYS (0 = all of them now), and of approved items whose expiry is that old. The dry run lists exactly what would go and the bytes freed.
  *
  * Safe to run twice or at once: each item is deleted in its own transaction that first locks the row with
  * `FOR UPDATE SKIP LOCKED` (another purge holding it skips it) and re-checks that it still qualifies. Files go
@@ -45,11 +46,18 @@ export async function purge(ctx: AppContext, opts: PurgeOptions): Promise<PurgeR
   const { cutoff } = await sql<{ cutoff: Date }>`SELECT now() - make_interval(days => ${retentionDays}) AS cutoff`
     .execute(ctx.db)
     .then((r) => r.rows[0]!);
+  // Approved items past their expiry count as expired from their expiry on, whether or not the minute sweep
+  // has flipped their status yet.
+  const qualifies = (eb: ExpressionBuilder<Database, 'items'>) =>
+    eb.or([
+      eb.and([eb('status', 'in', PURGEABLE), eb('updated_at', '<=', cutoff)]),
+      eb.and([eb('status', '=', 'approved'), eb('expires_at', '<=', cutoff)]),
+    ]);
+  const shownStatus = (s: ItemStatus): ItemStatus => (s === 'approved' ? 'expired' : s);
   const candidates = await ctx.db
     .selectFrom('items')
     .select(['id', 'title', 'status', 'media_generation'])
-    .where('status', 'in', PURGEABLE)
-    .where('updated_at', '<=', cutoff)
+    .where(qualifies)
     .orderBy('updated_at')
     .orderBy('id')
     .execute();
@@ -63,7 +71,7 @@ export async function purge(ctx: AppContext, opts: PurgeOptions): Promise<PurgeR
     for (const candidate of candidates) {
       if (opts.dryRun) {
         const bytes = await ctx.store.size(candidate.id, candidate.media_generation);
-        result.items.push({ id: candidate.id, title: candidate.title ?? '', status: candidate.status, bytes });
+        result.items.push({ id: candidate.id, title: candidate.title ?? '', status: shownStatus(candidate.status), bytes });
         result.bytes += bytes;
         continue;
       }
@@ -72,13 +80,12 @@ export async function purge(ctx: AppContext, opts: PurgeOptions): Promise<PurgeR
           .selectFrom('items')
           .select(['id', 'title', 'status', 'media_generation'])
           .where('id', '=', candidate.id)
-          .where('status', 'in', PURGEABLE)
-          .where('updated_at', '<=', cutoff)
+          .where(qualifies)
           .forUpdate()
           .skipLocked()
           .executeTakeFirst();
         if (!row) return undefined;
-        const item: PurgedItem = { id: row.id, title: row.title ?? '', status: row.status, bytes: await ctx.store.size(row.id, row.media_generation) };
+        const item: PurgedItem = { id: row.id, title: row.title ?? '', status: shownStatus(row.status), bytes: await ctx.store.size(row.id, row.media_generation) };
         await ctx.store.removeItem(row.id);
         await opts.afterFilesRemoved?.(item, result.items.length);
         await trx.deleteFrom('items').where('id', '=', row.id).execute();

@@ -20,17 +20,21 @@ export async function checkStorage(ctx: AppContext): Promise<StorageReport> {
     ? await ctx.db.selectFrom('items').select(['id', 'status', 'media']).where('id', 'in', ids).execute()
     : [];
   const byId = new Map(rows.map((r) => [r.id, r]));
+  // Folders an upload is still writing (no row yet) belong to it, not to nobody.
+  const leased = await ctx.repos.storageLeases.held(ids.filter((id) => !byId.has(id)));
   for (const id of onDisk.media) {
     const row = byId.get(id);
+    if (leased.has(id)) continue;
     if (!row || row.status === 'removed') report.filesWithoutItem.push({ itemId: id, area: 'media' });
   }
   for (const id of onDisk.work) {
     const row = byId.get(id);
+    if (leased.has(id)) continue;
     if (!row || !WORKING_STATUSES.includes(row.status)) report.filesWithoutItem.push({ itemId: id, area: 'work' });
   }
   // Uploaded originals belong to their item until it is purged or deleted.
   for (const id of onDisk.originals) {
-    if (!byId.has(id)) report.filesWithoutItem.push({ itemId: id, area: 'originals' });
+    if (!byId.has(id) && !leased.has(id)) report.filesWithoutItem.push({ itemId: id, area: 'originals' });
   }
 
   const withMedia = await ctx.db
@@ -49,10 +53,16 @@ export async function checkStorage(ctx: AppContext): Promise<StorageReport> {
   return report;
 }
 
-/** Deletes the folders that belong to no item (the only repair that can never lose vetted media). */
+/**
+ * Deletes the folders that belong to no item (the only repair that can never lose vetted media). Each is looked
+ * at again just before it goes: a job or upload that began after the check owns its folder now.
+ */
 export async function removeFilesWithoutItem(ctx: AppContext, report: StorageReport): Promise<number> {
   let n = 0;
   for (const f of report.filesWithoutItem) {
+    const row = await ctx.db.selectFrom('items').select(['status']).where('id', '=', f.itemId).executeTakeFirst();
+    if ((await ctx.repos.storageLeases.held([f.itemId])).size > 0) continue;
+    if (row && (f.area === 'originals' || (f.area === 'work' ? WORKING_STATUSES.includes(row.status) : row.status !== 'removed'))) continue;
     if (f.area === 'work') await ctx.store.removeWork(f.itemId);
     else await ctx.store.removeItem(f.itemId);
     n++;

@@ -1,5 +1,6 @@
 import type { BoardContents } from '../db/boards.js';
 import type { ItemMediaFiles, ItemRow } from '../db/schema.js';
+import type { VettingChecks } from '../domain/vetting.js';
 
 /**
  * How an item looks over HTTP. Media URLs depend on who asks: staff get cookie-checked URLs, a
@@ -17,7 +18,7 @@ export function presentMedia(item: ItemRow, viewer: MediaViewer) {
   if (!files) return null;
   const url = (f: string | undefined) => (f ? mediaUrl(viewer, item, f) : undefined);
   const media: Record<string, string> = {};
-  for (const key of ['video', 'poster', 'thumbnail', 'page', 'captions'] as const) {
+  for (const key of ['video', 'poster', 'thumbnail', 'page', 'captions', 'storyboard'] as const) {
     const u = url(files[key]);
     if (u) media[key] = u;
   }
@@ -61,7 +62,26 @@ export function presentChecks(item: ItemRow) {
     flags: Array.isArray(d.flags) ? (d.flags as string[]) : [],
     redirectsTo: str(d.redirectsTo),
     reusedFrom: str(d.reusedFrom),
+    ...presentVetting(item),
   };
+}
+
+/** The vetting aids (issue 12): null where a check does not apply or could not run; scenes link to staff media. */
+function presentVetting(item: ItemRow) {
+  const v = ((item.details ?? {}) as Details).vetting as Partial<VettingChecks> | undefined;
+  return {
+    flashing: v?.flashing ?? null,
+    loudness: v?.loudness ?? null,
+    words: v?.words ?? null,
+    scenes: (v?.scenes ?? []).map((s) => ({ startSeconds: s.startSeconds, thumbnail: mediaUrl({ kind: 'staff' }, item, s.file) })),
+  };
+}
+
+/** Details as stored, less the vetting record (presented, with URLs, under `checks`). */
+function presentDetails(item: ItemRow) {
+  if (!item.details) return null;
+  const { vetting: _vetting, ...rest } = item.details;
+  return rest;
 }
 
 export function presentItem(item: ItemRow, viewer: MediaViewer = { kind: 'staff' }) {
@@ -79,6 +99,8 @@ export function presentItem(item: ItemRow, viewer: MediaViewer = { kind: 'staff'
     expiresAt: item.expires_at ? item.expires_at.toISOString() : null,
     media: presentMedia(item, viewer),
     source: presentSource(item),
+    // The teacher chose the live site over the vetted copy (the board route re-judges it against the allow list).
+    openLive: item.open_live ?? false,
   };
   if (viewer.kind === 'board') return base;
   return {
@@ -89,17 +111,22 @@ export function presentItem(item: ItemRow, viewer: MediaViewer = { kind: 'staff'
     createdAt: item.created_at.toISOString(),
     updatedAt: item.updated_at.toISOString(),
     checks: presentChecks(item),
-    details: item.details ?? null,
+    details: presentDetails(item),
   };
 }
 
 export { boardUrl } from '../services/classes.js';
 
 /** The board answer: the class and its playlists with the items on show, media under the board's own link. */
-export function presentBoard(contents: BoardContents, token: string) {
+export function presentBoard(contents: BoardContents, token: string, liveAllowed: (url: string) => boolean) {
   const viewer = { kind: 'board' as const, token };
   return {
     class: { id: contents.class.id, name: contents.class.name },
-    playlists: contents.playlists.map((p) => ({ id: p.id, name: p.name, kind: p.kind, items: p.items.map((i) => presentItem(i, viewer)) })),
+    playlists: contents.playlists.map((p) => ({
+      id: p.id,
+      name: p.name,
+      kind: p.kind,
+      items: p.items.map((i) => ({ ...presentItem(i, viewer), openLive: i.open_live && liveAllowed(i.url) })),
+    })),
   };
 }

@@ -32,15 +32,16 @@ export const accountRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asy
       const user = await users.get(staff.user.id);
       if (!user) throw new VettedError('not_signed_in', 'Please sign in to continue.', { httpStatus: 401 });
       // The current password is a credential check like a sign-in: the same counters guard it.
-      await loginThrottle.check(user.email, request.ip).catch((e: unknown) => {
+      const attempt = await loginThrottle.take(user.email, request.ip).catch((e: unknown) => {
         if (e instanceof TooManyAttempts) reply.header('retry-after', String(e.retryAfterSeconds));
         throw e;
       });
       if (!(await verifyPassword(user.password_hash, request.body.currentPassword))) {
-        await loginThrottle.fail(user.email, request.ip);
+        await attempt.failed();
         await audit.record({ actorId: user.id, actorKind: 'staff', action: 'password.change_failed', target: `user:${user.id}`, ip: request.ip });
         throw new VettedError('wrong_password', 'Your current password is not right. Type it again.', { httpStatus: 403 });
       }
+      await attempt.succeeded();
       if (request.body.newPassword === request.body.currentPassword) {
         throw new VettedError('password_unchanged', 'Choose a new password that is different from the current one.', { httpStatus: 400 });
       }

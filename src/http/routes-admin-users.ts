@@ -7,8 +7,10 @@ import type { UserRow } from '../db/schema.js';
 import { VettedError } from '../domain/errors.js';
 import { formerStaffLabel } from '../domain/people.js';
 import { staffOf } from './access.js';
+import { accountSignInMethods } from '../services/sign-in-methods.js';
 
 import { Uuid } from './schemas.js';
+import { keepingAnActiveAdmin } from '../db/accounts.js';
 const Role = Type.Union([Type.Literal('teacher'), Type.Literal('admin')]);
 export const Email = Type.String({ minLength: 3, maxLength: 320, pattern: '^[^\\s@]+@[^\\s@]+$' });
 
@@ -32,6 +34,8 @@ function presentUser(u: UserRow | ListedUser) {
     lastSeenAt: listed.last_seen_at ? new Date(listed.last_seen_at).toISOString() : null,
     activeSessions: listed.sessions ?? 0,
     acknowledgedVersion: listed.acknowledged_version ?? null,
+    signInMethods: accountSignInMethods(u),
+    breakGlass: u.break_glass,
   };
 }
 
@@ -53,14 +57,7 @@ export const adminUserRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = a
     if (user.erased_at) throw conflict('user_erased', 'This account has been erased and cannot be changed.');
   }
 
-  /** Would this change leave the school with no active admin? */
-  async function assertKeepsAnAdmin(user: UserRow, change: { disabled?: boolean; role?: string; erase?: boolean }): Promise<void> {
-    const activeAdmin = user.role === 'admin' && !user.disabled && !user.erased_at;
-    const losesAdmin = change.erase || change.disabled === true || (change.role !== undefined && change.role !== 'admin');
-    if (activeAdmin && losesAdmin && (await accounts.activeAdminCount()) <= 1) {
-      throw conflict('last_admin', 'This is the only active admin. Make someone else an admin first.');
-    }
-  }
+  const lastAdmin = () => conflict('last_admin', 'This is the only active admin. Make someone else an admin first.');
 
   app.get('/api/admin/users', { config: { access: 'admin' } }, async () => ({ users: (await accounts.list()).map(presentUser) }));
 
@@ -112,15 +109,21 @@ export const adminUserRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = a
       refuseErased(user);
       const { disabled, role } = request.body;
       if (user.id === staff.user.id && disabled === true) throw conflict('cannot_disable_self', 'You cannot disable your own account.');
-      await assertKeepsAnAdmin(user, { disabled, role });
-      if (role !== undefined && role !== user.role) {
-        const before = user.role;
-        user = (await accounts.setRole(user.id, role)) ?? user;
-        await audit.record({ actorId: staff.user.id, actorKind: 'staff', action: 'user.role', target: `user:${user.id}`, ip: request.ip, detail: { from: before, to: role } });
+      const before = user;
+      // Both changes in one transaction that keeps an active admin, whatever other admins do meanwhile.
+      const done = await keepingAnActiveAdmin(ctx.db, async (a) => {
+        let row = before;
+        if (role !== undefined && role !== row.role) row = (await a.setRole(row.id, role)) ?? row;
+        if (disabled !== undefined && disabled !== row.disabled) row = (await a.setDisabled(row.id, disabled)) ?? row;
+        return row;
+      });
+      if (!done.ok) throw lastAdmin();
+      user = done.result;
+      if (user.role !== before.role) {
+        await audit.record({ actorId: staff.user.id, actorKind: 'staff', action: 'user.role', target: `user:${user.id}`, ip: request.ip, detail: { from: before.role, to: user.role } });
       }
-      if (disabled !== undefined && disabled !== user.disabled) {
-        user = (await accounts.setDisabled(user.id, disabled)) ?? user;
-        await audit.record({ actorId: staff.user.id, actorKind: 'staff', action: disabled ? 'user.disable' : 'user.enable', target: `user:${user.id}`, ip: request.ip });
+      if (user.disabled !== before.disabled) {
+        await audit.record({ actorId: staff.user.id, actorKind: 'staff', action: user.disabled ? 'user.disable' : 'user.enable', target: `user:${user.id}`, ip: request.ip });
       }
       return { user: presentUser(user) };
     },
@@ -167,6 +170,7 @@ export const adminUserRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = a
           passwordChangedAt: user.password_changed_at,
           erasedAt: user.erased_at,
           password: 'stored only as an argon2id hash, not exported',
+          schoolAccount: user.oidc_subject ? { issuer: user.oidc_issuer, subject: user.oidc_subject } : null,
         },
         sessions: data.sessions.map((s) => ({ startedAt: s.created_at, lastSeenAt: s.last_seen_at, ip: s.ip, acknowledgedReminderVersion: s.acknowledged_version })),
         reminderAcknowledgements: data.acknowledgements.map((a) => ({ version: a.version, acknowledgedAt: a.acknowledged_at })),
@@ -191,8 +195,9 @@ export const adminUserRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = a
       const user = await load(request.params.id);
       refuseErased(user);
       if (user.id === staff.user.id) throw conflict('cannot_erase_self', 'You cannot erase your own account. Ask another admin.');
-      await assertKeepsAnAdmin(user, { erase: true });
-      const erased = await accounts.erase(user.id);
+      const done = await keepingAnActiveAdmin(ctx.db, (a) => a.erase(user.id));
+      if (!done.ok) throw lastAdmin();
+      const erased = done.result;
       if (!erased) throw userNotFound();
       await audit.record({ actorId: staff.user.id, actorKind: 'staff', action: 'user.erase', target: `user:${user.id}`, ip: request.ip });
       return { user: presentUser(erased), pseudonym: formerStaffLabel(user.id) };

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { sql } from 'kysely';
 import type { AppContext } from '../context.js';
+import { parseStrictDate } from '../domain/dates.js';
 import { VettedError } from '../domain/errors.js';
 import { staffLabel } from '../domain/people.js';
 import { recheckLiveItems } from '../governance/domain-policy.js';
@@ -13,13 +14,12 @@ import { toCsv } from './csv.js';
 import { routeTableOf } from './route-table.js';
 
 const badDate = (field: string) =>
-  new VettedError('invalid_request', `The field "${field}" must be a date (2025-09-01) or a date and time (2025-09-01T08:00:00Z).`, { httpStatus: 400 });
+  new VettedError('invalid_request', `The field "${field}" must be a date (2025-09-01) or a date and time (2025-09-01T08:00:00Z) between the years 1970 and 9999.`, { httpStatus: 400 });
 
 function parseWhen(value: string | undefined, field: string, endOfDay = false): Date | undefined {
   if (value === undefined || value === '') return undefined;
-  const dateOnly = /^\d{4}-\d{2}-\d{2}$/.test(value);
-  const d = new Date(dateOnly ? `${value}T${endOfDay ? '23:59:59.999' : '00:00:00.000'}Z` : value);
-  if (Number.isNaN(d.getTime())) throw badDate(field);
+  const d = parseStrictDate(value, { endOfDay });
+  if (!d) throw badDate(field);
   return d;
 }
 
@@ -189,6 +189,7 @@ export const adminRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext; root: Fas
               ]),
             ),
             sitesAllowListOnly: Type.Optional(Type.Boolean()),
+            approvalNeedsWatching: Type.Optional(Type.Boolean()),
           },
           { additionalProperties: false, minProperties: 1 },
         ),
@@ -209,6 +210,7 @@ export const adminRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext; root: Fas
         );
       }
       if (body.sitesAllowListOnly !== undefined) await settings.setSitesAllowListOnly(body.sitesAllowListOnly, staff.user.id);
+      if (body.approvalNeedsWatching !== undefined) await settings.setApprovalNeedsWatching(body.approvalNeedsWatching, staff.user.id);
       const after = await settings.get();
       await audit.record({ actorId: staff.user.id, actorKind: 'staff', action: 'settings.update', target: 'settings', ip: request.ip, detail: { before: { ...before }, after: { ...after } } });
       const recheck =

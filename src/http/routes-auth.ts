@@ -2,17 +2,13 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { AppContext } from '../context.js';
 import { VettedError } from '../domain/errors.js';
-import { dummyPasswordHash, verifyPassword } from '../auth/passwords.js';
+import { passwordSignIn } from '../services/sign-in.js';
 import { TooManyAttempts } from '../auth/login-throttle.js';
 import { SESSION_COOKIE, staffOf } from './access.js';
 
-const badCredentials = () =>
-  new VettedError('invalid_credentials', 'That email and password do not match an active account. Check them and try again.', {
-    httpStatus: 401,
-  });
 
 export const authRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async (app, { ctx }) => {
-  const { users, audit, loginThrottle } = ctx.repos;
+  const { users, audit } = ctx.repos;
   const secure = ctx.config.publicUrl.startsWith('https:');
 
   app.post(
@@ -27,30 +23,10 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async 
       },
     },
     async (request, reply) => {
-      const { email, password } = request.body;
-      await loginThrottle.check(email, request.ip).catch((e: unknown) => {
+      const { user, token } = await passwordSignIn(ctx, { ...request.body, ip: request.ip }).catch((e: unknown) => {
         if (e instanceof TooManyAttempts) reply.header('retry-after', String(e.retryAfterSeconds));
         throw e;
       });
-      const user = await users.byEmail(email);
-      const ok = await verifyPassword(user?.password_hash ?? (await dummyPasswordHash()), password);
-      if (!user || !ok || user.disabled || user.erased_at) {
-        await audit.record({
-          actorId: user?.id ?? null,
-          actorKind: 'anonymous',
-          action: 'login.failed',
-          target: user ? `user:${user.id}` : null,
-          ip: request.ip,
-        });
-        const { locked } = await loginThrottle.fail(email, request.ip);
-        if (locked.length) {
-          await audit.record({ actorId: user?.id ?? null, actorKind: 'anonymous', action: 'login.locked', target: user ? `user:${user.id}` : null, ip: request.ip, detail: { scope: locked } });
-        }
-        throw badCredentials();
-      }
-      await loginThrottle.succeed(email);
-      const token = await users.startSession(user.id, request.ip);
-      await audit.record({ actorId: user.id, actorKind: 'staff', action: 'login', target: `user:${user.id}`, ip: request.ip });
       reply.setCookie(SESSION_COOKIE, token, { path: '/', httpOnly: true, sameSite: 'strict', secure });
       const reminder = await users.currentReminder();
       return {

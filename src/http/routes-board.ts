@@ -4,6 +4,7 @@ import type { AppContext } from '../context.js';
 import type { ClassRow } from '../db/schema.js';
 import { VettedError } from '../domain/errors.js';
 import type { BoardService } from '../services/board.js';
+import { etagMatches } from './byte-range.js';
 
 import { BoardToken as Token } from './schemas.js';
 
@@ -14,13 +15,6 @@ export async function classOfBoard(ctx: AppContext, token: string): Promise<Clas
   const cls = await ctx.repos.classes.byBoardToken(token);
   if (!cls) throw unknownBoard();
   return cls;
-}
-
-/** If-None-Match uses the weak comparison (`W/"x"` matches `"x"`), and `*` matches any. */
-export function etagMatches(header: string | string[] | undefined, etag: string): boolean {
-  if (header === undefined) return false;
-  const list = (Array.isArray(header) ? header.join(',') : header).split(',').map((t) => t.trim().replace(/^W\//, ''));
-  return list.includes('*') || list.includes(etag);
 }
 
 export const boardRoutes: FastifyPluginAsyncTypebox<{ board: BoardService }> = async (app, { board }) => {

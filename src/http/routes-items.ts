@@ -3,19 +3,23 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { AppContext } from '../context.js';
 import type { ItemEvents } from '../db/item-events.js';
 import type { ItemRow } from '../db/schema.js';
+import { parseStrictDate } from '../domain/dates.js';
 import { VettedError } from '../domain/errors.js';
 import { assertTransition, SETTLED_STATUSES, type ItemStatus } from '../domain/item-state.js';
 import { checkSubmittedUrl } from '../net/submit-check.js';
 import { assertDomainAllowed } from '../governance/domain-policy.js';
-import { parseFetchableUrl } from '../net/url.js';
+import { assertReadablePath, parseFetchableUrl } from '../net/url.js';
 import { titleFromUrl } from '../sources/direct-media.js';
 import { recogniseLink } from '../sources/link.js';
 import { decideKind } from '../domain/submission.js';
+import { requiredAcknowledgements, type VettingChecks } from '../domain/vetting.js';
 import { scopeOf, staffOf } from './access.js';
 import { Uuid } from './schemas.js';
 import { playlistNotFound } from './routes-classes.js';
 import { presentItem } from './present.js';
 import { eventStreams } from './sse.js';
+import { viewingService } from '../services/viewing.js';
+import { assertLiveSiteAllowed } from '../services/live-site.js';
 
 const Seconds = Type.Number({ minimum: 0, maximum: 24 * 3600 });
 const IdParams = Type.Object({ id: Uuid });
@@ -23,6 +27,10 @@ const ofItem = scopeOf('item');
 
 export const itemChangedMeanwhile = () =>
   new VettedError('conflict', 'This item changed while you were working on it. Reload and try again.', { httpStatus: 409 });
+
+/** A colleague approved it first: information for the second teacher, not a failure. */
+export const alreadyApproved = () =>
+  new VettedError('already_approved', 'A colleague has already approved this: it is on the board.', { httpStatus: 409 });
 
 export const itemNotFound = () =>
   new VettedError('item_not_found', 'That item does not exist (it may have been deleted).', { httpStatus: 404 });
@@ -33,9 +41,23 @@ function checkClip(start: number | undefined, end: number | undefined): void {
   }
 }
 
+/** `{acknowledge?: string[]}` of an approve, or nothing at all. */
+function acknowledgementsOf(body: unknown): string[] {
+  if (body === undefined || body === null || body === '') return [];
+  const list = typeof body === 'object' ? (body as { acknowledge?: unknown }).acknowledge : 'bad';
+  if (list === undefined) return [];
+  if (!Array.isArray(list) || list.length > 10 || !list.every((a) => typeof a === 'string' && a.length <= 40)) {
+    throw new VettedError('invalid_request', 'The request is not valid: acknowledge must be a list of check names, like ["flashing"].', {
+      httpStatus: 400,
+    });
+  }
+  return list as string[];
+}
+
 export const itemRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext; events: ItemEvents }> = async (app, { ctx, events }) => {
   const { items, playlists, audit } = ctx.repos;
   const streams = eventStreams(app);
+  const viewing = viewingService(ctx);
 
   async function load(id: string): Promise<ItemRow> {
     const item = await items.get(id);
@@ -83,7 +105,7 @@ export const itemRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext; events: It
       const staff = staffOf(request);
       const body = request.body;
       // Pure checks first (form, scheme, what kind of link); then where the host points.
-      const link = recogniseLink(parseFetchableUrl(body.url.trim()));
+      const link = recogniseLink(assertReadablePath(parseFetchableUrl(body.url.trim())));
       // The school's filtering policy, before any lookup: a blocked domain is refused naming its rule.
       const domainRule = await assertDomainAllowed(ctx.db, link.url, body.playlistId);
       const url = await checkSubmittedUrl(link.url.toString(), ctx.config.fetchAllowPrivate, {
@@ -147,14 +169,40 @@ export const itemRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext; events: It
     presentItem(await load(request.params.id)),
   );
 
-  app.post('/api/items/:id/approve', { config: { access: 'member', scope: ofItem }, schema: { params: IdParams } }, async (request) => {
-    const staff = staffOf(request);
-    const item = await move(request, staff.user.id, request.params.id, 'approved', 'item.approve', {
-      reviewed_by: staff.user.id,
-      reviewed_at: new Date(),
-    });
-    return presentItem(item);
-  });
+  app.post(
+    '/api/items/:id/approve',
+    {
+      config: { access: 'member', scope: ofItem },
+      // The body is optional (a plain approve sends none), which a JSON schema for an object cannot say.
+      schema: { params: IdParams },
+    },
+    async (request) => {
+      const staff = staffOf(request);
+      // What the reviewer confirms in words instead of on screen: "flashing", "watched_elsewhere" (each audited).
+      const acknowledge = acknowledgementsOf(request.body);
+      const current = await load(request.params.id);
+      if (current.status === 'approved') throw alreadyApproved();
+      // Only an item that could be approved now is held to the rules; other statuses get the state machine's answer.
+      const reviewable = current.status === 'awaiting_review';
+      // Approval follows watching (issue 15): this reviewer has played 95 %, or says they watched it elsewhere.
+      const watched = reviewable ? await viewing.assertMayApprove(current, staff.user.id, acknowledge) : undefined;
+      // A failed flashing check needs the teacher's word that they watched the flagged moments (audited).
+      const acknowledged = reviewable
+        ? requiredAcknowledgements((current.details as { vetting?: Partial<VettingChecks> } | null)?.vetting, acknowledge)
+        : [];
+      if (watched === 'acknowledged') acknowledged.push('watched_elsewhere');
+      const item = await move(
+        request,
+        staff.user.id,
+        request.params.id,
+        'approved',
+        'item.approve',
+        { reviewed_by: staff.user.id, reviewed_at: new Date() },
+        { ...(watched ? { watched } : {}), ...(acknowledged.length ? { acknowledged } : {}) },
+      );
+      return presentItem(item);
+    },
+  );
 
   app.post(
     '/api/items/:id/reject',
@@ -224,7 +272,9 @@ export const itemRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext; events: It
         params: IdParams,
         body: Type.Object({
           title: Type.Optional(Type.String({ minLength: 1, maxLength: 300, pattern: '\\S' })),
-          expiresAt: Type.Optional(Type.Union([Type.String({ format: 'date-time' }), Type.Null()])),
+          expiresAt: Type.Optional(Type.Union([Type.String({ maxLength: 40 }), Type.Null()])),
+          // A site opens live on the board instead of its vetted copy (allow-listed domains only).
+          openLive: Type.Optional(Type.Boolean()),
         }),
       },
     },
@@ -233,7 +283,15 @@ export const itemRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext; events: It
       const current = await load(request.params.id);
       const patch: Parameters<typeof items.update>[1] = {};
       if (request.body.title !== undefined) Object.assign(patch, { title: request.body.title.trim(), title_locked: true });
-      if (request.body.expiresAt !== undefined) patch.expires_at = request.body.expiresAt ? new Date(request.body.expiresAt) : null;
+      if (request.body.expiresAt !== undefined) {
+        const when = request.body.expiresAt === null ? null : parseStrictDate(request.body.expiresAt, { endOfDay: true });
+        if (when === undefined) {
+          throw new VettedError('invalid_request', 'The field "expiresAt" must be a date (2025-07-31) or an ISO time (2025-07-31T15:00:00Z) between the years 1970 and 9999.', { httpStatus: 400 });
+        }
+        patch.expires_at = when;
+      }
+      if (request.body.openLive === true) await assertLiveSiteAllowed(ctx, current);
+      if (request.body.openLive !== undefined) patch.open_live = request.body.openLive;
       const item = (await items.update(current.id, patch)) ?? current;
       await audit.record({ actorId: staff.user.id, actorKind: 'staff', action: 'item.edit', target: `item:${item.id}`, ip: request.ip, detail: request.body });
       return presentItem(item);

@@ -104,11 +104,15 @@ export const pairingRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asy
     },
     async (request, reply) => {
       const code = normaliseCode(request.body.code);
-      // Only wrong codes count: a school pairing many boards from one address is not guessing.
       const triesKey = `${ctx.config.queuePrefix}:pair-tries:${request.ip}`;
       let classId: string | null;
       try {
-        if (Number(await redis.get(triesKey)) >= TRIES) {
+        // The try is counted first, in one atomic step (the window starts at the first try: SET NX, and INCR
+        // keeps its expiry), so parallel guesses from one address get at most TRIES codes looked at.
+        const counted = await redis.multi().set(triesKey, '0', 'EX', TRIES_WINDOW_SECONDS, 'NX').incr(triesKey).exec();
+        const tries = Number(counted?.[1]?.[1] ?? NaN);
+        if (!Number.isFinite(tries)) throw pairingUnavailable();
+        if (tries > TRIES) {
           throw new VettedError('too_many_tries', 'Too many wrong codes were tried from here. Wait ten minutes, or open the board link instead.', {
             httpStatus: 429,
           });
@@ -120,14 +124,10 @@ export const pairingRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asy
         throw pairingUnavailable();
       }
       const cls = classId ? await ctx.repos.classes.get(classId) : undefined;
-      if (!cls) {
-        // The window starts at the first wrong code (SET NX) and INCR keeps its expiry.
-        await redis
-          .multi()
-          .set(triesKey, '0', 'EX', TRIES_WINDOW_SECONDS, 'NX')
-          .incr(triesKey)
-          .exec()
-          .catch(() => undefined);
+      if (cls) {
+        // Only wrong codes count: a school pairing many boards from one address is not guessing.
+        await redis.decr(triesKey).catch(() => undefined);
+      } else {
         throw new VettedError('pairing_code_unknown', 'That code is not known or has expired. Ask your teacher for a new code.', {
           httpStatus: 404,
         });

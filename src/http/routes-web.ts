@@ -2,10 +2,10 @@ import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { projectRoot } from '../platform/paths.js';
 
 /** The built web app (`npm run build:web`, run by `npm start` and `npm test` first). */
-export const WEB_DIST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../web/dist');
+export const WEB_DIST = path.join(projectRoot(), 'web', 'dist');
 
 /**
  * Pages carry no secrets; the API behind them checks every call. Scripts, styles, fonts and images

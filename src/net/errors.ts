@@ -138,3 +138,47 @@ function formatBytes(n: number): string {
   }
   return `${Number.isInteger(value) ? value : value.toFixed(1)} ${units[unit]}`;
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// Well-known hosts (issue 14): when youtube.com "does not exist", the link is fine and the server is offline.
+
+/** Sites that certainly exist: a failure to find or reach them is the server's network, not the teacher's link. */
+const WELL_KNOWN_DOMAINS = [
+  'youtube.com',
+  'youtu.be',
+  'youtube-nocookie.com',
+  'googlevideo.com',
+  'ytimg.com',
+  'google.com',
+  'vimeo.com',
+  'bbc.co.uk',
+  'bbc.com',
+  'wikipedia.org',
+  'wikimedia.org',
+];
+
+export function isWellKnownHost(host: string): boolean {
+  const h = host.toLowerCase().replace(/\.$/, '');
+  return WELL_KNOWN_DOMAINS.some((d) => h === d || h.endsWith(`.${d}`));
+}
+
+export function offlineError(host: string, cause?: unknown): VettedError {
+  return make(
+    'fetch_offline',
+    `The server could not reach ${host}, which is certainly online: the server seems to have no internet connection right now. Vetted will try again later; if it keeps happening, tell your IT person.`,
+    { transient: true, httpStatus: 502, cause },
+  );
+}
+
+/** mapNetworkError, except that a lookup or connection failure on a well-known host means the server is offline. */
+export function mapNetworkErrorFor(host: string, e: unknown): Error {
+  const mapped = mapNetworkError(e);
+  if (!isWellKnownHost(host) || !(mapped instanceof VettedError)) return mapped;
+  if (mapped.code === 'fetch_dns' || (mapped.code === 'fetch_network' && isConnectFailure(e))) return offlineError(host, e);
+  return mapped;
+}
+
+function isConnectFailure(e: unknown): boolean {
+  const code = (e as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && ['ECONNREFUSED', 'ENETUNREACH', 'EHOSTUNREACH', 'ENETDOWN', 'EHOSTDOWN'].includes(code);
+}

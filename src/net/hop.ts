@@ -5,7 +5,7 @@ import tls from 'node:tls';
 import { PassThrough } from 'node:stream';
 import { checkAddress, type AllowList } from './address.js';
 import { bareHostname } from './url.js';
-import { abortReason, blockedAddressError, mapNetworkError, timeoutError, truncatedError } from './errors.js';
+import { abortReason, blockedAddressError, mapNetworkError, mapNetworkErrorFor, timeoutError, truncatedError } from './errors.js';
 
 export interface ResolvedAddress {
   address: string;
@@ -129,7 +129,7 @@ export function openHop(o: HopOptions): Promise<HopResult> {
     });
 
     req.on('error', (e) => {
-      const err = failure ?? mapNetworkError(e);
+      const err = failure ?? mapNetworkErrorFor(hostname, e);
       if (!settled) abortWith(err);
       else body?.destroy(err as Error);
     });

@@ -4,7 +4,7 @@ import net, { type LookupFunction } from 'node:net';
 import type { Readable } from 'node:stream';
 import type { Config } from '../config.js';
 import { checkAddress, parseAllowList, type AllowList } from './address.js';
-import { abortReason, blockedAddressError, mapNetworkError, redirectLoopError, timeoutError, tooManyRedirectsError } from './errors.js';
+import { abortReason, blockedAddressError, mapNetworkErrorFor, redirectLoopError, timeoutError, tooManyRedirectsError } from './errors.js';
 import { openHop, type ResolvedAddress } from './hop.js';
 import { bareHostname, parseFetchableUrl } from './url.js';
 
@@ -111,9 +111,9 @@ async function resolveChecked(url: URL, opts: GuardedRequestOptions): Promise<Re
       );
     } catch (e) {
       if (signal?.aborted) throw abortReason(signal);
-      throw mapNetworkError(e);
+      throw mapNetworkErrorFor(hostname, e);
     }
-    if (addresses.length === 0) throw mapNetworkError(Object.assign(new Error('no addresses'), { code: 'ENOTFOUND' }));
+    if (addresses.length === 0) throw mapNetworkErrorFor(hostname, Object.assign(new Error('no addresses'), { code: 'ENOTFOUND' }));
   }
   for (const a of addresses) {
     const verdict = checkAddress(a.address, policy.allow);

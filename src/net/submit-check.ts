@@ -2,6 +2,7 @@ import { promises as dns } from 'node:dns';
 import { isIP } from 'node:net';
 import { VettedError } from '../domain/errors.js';
 import { checkAddress, parseAllowList } from './address.js';
+import { isWellKnownHost, offlineError } from './errors.js';
 import { parseFetchableUrl } from './url.js';
 
 const LOOKUP_TIMEOUT_MS = 3_000;
@@ -26,6 +27,7 @@ export async function checkSubmittedUrl(raw: string, allowPrivate: string[], opt
       new Promise<undefined>((r) => setTimeout(() => r(undefined), LOOKUP_TIMEOUT_MS).unref()),
     ]);
     if (found === null) {
+      if (isWellKnownHost(host)) throw offlineError(host);
       throw new VettedError('fetch_dns', 'The web address could not be found. Check the link for typos.', { httpStatus: 422 });
     }
     // A slow DNS answer is not the teacher's fault: let the worker try (and check) again.

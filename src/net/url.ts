@@ -39,6 +39,23 @@ export function parseFetchableUrl(raw: string): URL {
   return url;
 }
 
+/**
+ * For a link a teacher submits: its path must read as text. A broken %-escape (`/%ff.mp4`) is refused with a
+ * sentence before anything is stored (redirect targets are not held to this: servers send what they send).
+ */
+export function assertReadablePath(url: URL): URL {
+  try {
+    decodeURIComponent(url.pathname);
+  } catch {
+    throw new VettedError(
+      'url_invalid',
+      'This link contains a broken %-code, so it cannot be read. Copy the link again from the browser’s address bar.',
+      { httpStatus: 422 },
+    );
+  }
+  return url;
+}
+
 /** The host as the resolver and TLS want it: IPv6 literals without their brackets. */
 export function bareHostname(url: URL): string {
   return url.hostname.replace(/^\[(.*)\]$/, '$1');

@@ -3,10 +3,13 @@ import path from 'node:path';
 import type { AppContext } from '../context.js';
 import { clipCaptions } from '../domain/captions.js';
 import { VettedError } from '../domain/errors.js';
+import { planPreparation } from '../domain/media-plan.js';
 import { assessProbe, clipWindow, defaultMediaLimits, planEncode } from '../domain/media-rules.js';
 import type { ItemMediaFiles, ItemRow } from '../db/schema.js';
 import type { FetchedPage, FetchedVideo } from '../sources/types.js';
 import { progressReporter } from './progress.js';
+import type { VettingChecks } from '../domain/vetting.js';
+import { descriptionOf, screenWords } from './vetting.js';
 
 export const MEDIA_WORK = 'media';
 
@@ -16,7 +19,8 @@ const SOURCE_GONE = new VettedError(
 );
 
 /**
- * Media stage: probe → check limits → remux or transcode → thumbnails → publish → awaiting_review.
+ * Media stage: probe → check limits → remux or transcode with the vetting checks, poster and thumbnail in the
+ * same decode → storyboard, captions, word screen → publish → awaiting_review.
  * Everything is written into a private work folder and published with one rename, so a crash
  * or a kill at any point leaves no half-written file where anyone can see it.
  */
@@ -52,31 +56,39 @@ export async function runMediaStage(ctx: AppContext, itemId: string, signal: Abo
   const progress = progressReporter(items, itemId, 'processing');
   const video = path.join(workDir, 'video.mp4');
   try {
-    await media.encode(sourceFile, video, {
-      plan,
+    const prepared = await media.prepareVideo(sourceFile, workDir, {
       probe,
-      clip: window,
+      plan: planPreparation(probe, plan, window, { hasCaptions: Boolean(meta.captions) }),
       maxOutputBytes: ctx.config.maxDownloadBytes,
       signal,
       onProgress: (p) => progress.report(p * 0.95),
     });
-    const thumbs = await media.thumbnails(video, workDir, {
-      durationSeconds: window ? window.duration : probe.durationSeconds,
-    });
     await progress.flush();
 
     const output = await media.probe(video);
-    const files: ItemMediaFiles = {
-      video: 'video.mp4',
-      poster: path.basename(thumbs.poster),
-      thumbnail: path.basename(thumbs.thumbnail),
-    };
+    const files: ItemMediaFiles = { ...prepared.files };
     if (meta.captions) {
       // Captions follow the clip: what the children see and read start and end together.
       const vtt = await fs.readFile(path.join(fetchDir, meta.captions), 'utf8');
       await fs.writeFile(path.join(workDir, 'captions.vtt'), window ? clipCaptions(vtt, window.start, window.duration) : vtt);
       files.captions = 'captions.vtt';
     }
+    const notes = [...prepared.notes];
+    const vetting: VettingChecks = {
+      flashing: prepared.flashing,
+      loudness: prepared.loudness,
+      scenes: prepared.scenes,
+      words: await screenWords(
+        ctx,
+        {
+          title: item.title_locked ? item.title : (meta.title ?? item.title),
+          description: descriptionOf(meta.details),
+          ...(files.captions ? { captionsFile: path.join(workDir, files.captions) } : {}),
+        },
+        notes,
+      ),
+      ...(notes.length ? { notes } : {}),
+    };
     const generation = item.media_generation;
     await ctx.store.publish(itemId, generation, workDir);
     const bytes = await ctx.store.size(itemId, generation);
@@ -92,7 +104,7 @@ export async function runMediaStage(ctx: AppContext, itemId: string, signal: Abo
         media_bytes: String(bytes),
         duration_seconds: Math.round(output.durationSeconds * 100) / 100,
         ...(item.title_locked || !meta.title ? {} : { title: meta.title }),
-        details: { ...(item.details ?? {}), ...(meta.details ?? {}), encode: plan, width: output.video?.width, height: output.video?.height },
+        details: { ...(item.details ?? {}), ...(meta.details ?? {}), encode: plan, width: output.video?.width, height: output.video?.height, vetting },
         error_code: null,
         error_message: null,
       },
@@ -122,6 +134,22 @@ async function publishPage(ctx: AppContext, item: ItemRow, fetchDir: string, met
     await ctx.store.removeWork(item.id, MEDIA_WORK);
     throw SOURCE_GONE;
   }
+  const notes: string[] = [];
+  const vetting: VettingChecks = {
+    flashing: null,
+    loudness: null,
+    scenes: [],
+    words: await screenWords(
+      ctx,
+      {
+        title: item.title_locked ? item.title : (meta.title ?? item.title),
+        description: descriptionOf(meta.details),
+        pageFile: path.join(workDir, meta.files.page),
+      },
+      notes,
+    ),
+    ...(notes.length ? { notes } : {}),
+  };
   const generation = item.media_generation;
   await ctx.store.publish(item.id, generation, workDir);
   const bytes = await ctx.store.size(item.id, generation);
@@ -135,7 +163,7 @@ async function publishPage(ctx: AppContext, item: ItemRow, fetchDir: string, met
       media_bytes: String(bytes),
       duration_seconds: null,
       ...(item.title_locked || !meta.title ? {} : { title: meta.title }),
-      details: { ...(item.details ?? {}), ...(meta.details ?? {}) },
+      details: { ...(item.details ?? {}), ...(meta.details ?? {}), vetting },
       error_code: null,
       error_message: null,
     },

@@ -1,18 +1,44 @@
 import type { AppContext } from '../context.js';
+import { parseAllowList } from '../net/address.js';
 import { chooseVideoSite, youtubeSource } from '../sources/youtube/index.js';
+import { currentYtdlp } from '../sources/youtube/managed-binary.js';
+import { ytdlpSetup, type YtdlpSetup } from '../sources/youtube/ytdlp-setup.js';
 import type { Source } from '../sources/types.js';
 
-let cached: { key: string; source: Source } | undefined;
+let cached: { key: string; source: Source; setup: YtdlpSetup } | undefined;
 
-/** The YouTube source as this installation is configured (backend, age-restriction policy). */
+/**
+ * The YouTube source as this installation is configured: the backend, yt-dlp's program (the managed copy, swapped by
+ * the updater between runs), its JavaScript runtime and Vetted's proxy, and the age-restriction policy. yt-dlp's
+ * warnings are recorded for the admin console.
+ */
 export function youtubeSourceFor(ctx: AppContext): Source {
   if (ctx.videoSite) {
     return youtubeSource(ctx.videoSite, { ageRestrictedPolicy: ctx.config.youtubeAgeRestricted, media: ctx.media });
   }
-  const key = `${ctx.config.youtubeBackend}|${ctx.config.youtubeAgeRestricted}|${ctx.config.ytdlpPath ?? ''}`;
+  const c = ctx.config;
+  const key = [c.youtubeBackend, c.youtubeAgeRestricted, c.ytdlpPath, c.dataDir, c.youtubeProxy?.href, c.youtubePotProviderUrl, c.youtubeCookiesFile].join('|');
   if (cached?.key !== key) {
-    const site = chooseVideoSite({ backend: ctx.config.youtubeBackend, ytdlpPath: ctx.config.ytdlpPath });
-    cached = { key, source: youtubeSource(site, { ageRestrictedPolicy: ctx.config.youtubeAgeRestricted, media: ctx.media }) };
+    void cached?.setup.close();
+    const setup = ytdlpSetup({
+      proxy: {
+        allow: parseAllowList(c.fetchAllowPrivate),
+        connectTimeoutMs: c.connectTimeoutMs,
+        idleTimeoutMs: c.idleTimeoutMs,
+        ...(c.youtubeProxy ? { upstream: c.youtubeProxy } : {}),
+      },
+      ...(c.youtubeCookiesFile ? { cookiesFile: c.youtubeCookiesFile } : {}),
+      ...(c.youtubePotProviderUrl ? { potProviderUrl: c.youtubePotProviderUrl } : {}),
+    });
+    const site = chooseVideoSite({
+      backend: c.youtubeBackend,
+      ytdlpPath: () => currentYtdlp({ ytdlpPath: c.ytdlpPath, dataDir: c.dataDir }).path ?? c.ytdlpPath,
+      setup,
+      onWarnings: (warnings) => {
+        ctx.repos.youtube.recordWarnings(warnings).catch(() => undefined);
+      },
+    });
+    cached = { key, setup, source: youtubeSource(site, { ageRestrictedPolicy: c.youtubeAgeRestricted, media: ctx.media }) };
   }
   return cached.source;
 }

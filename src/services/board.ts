@@ -19,13 +19,17 @@ export interface BoardView {
   validUntil: number;
 }
 
-export type PresentBoard = (contents: BoardContents, token: string) => unknown;
+export type PresentBoard = (contents: BoardContents, token: string, liveAllowed: (url: string) => boolean) => unknown;
 
 export interface BoardServiceOptions {
   boards: BoardsRepository;
   events: ItemEvents;
   /** How the answer looks over HTTP (the http layer owns presentation). */
   present: PresentBoard;
+  /** Which live sites a board may open (the school's allow list), read with the board on a cache miss. */
+  liveSites: () => Promise<(url: string) => boolean>;
+  /** Records that a board showed the class (for the desk's attention view); called at most once a minute per class. */
+  seen?: (classId: string) => Promise<void>;
   /** A cached board is re-read at least this often, even if no notification says so. */
   maxAgeMs?: number;
   now?: () => number;
@@ -47,7 +51,8 @@ const publishedFiles = (item: ItemRow): Set<string> => {
  * connection is down nothing is cached, and everything is forgotten when it comes back.
  */
 export function boardService(opts: BoardServiceOptions) {
-  const { boards, events, present } = opts;
+  const { boards, events, present, liveSites } = opts;
+  const seenAt = new Map<string, number>();
   const now = opts.now ?? Date.now;
   const maxAgeMs = opts.maxAgeMs ?? 60_000;
 
@@ -94,20 +99,23 @@ export function boardService(opts: BoardServiceOptions) {
     for (const [t, c] of classOfToken) if (c === classId) classOfToken.delete(t);
     changed(classId);
   });
-  const offReset = events.onReset(() => {
+  const forgetAll = () => {
     resetAt = ++seq;
     const classes = [...byClass.keys(), ...watchers.keys()];
     byClass.clear();
     classOfToken.clear();
     for (const c of new Set(classes)) changed(c);
-  });
+  };
+  const offReset = events.onReset(forgetAll);
+  // The school's allow list decides which live sites every board may open.
+  const offPolicy = events.onAllBoards(forgetAll);
 
   function changedSince(view: BoardView, startSeq: number): boolean {
     if (resetAt > startSeq || (changedAt.get(`c:${view.classId}`) ?? 0) > startSeq) return true;
     return view.playlistIds.some((p) => (changedAt.get(`p:${p}`) ?? 0) > startSeq);
   }
 
-  function build(contents: BoardContents, token: string, at: number): BoardView & { itemIds: Set<string> } {
+  function build(contents: BoardContents, token: string, at: number, liveAllowed: (url: string) => boolean): BoardView & { itemIds: Set<string> } {
     const nowDate = new Date(at);
     let validUntil = Infinity;
     const media = new Map<string, { generation: number; files: Set<string> }>();
@@ -125,7 +133,7 @@ export function boardService(opts: BoardServiceOptions) {
         }),
       })),
     };
-    const body = JSON.stringify(present(shown, token));
+    const body = JSON.stringify(present(shown, token, liveAllowed));
     const etag = `"${createHash('sha1').update(body).digest('base64url')}"`;
     return { classId: contents.class.id, token, body, etag, media, itemIds, playlistIds: contents.playlists.map((p) => p.id), validUntil };
   }
@@ -135,10 +143,10 @@ export function boardService(opts: BoardServiceOptions) {
     inFlight++;
     try {
       stats.queries++;
-      const contents = await boards.contentsByToken(token);
+      const [contents, liveAllowed] = await Promise.all([boards.contentsByToken(token), liveSites()]);
       if (!contents) return undefined;
       const at = now();
-      const view = build(contents, token, at);
+      const view = build(contents, token, at, liveAllowed);
       if (!changedSince(view, startSeq)) {
         for (const p of view.playlistIds) classOfPlaylist.set(p, view.classId);
         if (events.listening()) {
@@ -156,30 +164,17 @@ export function boardService(opts: BoardServiceOptions) {
   return {
     /** The board of a board link, or undefined for a link that is not known (never cached). */
     async read(token: string): Promise<BoardView | undefined> {
-      const classId = classOfToken.get(token);
-      const entry = classId === undefined ? undefined : byClass.get(classId);
-      if (entry && entry.token === token) {
-        const at = now();
-        if (at < entry.validUntil && at - entry.storedAt < maxAgeMs) {
-          stats.hits++;
-          return entry;
-        }
-        forget(entry.classId);
+      const view = await readView(token);
+      if (view && opts.seen && now() - (seenAt.get(view.classId) ?? -Infinity) >= 60_000) {
+        seenAt.set(view.classId, now());
+        opts.seen(view.classId).catch(() => seenAt.delete(view.classId));
       }
-      // Many boards of one class re-read together after a change: one query serves them all,
-      // unless something changed since it started.
-      const running = pending.get(token);
-      if (running && running.startSeq === seq) return running.promise;
-      const promise = load(token).finally(() => {
-        if (pending.get(token)?.promise === promise) pending.delete(token);
-      });
-      pending.set(token, { startSeq: seq, promise });
-      return promise;
+      return view;
     },
 
     /** True when this board may fetch this file of this item now (approved, unexpired, in its class, published). */
     async mayFetch(token: string, itemId: string, generation: number, file: string): Promise<BoardView | undefined | false> {
-      const view = await this.read(token);
+      const view = await readView(token);
       if (!view) return undefined;
       const m = view.media.get(itemId);
       return m !== undefined && m.generation === generation && m.files.has(file) ? view : false;
@@ -202,10 +197,33 @@ export function boardService(opts: BoardServiceOptions) {
       offItem();
       offBoard();
       offReset();
+      offPolicy();
       byClass.clear();
       classOfToken.clear();
     },
   };
+
+  async function readView(token: string): Promise<BoardView | undefined> {
+    const classId = classOfToken.get(token);
+    const entry = classId === undefined ? undefined : byClass.get(classId);
+    if (entry && entry.token === token) {
+      const at = now();
+      if (at < entry.validUntil && at - entry.storedAt < maxAgeMs) {
+        stats.hits++;
+        return entry;
+      }
+      forget(entry.classId);
+    }
+    // Many boards of one class re-read together after a change: one query serves them all,
+    // unless something changed since it started.
+    const running = pending.get(token);
+    if (running && running.startSeq === seq) return running.promise;
+    const promise = load(token).finally(() => {
+      if (pending.get(token)?.promise === promise) pending.delete(token);
+    });
+    pending.set(token, { startSeq: seq, promise });
+    return promise;
+  }
 }
 
 export type BoardService = ReturnType<typeof boardService>;

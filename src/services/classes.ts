@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { AppContext } from '../context.js';
+import { attentionRepository } from '../db/attention.js';
 import type { ClassRow } from '../db/schema.js';
 import { VettedError } from '../domain/errors.js';
 
@@ -50,8 +51,12 @@ export function classService(ctx: AppContext) {
     async list(actor: Actor) {
       const rows = await classes.listFor(actor);
       const lists = await playlists.listByClasses(rows.map((c) => c.id));
+      // What waits for the class's teachers, and whether any board has shown the class yet (issue 15).
+      const counts = await attentionRepository(ctx.db).countsByClass(rows.map((c) => c.id));
       return rows.map((c) => ({
         ...present(c),
+        counts: counts.get(c.id) ?? { awaitingReview: 0, reported: 0 },
+        boardSeenAt: c.board_seen_at ? c.board_seen_at.toISOString() : null,
         playlists: lists.filter((p) => p.class_id === c.id).map((p) => ({ id: p.id, classId: p.class_id, name: p.name, kind: p.kind })),
       }));
     },

@@ -8,7 +8,13 @@ const NOT_MEDIA_TYPES = /^(text\/|application\/(json|xml|javascript|pdf))/i;
 
 /** The name the item's title gets from a URL like …/Counting-with-frogs.mp4 → "Counting with frogs". */
 export function titleFromUrl(url: URL): string | undefined {
-  const base = decodeURIComponent(path.posix.basename(url.pathname)).replace(/\.[A-Za-z0-9]{2,5}$/, '');
+  let base = path.posix.basename(url.pathname);
+  try {
+    base = decodeURIComponent(base);
+  } catch {
+    // A broken %-escape: the raw text is still a fair title.
+  }
+  base = base.replace(/\.[A-Za-z0-9]{2,5}$/, '');
   const words = base.replace(/[-_.+]+/g, ' ').trim();
   return words ? words.slice(0, 200) : undefined;
 }

@@ -248,7 +248,19 @@ describe('the teacher desk', () => {
     const trimmed = await api('GET', `/api/items/${await itemId('Counting with frogs')}`);
     expect(trimmed).toMatchObject({ startSeconds: 1, endSeconds: 4, status: 'awaiting_review' });
 
-    await desk.getByRole('button', { name: 'Approve for the board' }).click();
+    // Approval follows watching: closed until the teacher has played it (at up to twice the speed).
+    const approve = desk.getByRole('button', { name: 'Approve for the board' });
+    expect(await approve.isDisabled()).toBe(true);
+    expect(await desk.getByTestId('watch-line').textContent()).toMatch(/Watched 0 %/);
+    await video.evaluate((v: HTMLVideoElement) => {
+      v.muted = true;
+      v.currentTime = 0;
+      v.playbackRate = 2;
+      return v.play();
+    });
+    await expect.poll(() => desk.getByTestId('watch-line').textContent(), { timeout: 15_000 }).toMatch(/Watched\. You can approve it now/);
+    expect(await desk.locator('.timeline-seen').count()).toBeGreaterThan(0);
+    await approve.click();
     await expect.poll(() => desk.getByTestId('flash').textContent(), SOON).toMatch(/Approved\. It is on the Reception — Robins board now/);
     expect(await desk.getByTestId('review-status').textContent()).toBe('On the board');
   });
@@ -318,7 +330,7 @@ describe('the classroom board', () => {
 
   it('updates by itself when a teacher approves an item, and stops a video taken off the board', async () => {
     const longId = await itemId(LONG_TITLE);
-    await api('POST', `/api/items/${longId}/approve`);
+    await api('POST', `/api/items/${longId}/approve`, { acknowledge: ['watched_elsewhere'] });
     await boardTile(LONG_TITLE).waitFor({ timeout: 8_000 });
     expect(await noSideways(board)).toBe(true);
 
@@ -351,6 +363,12 @@ describe('the classroom board', () => {
     expect(await desk.getByTestId('checks').textContent()).toMatch(/Site\s*Pond Facts/);
     await shot(desk, 'desk-08-review-site');
     a11y.push(...(await accessibilityProblems(desk, 'site review')));
+    // Read through: scroll the copy to its end, and "Approve" opens.
+    await desk.getByTestId('page-copy').evaluate((f: HTMLIFrameElement) => {
+      const el = f.contentDocument!.scrollingElement!;
+      el.scrollTop = el.scrollHeight;
+    });
+    await expect.poll(() => desk.getByTestId('watch-line').textContent(), SOON).toMatch(/Read to the end/);
     await desk.getByRole('button', { name: 'Approve for the board' }).click();
     await expect.poll(() => desk.getByTestId('review-status').textContent(), SOON).toBe('On the board');
 

@@ -9,6 +9,8 @@ import { loadConfig, type Config } from '../../src/config.js';
 import { createContext, type AppContext } from '../../src/context.js';
 import { migrateToLatest } from '../../src/db/database.js';
 import { STAGE_NAMES } from '../../src/queue/jobs.js';
+import type { Radosgw } from './radosgw.js';
+import { createBucket, dropBucket, s3Env, testGateway } from './s3.js';
 
 /**
  * Each test file gets its own database (created from scratch and migrated), its own queue prefix
@@ -21,8 +23,18 @@ export interface TestEnv {
   ctx: AppContext;
   databaseUrl: string;
   dataDir: string;
+  /** The variables this environment was made from, for child processes (API, worker, CLI) to share it. */
+  env: Record<string, string>;
+  /** Set when media are in a bucket of the test S3 gateway. */
+  s3?: { gateway: Radosgw; bucket: string };
   cleanup(): Promise<void>;
 }
+
+/**
+ * `TEST_STORAGE=s3 npx vitest run …` runs a suite with its media in a bucket of the real S3 gateway
+ * (test/helpers/radosgw.ts) instead of on disk; a test may also ask for it with `{ STORAGE: 's3' }`.
+ */
+export const TEST_STORAGE = process.env.TEST_STORAGE === 's3' ? 's3' : 'local';
 
 async function adminQuery(sql: string): Promise<void> {
   const client = new pg.Client({ connectionString: BASE_DATABASE_URL });
@@ -42,7 +54,12 @@ export async function createTestEnv(env: Record<string, string> = {}): Promise<T
   url.pathname = `/${dbName}`;
   const databaseUrl = url.toString();
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'vetted-test-'));
-  const config = loadConfig({
+  let s3: TestEnv['s3'];
+  if ((env.STORAGE ?? TEST_STORAGE) === 's3') {
+    s3 = { gateway: await testGateway(), bucket: `vt-${suffix}` };
+    await createBucket(s3.gateway, s3.bucket);
+  }
+  const vars: Record<string, string> = {
     DATABASE_URL: databaseUrl,
     REDIS_URL: process.env.REDIS_URL || 'redis://127.0.0.1:6379',
     DATA_DIR: dataDir,
@@ -51,9 +68,10 @@ export async function createTestEnv(env: Record<string, string> = {}): Promise<T
     PUBLIC_URL: 'http://127.0.0.1:3000',
     FETCH_IDLE_TIMEOUT_MS: '3000',
     FETCH_CONNECT_TIMEOUT_MS: '3000',
-    PATH: process.env.PATH,
+    ...(s3 ? s3Env(s3.gateway, s3.bucket) : {}),
     ...env,
-  });
+  };
+  const config = loadConfig({ ...vars, PATH: process.env.PATH });
   const ctx = createContext(config, { role: 'worker' });
   await migrateToLatest(ctx.db);
   return {
@@ -61,6 +79,8 @@ export async function createTestEnv(env: Record<string, string> = {}): Promise<T
     ctx,
     databaseUrl,
     dataDir,
+    env: vars,
+    s3,
     async cleanup() {
       // Drop this file's queues so Redis does not fill with test keys.
       for (const stage of STAGE_NAMES) {
@@ -69,6 +89,7 @@ export async function createTestEnv(env: Record<string, string> = {}): Promise<T
       await ctx.close();
       await adminQuery(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
       await rm(dataDir, { recursive: true, force: true });
+      if (s3) await dropBucket(s3.gateway, s3.bucket);
     },
   };
 }

@@ -176,7 +176,7 @@ describe('sessions', () => {
 describe('the CLI', () => {
   const run = promisify(execFile);
   const cli = (...args: string[]) =>
-    run(path.resolve('node_modules/.bin/tsx'), ['src/cli.ts', ...args], { env: { ...process.env, DATABASE_URL: t.databaseUrl } });
+    run(path.resolve('node_modules/.bin/tsx'), ['src/cli.ts', ...args], { env: { ...process.env, DATABASE_URL: t.databaseUrl, REDIS_URL: t.config.redisUrl, DATA_DIR: t.dataDir } });
 
   it('adds a staff account who can then sign in; a second add of the same email fails with exit 1', async () => {
     const ok = await cli('user', 'add', '--email', 'Head@School.test', '--password', 'a long enough password', '--role', 'admin');

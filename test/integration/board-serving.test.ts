@@ -77,7 +77,7 @@ describe('the board answer', () => {
     const item = await makeItem(t, ids.playlistId, { status: 'awaiting_review' });
     // Progress of an item in processing does not change the board, and does not evict it.
     expect(itemIds(cachedA.json())).not.toContain(item.id);
-    const res = await a.inject({ method: 'POST', url: `/api/items/${item.id}/approve`, headers: { cookie: teacher }, payload: {} });
+    const res = await a.inject({ method: 'POST', url: `/api/items/${item.id}/approve`, headers: { cookie: teacher }, payload: { acknowledge: ['watched_elsewhere'] } });
     expect(res.statusCode).toBe(200);
     const seen = await waitFor(async () => {
       const r = await board(b, ids.boardToken, { 'if-none-match': etag });
@@ -161,6 +161,36 @@ describe('the board answer', () => {
     for (const app of [b, a]) await waitFor(async () => (await board(app, fresh)).statusCode === 404, 1000, 5);
     await second.ended;
     expect(second.events).toEqual(['board', 'gone']);
+  });
+
+  it('a change to the allow list reaches every cached board (which live sites may open)', async () => {
+    const site = await makeItem(t, ids.playlistId, { url: 'https://games.example.org/counting' });
+    await t.ctx.db.updateTable('items').set({ kind: 'webpage', open_live: true }).where('id', '=', site.id).execute();
+    const openLive = async (app: TestApp) =>
+      (await board(app)).json().playlists.flatMap((p: { items: Array<{ id: string; openLive: boolean }> }) => p.items).find((i: { id: string }) => i.id === site.id)?.openLive;
+    await waitFor(async () => (await openLive(a)) === false && (await openLive(b)) === false, 2000, 10);
+    await sql`INSERT INTO domain_rules (pattern, action) VALUES ('games.example.org', 'allow')`.execute(t.ctx.db);
+    for (const app of [a, b]) await waitFor(async () => (await openLive(app)) === true, 2000, 10);
+    await sql`DELETE FROM domain_rules WHERE pattern = 'games.example.org'`.execute(t.ctx.db);
+    for (const app of [a, b]) await waitFor(async () => (await openLive(app)) === false, 2000, 10);
+  });
+
+  it('records that a board was seen without evicting it from the cache', async () => {
+    await t.ctx.db.updateTable('classes').set({ board_seen_at: null }).where('id', '=', ids.classId).execute();
+    const fresh = await buildTestApp(t);
+    try {
+      await board(fresh);
+      await waitFor(async () => {
+        const row = await t.ctx.db.selectFrom('classes').select('board_seen_at').where('id', '=', ids.classId).executeTakeFirstOrThrow();
+        return row.board_seen_at !== null;
+      }, 2000, 10);
+      await new Promise((r) => setTimeout(r, 100));
+      const before = fresh.board.stats().queries;
+      for (let i = 0; i < 3; i++) await board(fresh);
+      expect(fresh.board.stats().queries).toBe(before);
+    } finally {
+      await fresh.close();
+    }
   });
 
   it('a class row changed by a script (not the API) also drops its cached board', async () => {

@@ -279,26 +279,26 @@ describe('expiry', () => {
     const days = await inject('PUT', '/api/admin/settings', { defaultExpiry: { days: 10 } });
     expect(days.json().defaultExpiry).toEqual({ days: 10 });
     const a = await makeItem(t, robins.playlistId, { status: 'awaiting_review' });
-    const approved = (await inject('POST', `/api/items/${a.id}/approve`, undefined, teacher)).json();
+    const approved = (await inject('POST', `/api/items/${a.id}/approve`, { acknowledge: ['watched_elsewhere'] }, teacher)).json();
     const in10 = Date.now() + 10 * 86400_000;
     expect(Math.abs(new Date(approved.expiresAt).getTime() - in10)).toBeLessThan(60_000);
 
     const endOfTerm = new Date(Date.now() + 3 * 86400_000).toISOString().slice(0, 10);
     await inject('PUT', '/api/admin/settings', { defaultExpiry: { days: 10, until: endOfTerm } });
     const b = await makeItem(t, robins.playlistId, { status: 'awaiting_review' });
-    const approvedB = (await inject('POST', `/api/items/${b.id}/approve`, undefined, teacher)).json();
+    const approvedB = (await inject('POST', `/api/items/${b.id}/approve`, { acknowledge: ['watched_elsewhere'] }, teacher)).json();
     expect(approvedB.expiresAt).toBe(`${endOfTerm}T23:59:59.999Z`);
 
     const c = await makeItem(t, robins.playlistId, { status: 'awaiting_review' });
     const own = new Date(Date.now() + 86400_000).toISOString();
     await inject('PATCH', `/api/items/${c.id}`, { expiresAt: own }, teacher);
-    expect((await inject('POST', `/api/items/${c.id}/approve`, undefined, teacher)).json().expiresAt).toBe(own);
+    expect((await inject('POST', `/api/items/${c.id}/approve`, { acknowledge: ['watched_elsewhere'] }, teacher)).json().expiresAt).toBe(own);
 
     const past = await inject('PUT', '/api/admin/settings', { defaultExpiry: { until: '2001-01-01' } });
     expect(past.statusCode).toBe(400);
     await inject('PUT', '/api/admin/settings', { defaultExpiry: null });
     const d = await makeItem(t, robins.playlistId, { status: 'awaiting_review' });
-    expect((await inject('POST', `/api/items/${d.id}/approve`, undefined, teacher)).json().expiresAt).toBeNull();
+    expect((await inject('POST', `/api/items/${d.id}/approve`, { acknowledge: ['watched_elsewhere'] }, teacher)).json().expiresAt).toBeNull();
     expect((await auditActions(app, admin, 'action=settings.update')).length).toBeGreaterThanOrEqual(3);
   });
 

@@ -1,5 +1,4 @@
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -12,6 +11,7 @@ import { NO_ITEM } from '../../src/queue/jobs.js';
 import { HANDLERS, startWorkers } from '../../src/pipeline/runtime.js';
 import { addStaff, buildTestApp, createTestEnv, makeClassAndPlaylist, signIn, type TestApp, type TestEnv } from '../helpers/harness.js';
 import { auditActions, backdate, makeItem } from '../helpers/governance.js';
+import { hasMedia } from '../helpers/stored.js';
 
 // The purge: what it deletes and keeps, its dry run, a purge killed half-way and run again, two purges at
 // once, the storage check (API and CLI), and the scheduled jobs. Retention is the default 30 days.
@@ -34,7 +34,6 @@ afterAll(async () => {
   await t?.cleanup();
 });
 
-const mediaDir = (id: string) => path.join(t.dataDir, 'media', id);
 const exists = async (id: string) => (await t.ctx.repos.items.get(id)) !== undefined;
 
 /** Items that must survive every purge below. */
@@ -68,7 +67,7 @@ describe('the purge', () => {
     expect(body.items.find((i: { id: string }) => i.id === old[0]!.id)).toEqual({ id: old[0]!.id, title: 'old expired', status: 'expired', bytes: 1250 });
     expect(body.bytes).toBe(2500);
     for (const i of [...keep, ...old]) expect(await exists(i.id)).toBe(true);
-    expect(existsSync(mediaDir(old[0]!.id))).toBe(true);
+    expect(await hasMedia(t, old[0]!.id)).toBe(true);
     const entry = (await auditActions(app, admin, 'action=purge.dry_run'))[0]!;
     expect(entry).toMatchObject({ actor: 'head@school.test', detail: { count: 4, bytes: 2500, retentionDays: 30 } });
 
@@ -84,11 +83,11 @@ describe('the purge', () => {
     expect(real.bytes).toBe(2500);
     for (const i of old) {
       expect(await exists(i.id)).toBe(false);
-      expect(existsSync(mediaDir(i.id))).toBe(false);
+      expect(await hasMedia(t, i.id)).toBe(false);
     }
     for (const i of keep) {
       expect(await exists(i.id)).toBe(true);
-      expect(existsSync(mediaDir(i.id))).toBe(true);
+      expect(await hasMedia(t, i.id)).toBe(true);
     }
     expect((await auditActions(app, admin, 'action=purge'))[0]!.detail).toMatchObject({ count: 4, bytes: 2500, complete: true });
     const again = await purge(t.ctx, { dryRun: false, actor: system });
@@ -130,9 +129,9 @@ describe('the purge', () => {
     ).rejects.toThrow('power cut');
     // The first item went completely; the second lost its files but its row is still there.
     expect(await exists(old[0]!.id)).toBe(false);
-    expect(existsSync(mediaDir(old[0]!.id))).toBe(false);
+    expect(await hasMedia(t, old[0]!.id)).toBe(false);
     expect(await exists(old[1]!.id)).toBe(true);
-    expect(existsSync(mediaDir(old[1]!.id))).toBe(false);
+    expect(await hasMedia(t, old[1]!.id)).toBe(false);
     const mid = await checkStorage(t.ctx);
     expect(mid.filesWithoutItem).toEqual([]);
     expect(mid.itemsWithMissingFiles.map((i) => i.itemId)).toEqual([old[1]!.id]);
@@ -143,7 +142,7 @@ describe('the purge', () => {
     for (const i of old) expect(await exists(i.id)).toBe(false);
     for (const i of keep) {
       expect(await exists(i.id)).toBe(true);
-      expect(existsSync(mediaDir(i.id))).toBe(true);
+      expect(await hasMedia(t, i.id)).toBe(true);
     }
     expect(await checkStorage(t.ctx)).toEqual({ filesWithoutItem: [], itemsWithMissingFiles: [] });
   });
@@ -170,7 +169,7 @@ describe('the storage check', () => {
   const run = promisify(execFile);
   const cli = (...args: string[]) =>
     run(path.resolve('node_modules/.bin/tsx'), ['src/cli.ts', ...args], {
-      env: { ...process.env, DATABASE_URL: t.databaseUrl, DATA_DIR: t.dataDir, REDIS_URL: t.config.redisUrl, QUEUE_PREFIX: t.config.queuePrefix },
+      env: { ...process.env, ...t.env },
     });
 
   it('lists files with no item and items with missing files; --fix removes only the former', async () => {
@@ -179,8 +178,10 @@ describe('the storage check', () => {
     expect(clean.stdout).toContain('Items with missing files: 0');
 
     const orphan = '11111111-1111-4111-8111-111111111111';
-    await mkdir(path.join(t.dataDir, 'media', orphan, '0'), { recursive: true });
-    await writeFile(path.join(t.dataDir, 'media', orphan, '0', 'video.mp4'), 'left behind');
+    const left = path.join(t.dataDir, 'left-behind');
+    await mkdir(left, { recursive: true });
+    await writeFile(path.join(left, 'video.mp4'), 'left behind');
+    await t.ctx.store.publish(orphan, 0, left);
     const broken = await makeItem(t, playlistId);
     await t.ctx.store.removeItem(broken.id);
     const api = (await app.inject({ method: 'GET', url: '/api/admin/storage', headers: { cookie: admin } })).json();
@@ -192,7 +193,7 @@ describe('the storage check', () => {
     expect((dirty as { stdout: string }).stdout).toContain(`media/${orphan}`);
     expect((dirty as { stdout: string }).stdout).toContain(broken.id);
     await cli('storage', 'check', '--fix').catch(() => undefined);
-    expect(existsSync(path.join(t.dataDir, 'media', orphan))).toBe(false);
+    expect(await hasMedia(t, orphan)).toBe(false);
     expect(await exists(broken.id)).toBe(true);
   });
 });

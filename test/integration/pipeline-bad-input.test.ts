@@ -1,5 +1,4 @@
-import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -8,6 +7,7 @@ import { startWorkers, type RunningWorkers } from '../../src/pipeline/runtime.js
 import { makeFixture, truncatedCopy, writeDisguisedHlsPlaylist } from '../helpers/fixtures-media.js';
 import { serveFile, startFixtureServer } from '../helpers/fixture-server.js';
 import { addStaff, buildTestApp, createTestEnv, makeClassAndPlaylist, signIn, waitFor, type TestApp, type TestEnv } from '../helpers/harness.js';
+import { hasMedia, hasWork, publishedFiles } from '../helpers/stored.js';
 
 // Every bad input against the real pipeline: each ends with the item failed and a reason a teacher
 // can read (or a 4xx at submit), every other item untouched, and no stray files.
@@ -99,7 +99,7 @@ beforeAll(async () => {
   const res = await submit(site.url('/good.mp4'));
   const done = await settled(res.json().id);
   expect(done.status).toBe('awaiting_review');
-  await app.inject({ method: 'POST', url: `/api/items/${done.id}/approve`, headers: { cookie } });
+  await app.inject({ method: 'POST', url: `/api/items/${done.id}/approve`, headers: { cookie }, payload: { acknowledge: ['watched_elsewhere'] } });
   sentinel = { id: done.id, row: await t.ctx.repos.items.get(done.id) };
 });
 
@@ -130,8 +130,8 @@ async function expectFailure(route: string, code: string) {
   expect(item.error.code).toBe(code);
   expect(item.error.message.length).toBeGreaterThan(10);
   // Nothing of it stays on disk: no scratch folder, no published media.
-  expect(existsSync(path.join(t.dataDir, 'work', item.id))).toBe(false);
-  expect(existsSync(path.join(t.dataDir, 'media', item.id))).toBe(false);
+  expect(await hasWork(t, item.id)).toBe(false);
+  expect(await hasMedia(t, item.id)).toBe(false);
   return item;
 }
 
@@ -211,8 +211,10 @@ describe('duplicates', () => {
     const item = await settled(id);
     expect(item.status).toBe('awaiting_review');
     expect((site.hits.get('/good.mp4') ?? 0) - before).toBe(1);
-    expect(await readdir(path.join(t.dataDir, 'media', id))).toEqual(['0']);
-    expect((await readdir(path.join(t.dataDir, 'media', id, '0'))).sort()).toEqual(['poster.jpg', 'thumbnail.jpg', 'video.mp4']);
+    // One output: the video, its pictures and its storyboard (one sprite and a picture per scene), nothing twice.
+    const names = await publishedFiles(t, id);
+    expect(names.filter((n) => !/^0\/scene-\d\d\.jpg$/.test(n))).toEqual(['0/poster.jpg', '0/storyboard.jpg', '0/thumbnail.jpg', '0/video.mp4']);
+    expect(names.filter((n) => n.startsWith('0/scene-')).length).toBe(item.checks.scenes.length);
   });
 });
 

@@ -1,5 +1,4 @@
-import { readdir, readFile, stat } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,6 +6,7 @@ import { startWorkers, type RunningWorkers } from '../../src/pipeline/runtime.js
 import { addStaff, buildTestApp, createTestEnv, makeClassAndPlaylist, signIn, waitFor, type TestApp, type TestEnv } from '../helpers/harness.js';
 import { makeFixture } from '../helpers/fixtures-media.js';
 import { serveFile, startFixtureServer } from '../helpers/fixture-server.js';
+import { hasWork, localCopy, publishedGenerations, readPublished } from '../helpers/stored.js';
 
 // The whole path on the real parts: fastify API, Postgres, Redis/BullMQ workers, ffmpeg, and a
 // fixture web server on 127.0.0.1 standing in for the remote site.
@@ -95,7 +95,7 @@ describe('a direct video link, end to end', () => {
     expect(item.details.encode).toBe('copy');
     expect(item.media.video).toMatch(/^\/media\/items\//);
 
-    const file = path.join(t.dataDir, 'media', itemId, '0', 'video.mp4');
+    const file = await localCopy(t, itemId, 0, 'video.mp4');
     const probe = ffprobe(file);
     const video = probe.streams.find((s) => s.codec_type === 'video')!;
     expect(video.codec_name).toBe('h264');
@@ -107,9 +107,9 @@ describe('a direct video link, end to end', () => {
     const boxes = await topLevelBoxes(file);
     expect(boxes.indexOf('moov')).toBeGreaterThanOrEqual(0);
     expect(boxes.indexOf('moov')).toBeLessThan(boxes.indexOf('mdat'));
-    expect((await stat(path.join(t.dataDir, 'media', itemId, '0', 'poster.jpg'))).size).toBeGreaterThan(0);
+    expect((await readPublished(t, itemId, 0, 'poster.jpg')).length).toBeGreaterThan(0);
     // Nothing is left in the scratch area once the item is ready.
-    expect(existsSync(path.join(t.dataDir, 'work', itemId))).toBe(false);
+    expect(await hasWork(t, itemId)).toBe(false);
   });
 
   it('shows nothing on the board before approval, and the item after', async () => {
@@ -122,7 +122,7 @@ describe('a direct video link, end to end', () => {
     const boardUrl = item.media.video.replace('/media/items/', `/media/board/${ids.boardToken}/`);
     expect((await app.inject({ method: 'GET', url: boardUrl })).statusCode).toBe(404);
 
-    const approved = await app.inject({ method: 'POST', url: `/api/items/${itemId}/approve`, headers: { cookie } });
+    const approved = await app.inject({ method: 'POST', url: `/api/items/${itemId}/approve`, headers: { cookie }, payload: { acknowledge: ['watched_elsewhere'] } });
     expect(approved.statusCode).toBe(200);
     expect(approved.json().status).toBe('approved');
 
@@ -138,7 +138,7 @@ describe('a direct video link, end to end', () => {
 
   it('serves Range requests with 206 and exactly the requested bytes', async () => {
     const item = (await app.inject({ method: 'GET', url: `/api/items/${itemId}`, headers: { cookie } })).json();
-    const whole = await readFile(path.join(t.dataDir, 'media', itemId, '0', 'video.mp4'));
+    const whole = await readPublished(t, itemId, 0, 'video.mp4');
     const res = await app.inject({ method: 'GET', url: item.media.video, headers: { cookie, range: 'bytes=100-1123' } });
     expect(res.statusCode).toBe(206);
     expect(res.headers['content-range']).toBe(`bytes 100-1123/${whole.length}`);
@@ -156,15 +156,17 @@ describe('a direct video link, end to end', () => {
   });
 
   it('refuses an illegal transition with 409 and leaves the item as it was', async () => {
-    const again = await app.inject({ method: 'POST', url: `/api/items/${itemId}/approve`, headers: { cookie } });
+    const again = await app.inject({ method: 'POST', url: `/api/items/${itemId}/approve`, headers: { cookie }, payload: { acknowledge: ['watched_elsewhere'] } });
+    // Approving it again is no failure but news: a colleague (or this teacher) already did.
     expect(again.statusCode).toBe(409);
-    expect(again.json().error.code).toBe('illegal_transition');
+    expect(again.json().error.code).toBe('already_approved');
     const rejected = await app.inject({ method: 'POST', url: `/api/items/${itemId}/reject`, headers: { cookie }, payload: { reason: 'too loud' } });
     expect(rejected.json().status).toBe('rejected');
     const board = (await app.inject({ method: 'GET', url: `/api/board/${ids.boardToken}` })).json();
     expect(board.playlists[0].items).toEqual([]);
-    const reapprove = await app.inject({ method: 'POST', url: `/api/items/${itemId}/approve`, headers: { cookie } });
+    const reapprove = await app.inject({ method: 'POST', url: `/api/items/${itemId}/approve`, headers: { cookie }, payload: { acknowledge: ['watched_elsewhere'] } });
     expect(reapprove.statusCode).toBe(409);
+    expect(reapprove.json().error.code).toBe('illegal_transition');
   });
 
   it('records submit, approve and reject in the audit log', async () => {
@@ -183,7 +185,7 @@ describe('the transcode path', () => {
     expect(item.details.encode).toBe('transcode');
     expect(item.durationSeconds).toBeGreaterThan(0.8);
     expect(item.durationSeconds).toBeLessThan(1.3);
-    const probe = ffprobe(path.join(t.dataDir, 'media', item.id, '0', 'video.mp4'));
+    const probe = ffprobe(await localCopy(t, item.id, 0, 'video.mp4'));
     const video = probe.streams.find((s) => s.codec_type === 'video')!;
     expect(video.codec_name).toBe('h264');
     expect(video.pix_fmt).toBe('yuv420p');
@@ -206,7 +208,9 @@ describe('the transcode path', () => {
     expect(second.status).toBe('awaiting_review');
     expect(second.media.video).toContain(`/${first.id}/1/`);
     expect(second.durationSeconds).toBeLessThan(1.2);
-    expect(await readdir(path.join(t.dataDir, 'media', first.id))).toEqual(['1']);
+    // The old generation goes right after the switch to the new one (in a bucket that takes a moment).
+    await waitFor(async () => (await publishedGenerations(t, first.id)).join() === '1', 10_000, 50);
+    expect(await publishedGenerations(t, first.id)).toEqual(['1']);
   });
 });
 

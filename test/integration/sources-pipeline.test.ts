@@ -5,6 +5,7 @@ import { startWorkers, type RunningWorkers } from '../../src/pipeline/runtime.js
 import { makeFixture } from '../helpers/fixtures-media.js';
 import { serveFile, startFixtureServer } from '../helpers/fixture-server.js';
 import { addStaff, buildTestApp, createTestEnv, makeClassAndPlaylist, signIn, waitFor, type TestApp, type TestEnv } from '../helpers/harness.js';
+import { readPublished } from '../helpers/stored.js';
 
 // Web pages and site lists through the real pipeline, links told apart by URL or by sniffing,
 // and the same source processed once.
@@ -98,7 +99,7 @@ describe('a web page in a site list', () => {
   it('shows on the board only once approved, as a tile that opens the live site', async () => {
     const boardOf = async () => (await app.inject({ method: 'GET', url: `/api/board/${(await classOf(sites.playlistId)).token}` })).json();
     expect((await boardOf()).playlists[0].items).toEqual([]);
-    await app.inject({ method: 'POST', url: `/api/items/${itemId}/approve`, headers: { cookie } });
+    await app.inject({ method: 'POST', url: `/api/items/${itemId}/approve`, headers: { cookie }, payload: { acknowledge: ['watched_elsewhere'] } });
     const tile = (await boardOf()).playlists[0].items[0];
     expect(tile).toMatchObject({ id: itemId, kind: 'webpage', url: site.url('/frogs.html') });
     expect(tile.title).toMatch(/frogs/i);
@@ -149,8 +150,8 @@ describe('the same source is processed once', () => {
     expect(again.checks.reusedFrom).toBe(first.id);
     expect(elapsed).toBeLessThan(2000);
     expect(site.hits.get('/clip.mp4')).toBe(hits);
-    const a = await readFile(path.join(t.dataDir, 'media', first.id, '0', 'video.mp4'));
-    const b = await readFile(path.join(t.dataDir, 'media', again.id, '0', 'video.mp4'));
+    const a = await readPublished(t, first.id, 0, 'video.mp4');
+    const b = await readPublished(t, again.id, 0, 'video.mp4');
     expect(a.equals(b)).toBe(true);
     // Its own approval, its own board.
     expect((await app.inject({ method: 'GET', url: `/api/board/${(await classOf(sites.playlistId)).token}` })).json().playlists[0].items.map((i: { id: string }) => i.id)).not.toContain(again.id);

@@ -1,11 +1,11 @@
-import { existsSync } from 'node:fs';
-import { mkdir, readFile, readdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startWorkers, type RunningWorkers } from '../../src/pipeline/runtime.js';
 import { ffprobeJson, makeFixture } from '../helpers/fixtures-media.js';
 import { addStaff, buildTestApp, createTestEnv, makeClassAndPlaylist, signIn, waitFor, type TestApp, type TestEnv } from '../helpers/harness.js';
+import { hasWork, localCopy, originalIds } from '../helpers/stored.js';
 
 // Uploading a file: the way out when a site refuses downloads. Streamed to disk, kept as the
 // original for re-making, then through the same media stage as any fetched video.
@@ -49,7 +49,7 @@ const settled = (id: string) =>
     return ['awaiting_review', 'failed'].includes(item.status) ? item : undefined;
   }, 30_000, 100);
 
-const originals = async () => (await readdir(path.join(t.dataDir, 'originals')).catch(() => [] as string[])).sort();
+const originals = () => originalIds(t);
 
 describe('uploading a video file', () => {
   let id: string;
@@ -62,7 +62,7 @@ describe('uploading a video file', () => {
     const item = await settled(id);
     expect(item.status).toBe('awaiting_review');
     expect(item.source.name).toBe('Uploaded file');
-    const probe = await ffprobeJson(path.join(t.dataDir, 'media', id, '0', 'video.mp4'));
+    const probe = await ffprobeJson(await localCopy(t, id, 0, 'video.mp4'));
     expect(probe.format.tags?.title).toBeUndefined();
     expect(probe.format.tags?.location).toBeUndefined();
     expect(await originals()).toEqual([id]);
@@ -130,7 +130,7 @@ describe('bad uploads', () => {
     const item = await settled(noise.json().id);
     expect(item.status).toBe('failed');
     expect(item.error.code).toBe('media_unreadable');
-    expect(existsSync(path.join(t.dataDir, 'work', item.id))).toBe(false);
+    expect(await hasWork(t, item.id)).toBe(false);
   });
 
   it('creates no item for a refused upload', async () => {

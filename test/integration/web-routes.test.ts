@@ -177,7 +177,7 @@ describe('the board’s live stream', () => {
       expect(stream.status()).toBe(200);
       expect(titles(first)).toEqual(['Shown']);
 
-      await app.inject({ method: 'POST', url: `/api/items/${waiting.id}/approve`, headers: { cookie: teacher } });
+      await app.inject({ method: 'POST', url: `/api/items/${waiting.id}/approve`, headers: { cookie: teacher }, payload: { acknowledge: ['watched_elsewhere'] } });
       await stream.next((e) => e.event === 'board' && titles(e).includes('Waiting'), 3000);
 
       await app.inject({ method: 'POST', url: `/api/board/${cls.boardToken}/items/${shown.id}/report`, payload: { note: 'odd' } });

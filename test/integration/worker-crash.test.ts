@@ -1,12 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { mkdir, readdir } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startWorkers } from '../../src/pipeline/runtime.js';
 import { makeFixture } from '../helpers/fixtures-media.js';
 import { serveFile, startFixtureServer } from '../helpers/fixture-server.js';
 import { addStaff, buildTestApp, createTestEnv, makeClassAndPlaylist, signIn, waitFor, type TestApp, type TestEnv } from '../helpers/harness.js';
+import { hasWork, publishedFiles } from '../helpers/stored.js';
 
 // Crashes and lost jobs: a worker process killed with SIGKILL mid-transcode, a clean SIGTERM, and
 // Redis forgetting every job. Postgres is the truth; the pipeline must end with one output and no
@@ -42,10 +42,7 @@ afterAll(async () => {
 function workerProcess(): ChildProcess & { ready: Promise<void> } {
   const env = {
     ...process.env,
-    DATABASE_URL: t.databaseUrl,
-    DATA_DIR: t.dataDir,
-    QUEUE_PREFIX: t.config.queuePrefix,
-    FETCH_ALLOW_PRIVATE: '127.0.0.1',
+    ...t.env,
     JOB_LOCK_MS: '2000',
     JOB_BACKOFF_MS: '100',
     SHUTDOWN_GRACE_MS: '2000',
@@ -70,16 +67,6 @@ async function itemOf(id: string) {
   return (await app.inject({ method: 'GET', url: `/api/items/${id}`, headers: { cookie } })).json();
 }
 
-async function filesUnder(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  for (const e of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
-    const p = path.join(dir, e.name);
-    if (e.isDirectory()) out.push(...(await filesUnder(p)));
-    else out.push(p);
-  }
-  return out;
-}
-
 describe('a worker killed with SIGKILL mid-transcode', () => {
   it('is taken over after restart: one output, no scratch files, item ready', async () => {
     const first = workerProcess();
@@ -102,13 +89,8 @@ describe('a worker killed with SIGKILL mid-transcode', () => {
     }, 90_000, 200);
     expect(done.status).toBe('awaiting_review');
     expect(done.durationSeconds).toBeGreaterThan(19);
-    const published = await filesUnder(path.join(t.dataDir, 'media', id));
-    expect(published.map((f) => path.relative(path.join(t.dataDir, 'media', id), f)).sort()).toEqual([
-      '0/poster.jpg',
-      '0/thumbnail.jpg',
-      '0/video.mp4',
-    ]);
-    expect(existsSync(path.join(t.dataDir, 'work', id))).toBe(false);
+    expect(await publishedFiles(t, id)).toEqual(['0/poster.jpg', '0/thumbnail.jpg', '0/video.mp4']);
+    expect(await hasWork(t, id)).toBe(false);
 
     // SIGTERM: the worker stops cleanly and promptly.
     second.kill('SIGTERM');

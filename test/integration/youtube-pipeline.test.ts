@@ -97,7 +97,7 @@ describe('a YouTube link, end to end', () => {
   });
 
   it('once approved, is on the board with its captions under the board\'s own media URLs', async () => {
-    const approved = await app.inject({ method: 'POST', url: `/api/items/${first.id}/approve`, headers: { cookie } });
+    const approved = await app.inject({ method: 'POST', url: `/api/items/${first.id}/approve`, headers: { cookie }, payload: { acknowledge: ['watched_elsewhere'] } });
     expect(approved.statusCode).toBe(200);
     const board = (await app.inject({ method: 'GET', url: `/api/board/${ids.boardToken}` })).json();
     const tile = board.playlists[0].items.find((i: { id: string }) => i.id === first.id);
@@ -141,7 +141,7 @@ describe('YouTube refusals end the item with a reason', () => {
     const item = await settled(res.json().id);
     expect(item.status).toBe('failed');
     expect(item.error.code).toBe('youtube_blocked');
-    expect(item.error.message).toMatch(/YouTube refused the download/);
+    expect(item.error.message).toMatch(/YouTube refused to send this video/);
     // Transient, so the fetch stage's attempts (4) each asked googlevideo again before giving up.
     const tries = yt.seen.filter((s) => s.startsWith(`rr1---sn-vetted.googlevideo.com/videoplayback?id=${BLOCKED}`));
     expect(tries.length).toBeGreaterThan(1);

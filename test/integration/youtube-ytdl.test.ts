@@ -192,7 +192,7 @@ describe('ytdl backend against a stand-in YouTube', () => {
     expect(err.code).toBe('youtube_blocked');
     expect(err.transient).toBe(true);
     expect(err.message).toBe(
-      'YouTube refused the download (it often blocks servers). Try again later, ask your IT person to switch the YouTube downloader to yt-dlp, or download the video and upload the file to the playlist instead.',
+      'YouTube refused to send this video to the school server (it often blocks servers). Vetted will try again later; if it keeps failing, download the video and upload the file to the playlist instead, and ask your IT person to look at the YouTube page of the admin console.',
     );
     // The download was attempted (once: retrying is the job queue's business) and left nothing behind.
     expect(seen.filter((s) => s.startsWith('rr1---sn-vetted.googlevideo.com/videoplayback?id=Vetted403x7'))).toHaveLength(1);

@@ -120,7 +120,7 @@ describe('yt-dlp backend with a fake yt-dlp', () => {
 
   it("maps yt-dlp's refusal to the teacher's error", async () => {
     const err = await vettedFailure(fetchWith('VettedGone4'));
-    expect(err.code).toBe('youtube_unavailable');
+    expect(err.code).toBe('youtube_removed');
     expect(err.transient).toBe(false);
   });
 
@@ -151,7 +151,9 @@ describe('yt-dlp backend with a fake yt-dlp', () => {
 });
 
 describe('choosing the backend', () => {
-  it('uses what the operator named', () => {
+  it('uses yt-dlp unless the operator names the unmaintained ytdl-core backend', () => {
+    expect(chooseVideoSite({ ytdlpPath: fake }).name).toBe('yt-dlp');
+    expect(chooseVideoSite({}).name).toBe('yt-dlp');
     expect(chooseVideoSite({ backend: 'ytdl' }).name).toBe('ytdl');
     expect(chooseVideoSite({ backend: 'yt-dlp', ytdlpPath: fake }).name).toBe('yt-dlp');
     // Chosen explicitly but missing: still yt-dlp, so the item says the program is missing.

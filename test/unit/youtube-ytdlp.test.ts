@@ -33,7 +33,7 @@ describe('yt-dlp arguments', () => {
     const args = downloadArgs('VettedOk001', { workDir: '/work/item 1', ffmpegLocation: '/usr/bin/ffmpeg', maxBytes: 2 ** 31, socketTimeoutSeconds: 30 });
     const value = (flag: string) => args[args.indexOf(flag) + 1];
     expect(value('-f')).toBe(YTDLP_FORMAT);
-    expect(YTDLP_FORMAT).toBe('bv*[height<=1080]+ba/b[height<=1080]');
+    expect(YTDLP_FORMAT).toBe('bv*[height<=?1080]+ba/b[height<=?1080]');
     expect(value('--merge-output-format')).toBe('mp4');
     expect(value('--paths')).toBe('/work/item 1');
     expect(value('-o')).toBe('ytdlp-source.%(ext)s');
@@ -46,7 +46,7 @@ describe('yt-dlp arguments', () => {
     expect(args.slice(-2)).toEqual(['--', 'https://www.youtube.com/watch?v=VettedOk001']);
   });
 
-  it('never passes options that run commands, use a proxy or read cookies', () => {
+  it('never passes options that run commands, read a browser or load config, and no proxy or cookies unless set up', () => {
     const all = [...detailsArgs('VettedOk001'), ...downloadArgs('VettedOk001', { workDir: '/w', maxBytes: 1 })];
     for (const forbidden of ['--exec', '--exec-before-download', '--proxy', '--cookies', '--cookies-from-browser', '--config-locations']) {
       expect(all).not.toContain(forbidden);
@@ -119,12 +119,15 @@ describe('ytdlpError', () => {
   it.each(cases)('maps canned stderr to $code', ({ code, stderr }) => {
     const err = ytdlpError({ stderr });
     expect(err.code).toBe(code);
-    expect(err.transient).toBe(code === 'youtube_blocked' || code === 'youtube_failed');
+    expect(err.transient).toBe(['youtube_blocked', 'youtube_failed', 'youtube_kids_unavailable', 'youtube_offline'].includes(code));
+    // Every refusal is a sentence with a way out, never yt-dlp's own text.
+    expect(err.message).toMatch(/^[A-Z].*\.$/);
+    expect(err.message).not.toMatch(/ERROR|yt-dlp\/issues|--cookies/);
   });
 
   it('says how to get out of a block', () => {
     expect(ytdlpError({ stderr: cases.find((c) => c.code === 'youtube_blocked')!.stderr }).message).toBe(
-      'YouTube refused the download (it often blocks servers). Try again later, ask your IT person to switch the YouTube downloader to yt-dlp, or download the video and upload the file to the playlist instead.',
+      'YouTube refused to send this video to the school server (it often blocks servers). Vetted will try again later; if it keeps failing, download the video and upload the file to the playlist instead, and ask your IT person to look at the YouTube page of the admin console.',
     );
   });
 

@@ -9,7 +9,9 @@ import { recogniseLink } from '../link.js';
 import type { FetchedVideo, Source, SourceContext } from '../types.js';
 import { assessVideo, type AgeRestrictedPolicy, type VideoSite } from './video-site.js';
 import { createYtdlBackend } from './ytdl-backend.js';
+import type { YtdlpWarning } from './messages.js';
 import { createYtdlpBackend, findYtdlp } from './ytdlp-backend.js';
+import type { YtdlpSetup } from './ytdlp-setup.js';
 
 export { assessVideo, pickEnglishCaptions, CAPTIONS_FILE } from './video-site.js';
 export type { AgeRestrictedPolicy, CaptionTrack, VideoDetails, VideoSite } from './video-site.js';
@@ -19,37 +21,45 @@ export { createYtdlpBackend, findYtdlp, type YtdlpBackendOptions } from './ytdlp
 export type YouTubeBackendChoice = 'ytdl' | 'yt-dlp' | 'auto';
 
 export interface VideoSiteEnv {
-  /** YOUTUBE_BACKEND; default 'auto'. */
+  /** YOUTUBE_BACKEND; default 'yt-dlp'. */
   backend?: YouTubeBackendChoice | string;
-  /** YTDLP_PATH: path or name of the yt-dlp program. */
-  ytdlpPath?: string;
+  /** Path or name of the yt-dlp program, or how to find it at each run (the updater may have swapped it). */
+  ytdlpPath?: string | (() => string | undefined);
   /** Passed to yt-dlp's --ffmpeg-location; default: the media stage's ffmpeg (FFMPEG_PATH, ffmpeg-static, PATH). */
   ffmpegPath?: string;
+  /** Each run's runtime, proxy ticket and options (ytdlp-setup.ts); without it yt-dlp runs bare (tests of the process handling). */
+  setup?: YtdlpSetup;
+  onWarnings?: (warnings: YtdlpWarning[]) => void;
 }
 
 /**
- * Picks the backend. 'auto' uses yt-dlp when a working program is configured or on the PATH (it copes with YouTube's
- * changes best), else the built-in ytdl-core backend. Without an argument it reads YOUTUBE_BACKEND and YTDLP_PATH.
- * An unknown backend name is an operator's typo and fails at start, not at the first video.
+ * Picks the backend. yt-dlp is the default: it keeps up with YouTube, and with a JavaScript runtime it fetches what a
+ * school needs ("made for kids" videos included). The ytdl-core backend is an explicit opt-in only: its library has
+ * been unmaintained since 2025 and no longer deciphers YouTube's player. 'auto' uses yt-dlp when a program is found,
+ * else ytdl-core. An unknown backend name is an operator's typo and fails at start, not at the first video.
  */
-export function chooseVideoSite(
-  env: VideoSiteEnv = { backend: process.env.YOUTUBE_BACKEND || undefined, ytdlpPath: process.env.YTDLP_PATH || undefined },
-): VideoSite {
-  const backend = env.backend ?? 'auto';
-  const ytdlp = (binary: string) =>
-    createYtdlpBackend({ binary, ...(env.ffmpegPath ? { ffmpegLocation: env.ffmpegPath } : {}) });
+export function chooseVideoSite(env: VideoSiteEnv = {}): VideoSite {
+  const backend = env.backend ?? 'yt-dlp';
+  const configured = (): string | undefined => (typeof env.ytdlpPath === 'function' ? env.ytdlpPath() : env.ytdlpPath);
+  const ytdlp = (binary: () => string) =>
+    createYtdlpBackend({
+      binary,
+      ...(env.ffmpegPath ? { ffmpegLocation: env.ffmpegPath } : {}),
+      ...(env.setup ? { prepare: env.setup.prepare } : {}),
+      ...(env.onWarnings ? { onWarnings: env.onWarnings } : {}),
+    });
   switch (backend) {
     case 'ytdl':
       return createYtdlBackend();
     case 'yt-dlp':
-      // Explicitly chosen: a missing program is reported on the item (youtube_backend_missing), not hidden.
-      return ytdlp(findYtdlp(env.ytdlpPath) ?? env.ytdlpPath ?? 'yt-dlp');
+      // A missing program is reported on the item (youtube_backend_missing), not hidden behind another backend.
+      return ytdlp(() => findYtdlp(configured()) ?? configured() ?? 'yt-dlp');
     case 'auto': {
-      const found = findYtdlp(env.ytdlpPath);
-      return found ? ytdlp(found) : createYtdlBackend();
+      const found = findYtdlp(configured());
+      return found ? ytdlp(() => findYtdlp(configured()) ?? found) : createYtdlBackend();
     }
     default:
-      throw new Error(`YOUTUBE_BACKEND must be ytdl, yt-dlp or auto, not "${backend}"`);
+      throw new Error(`YOUTUBE_BACKEND must be yt-dlp, ytdl or auto, not "${backend}"`);
   }
 }
 

@@ -71,8 +71,9 @@ export const YOUTUBE_ID = /^[A-Za-z0-9_-]{11}$/;
 // Errors both backends raise, so a teacher reads the same sentence whichever tool failed.
 
 const BLOCKED_MESSAGE =
-  'YouTube refused the download (it often blocks servers). Try again later, ask your IT person to switch the ' +
-  'YouTube downloader to yt-dlp, or download the video and upload the file to the playlist instead.';
+  'YouTube refused to send this video to the school server (it often blocks servers). Vetted will try again later; ' +
+  'if it keeps failing, download the video and upload the file to the playlist instead, and ask your IT person to ' +
+  'look at the YouTube page of the admin console.';
 
 export function liveError(): VettedError {
   return new VettedError(

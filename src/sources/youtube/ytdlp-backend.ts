@@ -1,31 +1,23 @@
 /**
  * The yt-dlp backend: runs the yt-dlp program, which keeps up with YouTube's changes far better than any JS library.
- *
- * Trade-off, stated plainly: yt-dlp does its own networking, so its requests do NOT pass Vetted's guarded fetcher
- * (no SSRF address checks, no FETCH_ALLOW_PRIVATE, no host block rules). What keeps it on YouTube instead:
- * - we only ever hand it the canonical https://www.youtube.com/watch?v=ID we built from a checked 11-character id;
- * - `--ies youtube` limits it to the YouTube extractor (no generic extractor that would follow a link anywhere);
- * - `--no-playlist`, `--ignore-config`/`--no-config` (no config file can add options such as --exec, a proxy or a
- *   different output path), and we never pass --exec, --proxy or a cookies file;
- * - the program is started with an argument array (no shell), and output names are ours.
- * The YouTube extractor talks to youtube.com, googlevideo.com and YouTube's API hosts only. An operator who
- * cannot accept that should leave YOUTUBE_BACKEND=ytdl.
+ * The command line is built in ytdlp-args.ts (no config files, no plugins, the JavaScript runtime, our proxy); what
+ * each run needs (the program's capabilities, a proxy ticket) comes from ytdlp-setup.ts; what its output means for
+ * the teacher and the admin is in messages.ts. yt-dlp's connections go through Vetted's loopback proxy
+ * (src/net/connect-proxy.ts), which applies the guarded fetcher's address rules and allows YouTube's hosts only.
  */
 import { spawn } from 'node:child_process';
 import { readdir, readFile, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { VettedError } from '../../domain/errors.js';
 import { resolveBinaries } from '../../media/binaries.js';
-import { abortReason, tooLargeError } from '../../net/errors.js';
+import { abortReason } from '../../net/errors.js';
+import type { Refusal } from '../../net/connect-proxy.js';
+import { detailsArgs, downloadArgs, DEFAULT_SETTINGS, OUTPUT_BASENAME, type YtdlpRunSettings } from './ytdlp-args.js';
+import { ytdlpError, warningsFrom, type YtdlpWarning } from './messages.js';
 import {
-  blockedError,
   CAPTIONS_FILE,
-  classifyYouTubeRefusal,
   failedError,
   looksLikeWebVtt,
-  refusalError,
-  shortCause,
-  YOUTUBE_ID,
   type CaptionTrack,
   type DetailsContext,
   type DownloadContext,
@@ -35,9 +27,23 @@ import {
 } from './video-site.js';
 import { findOnPath, isExecutableFile } from '../../media/binaries.js';
 
+export { canonicalWatchUrl, detailsArgs, downloadArgs, YTDLP_FORMAT } from './ytdlp-args.js';
+export { ytdlpError, type YtdlpFailure } from './messages.js';
+
+/** One run's settings, and afterwards what the proxy refused during it. */
+export interface PreparedRun {
+  settings: YtdlpRunSettings;
+  refusals(): readonly Refusal[];
+  done(): void;
+}
+
 export interface YtdlpBackendOptions {
-  /** Path or name of the program; default YTDLP_PATH, else `yt-dlp` on the PATH. */
-  binary?: string;
+  /** Path or name of the program (or how to find it at each run: the updater may swap it); default `yt-dlp` on the PATH. */
+  binary?: string | (() => string);
+  /** Each run's settings (capabilities, JavaScript runtime, proxy ticket, cookies); default: none (a bare run). */
+  prepare?: (binary: string) => Promise<PreparedRun>;
+  /** yt-dlp's warnings an admin can act on (no runtime, PO token, too old), after each run. */
+  onWarnings?: (warnings: YtdlpWarning[]) => void;
   /** Handed to --ffmpeg-location so yt-dlp merges with the same ffmpeg as the media stage; default: resolveBinaries(). */
   ffmpegLocation?: string | (() => string | undefined);
   /** Limit for `-J` (reading the video's details). */
@@ -51,52 +57,7 @@ const DEFAULT_DOWNLOAD_TIMEOUT_MS = 60 * 60_000;
 /** -J output carries every format and caption URL: a few MB at most. */
 const MAX_JSON_BYTES = 64 * 1024 * 1024;
 const STDERR_KEEP_BYTES = 64 * 1024;
-const OUTPUT_BASENAME = 'ytdlp-source';
 const VIDEO_EXTENSIONS = new Set(['mp4', 'webm', 'mkv', 'm4v', 'mov']);
-/** Up to 1080p: best picture (possibly with sound) plus best sound, else the best single file. */
-export const YTDLP_FORMAT = 'bv*[height<=1080]+ba/b[height<=1080]';
-
-export function canonicalWatchUrl(id: string): string {
-  if (!YOUTUBE_ID.test(id)) {
-    throw new VettedError('youtube_bad_id', 'This YouTube link looks damaged: the video code in it is not valid.');
-  }
-  return `https://www.youtube.com/watch?v=${id}`;
-}
-
-/** Options every run gets: no config files, YouTube's extractor only, one video. */
-function commonArgs(): string[] {
-  return ['--ignore-config', '--no-config', '--ies', 'youtube', '--no-playlist'];
-}
-
-export function detailsArgs(id: string): string[] {
-  // `--` ends option parsing: nothing after it can be read as an option, whatever it contains.
-  return [...commonArgs(), '-J', '--', canonicalWatchUrl(id)];
-}
-
-export function downloadArgs(
-  id: string,
-  o: { workDir: string; ffmpegLocation?: string; maxBytes: number; socketTimeoutSeconds?: number },
-): string[] {
-  const args = [
-    ...commonArgs(),
-    '-f', YTDLP_FORMAT,
-    '--merge-output-format', 'mp4',
-    // --paths is a plain directory (not a template), so a '%' in the work folder's name cannot be misread.
-    '--paths', o.workDir,
-    '-o', `${OUTPUT_BASENAME}.%(ext)s`,
-    '--write-subs', '--write-auto-subs',
-    '--sub-langs', 'en.*',
-    '--sub-format', 'vtt',
-    '--max-filesize', String(Math.floor(o.maxBytes)),
-    '--newline',
-    '--no-mtime',
-  ];
-  if (o.socketTimeoutSeconds) args.push('--socket-timeout', String(Math.max(1, Math.ceil(o.socketTimeoutSeconds))));
-  if (o.ffmpegLocation) args.push('--ffmpeg-location', o.ffmpegLocation);
-  args.push('--', canonicalWatchUrl(id));
-  return args;
-}
-
 // ---------------------------------------------------------------------------------------------------------------
 // Reading yt-dlp's output
 
@@ -172,40 +133,6 @@ export function parseProgressLine(line: string): number | undefined {
   return Number.isFinite(n) ? Math.min(100, n) : undefined;
 }
 
-export interface YtdlpFailure {
-  stderr: string;
-  timedOut?: boolean;
-  spawnError?: NodeJS.ErrnoException;
-  maxBytes?: number;
-}
-
-/** The teacher's sentence for a failed yt-dlp run, from YouTube's own wording in yt-dlp's ERROR lines. */
-export function ytdlpError(f: YtdlpFailure): VettedError {
-  if (f.spawnError) {
-    const missing = new VettedError(
-      'youtube_backend_missing',
-      'The YouTube downloader (yt-dlp) is not installed on the server. Ask your IT person to install it, or to switch the YouTube downloader back to the built-in one.',
-      { httpStatus: 500 },
-    );
-    missing.cause = f.spawnError;
-    return missing;
-  }
-  if (f.timedOut) {
-    return new VettedError('fetch_timeout', 'YouTube took too long to send the video. Vetted will try again later.', {
-      transient: true,
-      httpStatus: 504,
-    });
-  }
-  const lines = f.stderr.split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
-  const errors = lines.filter((l) => l.startsWith('ERROR:'));
-  const text = (errors.length > 0 ? errors : lines.slice(-5)).join('\n');
-  const refusal = classifyYouTubeRefusal(text);
-  if (refusal) return refusalError(refusal, shortCause(text));
-  if (/HTTP Error 403|403: Forbidden/i.test(text)) return blockedError(shortCause(text));
-  if (/max-filesize|larger than max/i.test(text) && f.maxBytes) return tooLargeError(f.maxBytes);
-  return failedError(shortCause(text || 'yt-dlp failed without saying why'));
-}
-
 /** Chooses the English captions yt-dlp wrote (`ytdlp-source.en.vtt`, `…en-GB.vtt`): plain "en" first. */
 export function pickCaptionsFile(names: readonly string[]): string | undefined {
   const prefix = `${OUTPUT_BASENAME}.`;
@@ -230,7 +157,7 @@ export function pickVideoFile(names: readonly string[]): string | undefined {
 // Running the program
 
 /** The yt-dlp to run: an explicit path if it is executable, else `yt-dlp` found on the PATH; undefined if neither. */
-export function findYtdlp(configured: string | undefined = process.env.YTDLP_PATH || undefined): string | undefined {
+export function findYtdlp(configured: string | undefined): string | undefined {
   if (configured) {
     if (configured.includes(path.sep)) return isExecutableFile(configured) ? configured : undefined;
     return findOnPath(configured);
@@ -248,10 +175,22 @@ interface RunResult {
 }
 
 /**
+ * The environment without proxy variables: a `no_proxy=127.0.0.1` or an `https_proxy` meant for something else must
+ * not take yt-dlp around (or away from) Vetted's proxy. YOUTUBE_PROXY is how a school proxy is set.
+ */
+function childEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (!/^(https?|all|no|ftp)_proxy$/i.test(k)) env[k] = v;
+  }
+  return env;
+}
+
+/**
  * Runs yt-dlp with an argument array (never a shell). It gets its own process group so a timeout or a stopped job
  * kills it together with the ffmpeg it may have started for merging, with SIGKILL: nothing is left writing.
  */
-function runYtdlp(
+export function runYtdlp(
   binary: string,
   args: string[],
   o: { timeoutMs: number; signal: AbortSignal; collectStdout: boolean; onLine?: (line: string) => void },
@@ -261,7 +200,7 @@ function runYtdlp(
       reject(abortReason(o.signal));
       return;
     }
-    const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true, windowsHide: true });
+    const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true, windowsHide: true, env: childEnv() });
     let stdout = '';
     let stdoutBytes = 0;
     let stdoutTooLarge = false;
@@ -329,8 +268,27 @@ function defaultFfmpegLocation(): string | undefined {
   }
 }
 
+const BARE_RUN: PreparedRun = { settings: DEFAULT_SETTINGS, refusals: () => [], done: () => {} };
+
 export function createYtdlpBackend(opts: YtdlpBackendOptions = {}): VideoSite {
-  const binary = opts.binary ?? (process.env.YTDLP_PATH || 'yt-dlp');
+  const binaryNow = (): string => (typeof opts.binary === 'function' ? opts.binary() : (opts.binary ?? 'yt-dlp'));
+  const prepare = async (binary: string): Promise<PreparedRun> => (opts.prepare ? opts.prepare(binary) : BARE_RUN);
+  /** Runs once with a fresh proxy ticket; reports warnings; maps failures with what the proxy refused. */
+  async function run(
+    args: (s: YtdlpRunSettings) => string[],
+    o: { timeoutMs: number; signal: AbortSignal; collectStdout: boolean; onLine?: (line: string) => void },
+  ): Promise<RunResult & { refusals: readonly Refusal[] }> {
+    const binary = binaryNow();
+    const prepared = await prepare(binary);
+    try {
+      const result = await runYtdlp(binary, args(prepared.settings), o);
+      const warnings = warningsFrom(result.stderr);
+      if (warnings.length) opts.onWarnings?.(warnings);
+      return { ...result, refusals: [...prepared.refusals()] };
+    } finally {
+      prepared.done();
+    }
+  }
   const detailsTimeoutMs = opts.detailsTimeoutMs ?? DEFAULT_DETAILS_TIMEOUT_MS;
   const downloadTimeoutMs = opts.downloadTimeoutMs ?? DEFAULT_DOWNLOAD_TIMEOUT_MS;
   const ffmpegLocation = (): string | undefined =>
@@ -340,7 +298,7 @@ export function createYtdlpBackend(opts: YtdlpBackendOptions = {}): VideoSite {
     name: 'yt-dlp',
 
     async details(id: string, ctx: DetailsContext): Promise<VideoDetails> {
-      const result = await runYtdlp(binary, detailsArgs(id), { timeoutMs: detailsTimeoutMs, signal: ctx.signal, collectStdout: true });
+      const result = await run((s) => detailsArgs(id, s), { timeoutMs: detailsTimeoutMs, signal: ctx.signal, collectStdout: true });
       if (result.stdoutTooLarge) throw failedError(new Error('yt-dlp printed more than expected'));
       if (result.spawnError || result.timedOut || result.code !== 0) throw ytdlpError(result);
       return parseDetailsJson(result.stdout, id);
@@ -348,12 +306,17 @@ export function createYtdlpBackend(opts: YtdlpBackendOptions = {}): VideoSite {
 
     async download(id: string, _details: VideoDetails, ctx: DownloadContext): Promise<DownloadedVideo> {
       const ffmpeg = ffmpegLocation();
-      const args = downloadArgs(id, {
-        workDir: ctx.workDir,
-        maxBytes: ctx.policy.maxBytes,
-        socketTimeoutSeconds: ctx.policy.idleTimeoutMs / 1000,
-        ...(ffmpeg ? { ffmpegLocation: ffmpeg } : {}),
-      });
+      const args = (s: YtdlpRunSettings) =>
+        downloadArgs(
+          id,
+          {
+            workDir: ctx.workDir,
+            maxBytes: ctx.policy.maxBytes,
+            socketTimeoutSeconds: ctx.policy.idleTimeoutMs / 1000,
+            ...(ffmpeg ? { ffmpegLocation: ffmpeg } : {}),
+          },
+          s,
+        );
       // yt-dlp reports each file (picture, then sound) from 0 to 100 %; count them to keep the bar moving forward.
       // Caption files are downloaded first and also print progress; they are not counted.
       let part = 0;
@@ -378,7 +341,7 @@ export function createYtdlpBackend(opts: YtdlpBackendOptions = {}): VideoSite {
           ctx.onProgress(overall);
         }
       };
-      const result = await runYtdlp(binary, args, { timeoutMs: downloadTimeoutMs, signal: ctx.signal, collectStdout: false, onLine });
+      const result = await run(args, { timeoutMs: downloadTimeoutMs, signal: ctx.signal, collectStdout: false, onLine });
       if (result.spawnError || result.timedOut || result.code !== 0) {
         throw ytdlpError({ ...result, maxBytes: ctx.policy.maxBytes });
       }
@@ -388,7 +351,7 @@ export function createYtdlpBackend(opts: YtdlpBackendOptions = {}): VideoSite {
       if (!video) {
         // --max-filesize makes yt-dlp skip an oversized file and still exit 0.
         const said = [result.stderr, ...stdoutTail].join('\n').trim();
-        throw ytdlpError({ stderr: said || 'yt-dlp wrote no video file', maxBytes: ctx.policy.maxBytes });
+        throw ytdlpError({ stderr: said || 'yt-dlp wrote no video file', maxBytes: ctx.policy.maxBytes, refusals: result.refusals });
       }
       const file = `${OUTPUT_BASENAME}.${path.extname(video).slice(1)}`;
       let captions: string | undefined;

@@ -1,5 +1,6 @@
-import { useEffect, useState } from 'preact/hooks';
-import { api, errorText } from '../shared/api';
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { api, ApiError, errorText } from '../shared/api';
+import { interrupted } from '../shared/drafts';
 import { href } from '../shared/route';
 import type { ClassInfo, Item, Playlist } from '../shared/types';
 import { FlashLine, useFlash, useTitle } from '../shared/ui';
@@ -8,7 +9,20 @@ import { watchItem } from './live';
 import { Checks } from './review/Checks';
 import { Copy } from './review/Copy';
 import { Decision } from './review/Decision';
+import { neighbours, QueueNav, useReviewQueue } from './review/QueueNav';
 import { Rename } from './review/Rename';
+import { useWatching } from './review/watching';
+
+/** How often a settled item is re-read, so a colleague's decision shows without reloading. */
+const COLLEAGUE_POLL_MS = 5000;
+
+const COLLEAGUE_WORDS: Partial<Record<Item['status'], string>> = {
+  approved: 'A colleague approved this meanwhile: it is on the board now.',
+  rejected: 'A colleague rejected this meanwhile: it will not reach the board.',
+  quarantined: 'Someone reported this meanwhile: it is off every board until the e-safety lead decides.',
+  removed: 'The e-safety lead removed this.',
+  expired: 'Its date passed: it is off the board.',
+};
 
 /**
  * The review view: the cleaned copy (video or page) with the automatic checks beside it, the
@@ -20,6 +34,10 @@ export function ReviewView({ id }: { id: string }) {
   const [cls, setCls] = useState<ClassInfo | null>(null);
   const [loadError, setLoadError] = useState('');
   const [flash, say, clear] = useFlash();
+  const watching = useWatching(item);
+  const queue = useReviewQueue();
+  // Set while this page itself changes the item, so the change is not taken for a colleague's.
+  const acting = useRef(false);
   useTitle(item ? `Review: ${item.title} — Vetted` : 'Review — Vetted');
 
   useEffect(() => {
@@ -46,18 +64,47 @@ export function ReviewView({ id }: { id: string }) {
     });
   }, [item?.id, status]);
 
+  // A colleague's decision (or a report) shows as information, and the page follows it.
+  useEffect(() => {
+    if (!item || isWorking(item.status)) return;
+    const seen = item.status;
+    const t = setInterval(async () => {
+      if (acting.current) return;
+      try {
+        const now = await api<Item>('GET', `/api/items/${item.id}`);
+        if (acting.current || now.status === seen) return;
+        setItem(now);
+        const words = COLLEAGUE_WORDS[now.status];
+        if (words) say('info', now.status === 'rejected' && now.rejectReason ? `${words} Reason: ${now.rejectReason}` : words);
+      } catch {
+        /* tried again at the next tick; a lost session is handled by the page */
+      }
+    }, COLLEAGUE_POLL_MS);
+    return () => clearInterval(t);
+  }, [item?.id, status]);
+
   if (loadError) return <p class="flash flash-error">{loadError}</p>;
   if (!item) return <p class="muted">Loading…</p>;
 
-  const act = async (what: string, run: () => Promise<Item>, ok: string) => {
+  const act = async (what: string, run: () => Promise<Item>, ok: string, key?: string) => {
+    acting.current = true;
     try {
       const next = await run();
       setItem(next);
       say('ok', ok);
       return true;
     } catch (e) {
-      say('error', `${what}: ${errorText(e)}`);
+      if (e instanceof ApiError && e.code === 'already_approved') {
+        // Not a failure: a colleague got there first. Show the item as it is now.
+        say('info', e.message);
+        setItem(await api<Item>('GET', `/api/items/${item.id}`).catch(() => item));
+      } else if (e instanceof ApiError && e.status === 401) {
+        // The sign-in page follows; the action is offered again after it, with the words typed so far.
+        if (key) interrupted.set(item.id, key);
+      } else say('error', `${what}: ${errorText(e)}`);
       return false;
+    } finally {
+      acting.current = false;
     }
   };
 
@@ -74,6 +121,7 @@ export function ReviewView({ id }: { id: string }) {
           <li>{playlist ? <a href={href('playlist', playlist.id)}>{playlist.name}</a> : '…'}</li>
         </ol>
       </nav>
+      <QueueNav queue={queue} id={item.id} />
       <div class="view-head review-head">
         <h1 class="break" data-testid="review-title">
           {item.title || item.url}
@@ -89,13 +137,13 @@ export function ReviewView({ id }: { id: string }) {
       <FlashLine flash={flash} onClose={clear} />
       <div class="review-grid">
         <div class="review-main">
-          <Copy item={item} onClip={(start, end) =>
+          <Copy item={item} watching={watching} onClip={(start, end) =>
             act('Making the clip', () => api<Item>('POST', `/api/items/${item.id}/reprocess`, { startSeconds: start, endSeconds: end }),
               'Making the new clip. This page shows its progress; you can leave it and come back.')
           } />
         </div>
         <aside class="review-side" aria-label="Checks and decision">
-          <Decision item={item} boardName={boardName} act={act} />
+          <Decision item={item} boardName={boardName} act={act} watching={watching} next={neighbours(queue, item.id).next} cls={cls} />
           <Checks item={item} />
         </aside>
       </div>

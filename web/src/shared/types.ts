@@ -56,6 +56,8 @@ export interface BoardItem {
   expiresAt: string | null;
   media: ItemMedia | null;
   source: ItemSource;
+  /** A site the teacher chose to open live on the board (allow-listed domains only) instead of its copy. */
+  openLive?: boolean;
 }
 
 /** An item as staff see it. */
@@ -89,6 +91,10 @@ export interface ClassInfo {
   name: string;
   board: { token: string; url: string };
   playlists: PlaylistSummary[];
+  /** What waits for the class's teachers. */
+  counts?: { awaitingReview: number; reported: number };
+  /** When a board last showed the class; null when none ever has. */
+  boardSeenAt?: string | null;
 }
 
 export interface StaffUser {

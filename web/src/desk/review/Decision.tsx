@@ -1,29 +1,61 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api } from '../../shared/api';
-import type { Item } from '../../shared/types';
+import { interrupted, useDraft } from '../../shared/drafts';
+import { href } from '../../shared/route';
+import type { ClassInfo, Item } from '../../shared/types';
 import { Button, Dialog } from '../../shared/ui';
 import { dateText, isWorking } from '../../shared/words';
+import type { QueueItem } from './QueueNav';
 import type { Act } from './types';
+import type { Watching } from './watching';
 
 /** Approve, reject, the date it leaves the board, and reporting a problem. */
-export function Decision({ item, boardName, act }: { item: Item; boardName: string; act: Act }) {
-  const [rejecting, setRejecting] = useState(false);
-  const [reporting, setReporting] = useState(false);
-  const [reason, setReason] = useState('');
-  const [note, setNote] = useState('');
+export function Decision({
+  item,
+  boardName,
+  act,
+  watching,
+  next,
+  cls,
+}: {
+  item: Item;
+  boardName: string;
+  act: Act;
+  watching: Watching;
+  next: QueueItem | undefined;
+  cls: ClassInfo | null;
+}) {
+  // An action the session ended in the middle of comes back open, with the words typed so far.
+  const [rejecting, setRejecting] = useState(() => interrupted.get(item.id) === 'reject');
+  const [reporting, setReporting] = useState(() => interrupted.get(item.id) === 'report');
+  const [reason, setReason, clearReason] = useDraft(`reject:${item.id}`);
+  const [note, setNote, clearNote] = useDraft(`report:${item.id}`);
   const [busy, setBusy] = useState('');
+  const [elsewhere, setElsewhere] = useState(false);
+  const [justApproved, setJustApproved] = useState(false);
+  const [resumed] = useState(() => interrupted.get(item.id));
+  useEffect(() => interrupted.clear(item.id), [item.id]);
   const [expiry, setExpiry] = useState(item.expiresAt ? toDateInput(item.expiresAt) : '');
   useEffect(() => setExpiry(item.expiresAt ? toDateInput(item.expiresAt) : ''), [item.expiresAt]);
 
   const run = async (key: string, what: string, fn: () => Promise<Item>, ok: string) => {
     setBusy(key);
-    const done = await act(what, fn, ok);
+    const done = await act(what, fn, ok, key);
     setBusy('');
     return done;
   };
 
-  const approve = () =>
-    run('approve', 'Approving', () => api<Item>('POST', `/api/items/${item.id}/approve`), `Approved. It is on ${boardName} now.`);
+  const canApprove = !watching.required || watching.met || elsewhere;
+  const approve = async () => {
+    await watching.flush();
+    const done = await run(
+      'approve',
+      'Approving',
+      () => api<Item>('POST', `/api/items/${item.id}/approve`, elsewhere ? { acknowledge: ['watched_elsewhere'] } : {}),
+      `Approved. It is on ${boardName} now.`,
+    );
+    if (done) setJustApproved(true);
+  };
   const reject = async (e: Event) => {
     e.preventDefault();
     const done = await run(
@@ -34,7 +66,7 @@ export function Decision({ item, boardName, act }: { item: Item; boardName: stri
     );
     if (done) {
       setRejecting(false);
-      setReason('');
+      clearReason();
     }
   };
   const report = async (e: Event) => {
@@ -50,7 +82,7 @@ export function Decision({ item, boardName, act }: { item: Item; boardName: stri
     );
     if (done) {
       setReporting(false);
-      setNote('');
+      clearNote();
     }
   };
   const saveExpiry = async (e: Event) => {
@@ -72,8 +104,28 @@ export function Decision({ item, boardName, act }: { item: Item; boardName: stri
       {item.status === 'awaiting_review' && (
         <>
           <p>{item.kind === 'webpage' ? 'Read the copy, check the facts below, then decide.' : 'Watch it, check the facts below, then decide.'}</p>
+          {watching.required && !watching.met && (
+            <>
+              <p class="hint" id="approve-why">
+                {item.kind === 'webpage'
+                  ? `“Approve” opens once you have scrolled through the page (read ${Math.floor(watching.coverage * 100)} %).`
+                  : `“Approve” opens once you have watched the video to the end (watched ${Math.floor(watching.coverage * 100)} %).`}
+              </p>
+              <label class="check-line">
+                <input type="checkbox" checked={elsewhere} onChange={(e) => setElsewhere(e.currentTarget.checked)} />
+                {item.kind === 'webpage' ? 'I have read all of it elsewhere' : 'I have watched all of it elsewhere'} (this is recorded)
+              </label>
+            </>
+          )}
           <div class="row">
-            <Button variant="good" busy={busy === 'approve'} busyText="Approving…" onClick={() => void approve()}>
+            <Button
+              variant="good"
+              busy={busy === 'approve'}
+              busyText="Approving…"
+              disabled={!canApprove}
+              aria-describedby={canApprove ? undefined : 'approve-why'}
+              onClick={() => void approve()}
+            >
               Approve for the board
             </Button>
             <Button variant="bad" onClick={() => setRejecting(true)}>
@@ -81,6 +133,27 @@ export function Decision({ item, boardName, act }: { item: Item; boardName: stri
             </Button>
           </div>
         </>
+      )}
+      {resumed && (
+        <p class="hint" data-testid="resumed">
+          You were signed out before this was done, so nothing was changed. Your words are kept: press the button again.
+        </p>
+      )}
+      {decided && justApproved && (
+        <div class="after-approve" data-testid="after-approve">
+          {next ? (
+            <a class="btn btn-primary" href={href('item', next.id)} data-testid="next-to-review">
+              Next to review: {next.title || next.url}
+            </a>
+          ) : (
+            <p>Nothing else is waiting for review.</p>
+          )}
+          {cls && !cls.boardSeenAt && (
+            <p class="pair-prompt" data-testid="pair-prompt">
+              No board has shown {cls.name} yet. <a href="#/">Pair a board on the Classes page</a> so the class can see it.
+            </p>
+          )}
+        </div>
       )}
       {decided && (
         <>
@@ -116,6 +189,10 @@ export function Decision({ item, boardName, act }: { item: Item; boardName: stri
             box and save to remove the date.
           </p>
         </form>
+      )}
+
+      {item.kind === 'webpage' && ['awaiting_review', 'approved'].includes(item.status) && (
+        <LiveSiteChoice item={item} run={run} busy={busy === 'live'} />
       )}
 
       {['awaiting_review', 'approved'].includes(item.status) && (
@@ -157,6 +234,41 @@ export function Decision({ item, boardName, act }: { item: Item; boardName: stri
         </form>
       </Dialog>
     </section>
+  );
+}
+
+/**
+ * "Open the live site": for games and other interactive sites only, on the school's allow list only.
+ * The board otherwise shows the copy the teacher vetted.
+ */
+function LiveSiteChoice({ item, run, busy }: { item: Item; run: (key: string, what: string, fn: () => Promise<Item>, ok: string) => Promise<boolean>; busy: boolean }) {
+  const on = item.openLive === true;
+  return (
+    <div class="live-choice">
+      <label class="check-line">
+        <input
+          type="checkbox"
+          checked={on}
+          disabled={busy}
+          data-testid="open-live"
+          onChange={(e) => {
+            const want = e.currentTarget.checked;
+            e.currentTarget.checked = on;
+            void run(
+              'live',
+              'Changing how the board opens it',
+              () => api<Item>('PATCH', `/api/items/${item.id}`, { openLive: want }),
+              want ? 'The board opens the live site for this one.' : 'The board shows the copy you vetted.',
+            );
+          }}
+        />
+        Open the live site on the board instead of this copy
+      </label>
+      <p class="hint">
+        Only for games and other sites that need to be live, and only for sites on the school’s allow list. Live pages change after
+        you vet them and may carry adverts; the copy never changes.
+      </p>
+    </div>
   );
 }
 

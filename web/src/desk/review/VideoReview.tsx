@@ -2,10 +2,25 @@ import { useRef, useState } from 'preact/hooks';
 import type { Item } from '../../shared/types';
 import { Button } from '../../shared/ui';
 import { clock, parseClock } from '../../shared/words';
+import { Timeline } from './Timeline';
+import type { Watching } from './watching';
+
+/** Faster than this does not count as watching (issue 15: any speed up to 2×). */
+const MAX_RATE = 2;
 
 /** The video copy with the clip tools: start and end set from the player, then the clip re-made. */
-export function VideoReview({ item, onClip }: { item: Item; onClip: (start: number | null, end: number | null) => Promise<boolean> }) {
+export function VideoReview({
+  item,
+  onClip,
+  watching,
+}: {
+  item: Item;
+  onClip: (start: number | null, end: number | null) => Promise<boolean>;
+  watching: Watching;
+}) {
   const video = useRef<HTMLVideoElement>(null);
+  // The stretch being played now, in seconds of the copy: extended while playback runs on.
+  const stretch = useRef<{ from: number; to: number } | null>(null);
   // The copy on screen is already cut: its 0:00 is the clip's start in the original.
   const base = item.startSeconds ?? 0;
   const copyLength = item.durationSeconds ?? 0;
@@ -52,18 +67,71 @@ export function VideoReview({ item, onClip }: { item: Item; onClip: (start: numb
         playsInline
         data-testid="review-video"
         onTimeUpdate={(e) => {
-          setNow(e.currentTarget.currentTime);
+          const v = e.currentTarget;
+          const t = v.currentTime;
+          setNow(t);
+          const s = stretch.current;
+          // Timeupdates come 4–15 times a second; a jump of more than 1.5 s (even at 2×) is a seek, not play.
+          const playedOn = !!s && !v.seeking && v.playbackRate <= MAX_RATE && t >= s.to && t - s.to < 1.5;
+          if (s && playedOn) {
+            s.to = t;
+            watching.add([s.from, v.ended ? v.duration || t : t]);
+          }
+          if (v.paused || v.seeking || v.playbackRate > MAX_RATE) stretch.current = null;
+          else if (!playedOn) stretch.current = { from: t, to: t };
           // Previewing the new clip: stop at its end mark.
-          if (endS !== undefined && base + e.currentTarget.currentTime >= endS && endS < base + copyLength - 0.25) e.currentTarget.pause();
+          if (endS !== undefined && base + t >= endS && endS < base + copyLength - 0.25) v.pause();
+        }}
+        onPlaying={(e) => {
+          // Start counting where play starts, not at the first timeupdate a quarter-second later.
+          const v = e.currentTarget;
+          if (v.playbackRate <= MAX_RATE) stretch.current = { from: v.currentTime, to: v.currentTime };
+        }}
+        onSeeking={() => (stretch.current = null)}
+        onPause={() => void watching.flush()}
+        onEnded={(e) => {
+          const s = stretch.current;
+          if (s) watching.add([s.from, e.currentTarget.duration || copyLength]);
+          stretch.current = null;
+          void watching.flush();
         }}
       >
         {item.media?.captions && <track kind="captions" src={item.media.captions} srclang="en" label="English" />}
       </video>
+      <Timeline
+        length={copyLength}
+        base={base}
+        seen={watching.ranges}
+        now={now}
+        trim={
+          canClip && startS !== undefined && endS !== undefined
+            ? {
+                start: startS,
+                end: endS,
+                onStart: (v) => setStart(clock(v)),
+                onEnd: (v) => setEnd(clock(v)),
+                onScrub: (copySeconds) => {
+                  const v = video.current;
+                  if (!v) return;
+                  v.pause();
+                  v.currentTime = copySeconds;
+                },
+              }
+            : undefined
+        }
+      />
+      {watching.required && ['awaiting_review'].includes(item.status) && (
+        <p class="watch-line" data-testid="watch-line" aria-live="polite">
+          {watching.met
+            ? 'Watched. You can approve it now.'
+            : `Watched ${Math.floor(watching.coverage * 100)} % — “Approve” opens at 95 %. Up to twice the speed counts.`}
+        </p>
+      )}
       {canClip && (
         <form class="card clip-tools" onSubmit={make} aria-labelledby="clip-h">
           <h2 id="clip-h">Trim the clip</h2>
           <p class="muted small">
-            Play or scrub to a moment, then press “Start here” or “End here”. {item.startSeconds != null || item.endSeconds != null
+            Drag the handles on the timeline, or play to a moment and press “Start here” or “End here”. {item.startSeconds != null || item.endSeconds != null
               ? `This copy is ${clock(base)}–${clock(base + copyLength)} of the original.`
               : `The whole video is ${clock(copyLength)} long.`}{' '}
             <span aria-live="off">Now at {clock(base + now)}.</span>
@@ -89,7 +157,7 @@ export function VideoReview({ item, onClip }: { item: Item; onClip: (start: numb
           </p>
           <div class="row">
             <Button variant="plain" onClick={preview}>
-              Play from the start mark
+              Preview the clip
             </Button>
             <Button type="submit" variant="primary" busy={busy} busyText="Sending…" disabled={!changed}>
               Make this clip

@@ -1,0 +1,71 @@
+import { thumbnailTime, uprightSize, type ProbeResult } from './media-rules.js';
+
+/**
+ * What the media stage runs for one video, decided from the probe alone (no I/O), so each choice is tested here.
+ *
+ * - transcode: one decode feeds the H.264 encode, the checks' small frames, the poster and the thumbnail; the
+ *   sound is measured first (an audio-only pass, a small fraction of the encode) so the encode can apply the gain.
+ * - copy: the video is stream-copied; the checks need one decode-only pass (small frames, poster, thumbnail, the
+ *   sound measured on the way), then a remux that re-encodes only the sound when its loudness needs a change.
+ */
+export interface PreparationPlan {
+  encode: 'copy' | 'transcode';
+  /** Cut to apply, from `clipWindow`; null for the whole video. */
+  window: { start: number; duration: number } | null;
+  /** Seconds of output, for progress and for the storyboard's spacing. */
+  outputSeconds: number;
+  /** The small frames the flash and scene analysis read: upright, aspect kept, at a constant rate. */
+  analysis: { width: number; height: number; fps: number };
+  /** Where the poster is taken, in output time. */
+  posterAt: number;
+  /** The first sound track is measured and normalised; false for a silent (no audio track) video. */
+  audio: boolean;
+  /** The text subtitle track that becomes the item's captions, when the item has none from its source. */
+  subtitleTrack: number | null;
+}
+
+/** Longest side of the analysis frames: 160×90 for 16:9, enough for area proportions, cheap per frame. */
+export const ANALYSIS_LONG_SIDE = 160;
+const DEFAULT_FPS = 30;
+/** Frames faster than this are analysed at this rate: at 60 per second every flash of 30 Hz is still seen. */
+const MAX_ANALYSIS_FPS = 60;
+
+const even = (n: number) => Math.max(2, Math.round(n / 2) * 2);
+
+export function analysisSize(video: { width: number; height: number; rotation: number }): { width: number; height: number } {
+  const up = uprightSize(video);
+  if (up.width <= 0 || up.height <= 0) return { width: ANALYSIS_LONG_SIDE, height: even((ANALYSIS_LONG_SIDE * 9) / 16) };
+  const scale = ANALYSIS_LONG_SIDE / Math.max(up.width, up.height);
+  return { width: even(up.width * scale), height: even(up.height * scale) };
+}
+
+export function analysisFps(frameRate: number | undefined): number {
+  if (!frameRate || !Number.isFinite(frameRate) || frameRate <= 0) return DEFAULT_FPS;
+  return Math.round(Math.min(frameRate, MAX_ANALYSIS_FPS) * 1000) / 1000;
+}
+
+export function planPreparation(
+  probe: ProbeResult,
+  encode: 'copy' | 'transcode',
+  window: { start: number; duration: number } | null,
+  opts: { hasCaptions: boolean },
+): PreparationPlan {
+  const video = probe.video ?? { width: 0, height: 0, rotation: 0 };
+  const outputSeconds = window ? window.duration : probe.durationSeconds;
+  const subtitle = opts.hasCaptions ? undefined : probe.textSubtitles?.[0];
+  return {
+    encode,
+    window,
+    outputSeconds,
+    analysis: { ...analysisSize(video), fps: analysisFps(probe.video?.frameRate) },
+    posterAt: thumbnailTime(outputSeconds),
+    audio: probe.audio !== null,
+    subtitleTrack: subtitle ? subtitle.index : null,
+  };
+}
+
+/** A storyboard sprite's grid for `n` pictures: up to 10 across. */
+export function spriteGrid(n: number): { columns: number; rows: number } {
+  const columns = Math.max(1, Math.min(10, n));
+  return { columns, rows: Math.max(1, Math.ceil(n / columns)) };
+}

@@ -1,0 +1,186 @@
+/**
+ * The ffmpeg command lines, built from a plan without running anything (so they are read and tested as data).
+ * Every input is `file:/absolute/path` behind the protocol and demuxer whitelists; every output is a name we chose.
+ */
+import type { PreparationPlan } from '../domain/media-plan.js';
+import { uprightSize, type ProbeResult } from '../domain/media-rules.js';
+import { seconds, VIDEO_INPUT } from './basics.js';
+
+export const POSTER_MAX_WIDTH = 1280;
+export const THUMBNAIL_WIDTH = 320;
+/** Frames the `thumbnail` filter compares; it holds them all in memory, so frames are scaled down first. */
+export const THUMBNAIL_CANDIDATES = 50;
+
+export interface Outputs {
+  video: string;
+  poster: string;
+  thumbnail: string;
+}
+
+/** Input options for the source, with the clip's start as an input seek (jumps near it instead of decoding). */
+export function sourceInput(src: string, window: { start: number } | null): string[] {
+  return [...VIDEO_INPUT, ...(window && window.start > 0 ? ['-ss', seconds(window.start)] : []), '-reinit_filter', '0', '-i', `file:${src}`];
+}
+
+/** Titles, GPS location, chapters, subtitles and data tracks stay behind: children's videos say nothing of who filmed them. */
+const NO_METADATA = ['-map_metadata', '-1', '-map_metadata:s', '-1', '-map_chapters', '-1', '-sn', '-dn'];
+
+export function cut(window: { duration: number } | null): string[] {
+  return window ? ['-t', seconds(window.duration)] : [];
+}
+
+function mp4Tail(maxOutputBytes: number): string[] {
+  return ['-max_muxing_queue_size', '1024', '-movflags', '+faststart', '-fs', String(Math.floor(maxOutputBytes)), '-f', 'mp4'];
+}
+
+export function scaleForBrowsers(video: NonNullable<ProbeResult['video']>): string {
+  // ffmpeg autorotates decoded frames, so the box is fitted to the upright picture and portrait stays portrait.
+  const upright = uprightSize(video);
+  const [boxW, boxH] = upright.width >= upright.height ? [1920, 1080] : [1080, 1920];
+  return `scale=w='min(${boxW},iw)':h='min(${boxH},ih)':force_original_aspect_ratio=decrease:force_divisible_by=2`;
+}
+
+const H264 = ['-c:v', 'libx264', '-preset', 'veryfast', '-crf', '23', '-profile:v', 'high', '-pix_fmt', 'yuv420p'];
+const AAC = ['-c:a', 'aac', '-b:a', '128k', '-ac', '2', '-ar', '48000'];
+
+/** The plain encode (no checks): the fallback when a run with the checks cannot finish. */
+export function plainEncodeArgs(src: string, target: string, probe: ProbeResult, plan: 'copy' | 'transcode', window: PreparationPlan['window'], maxOutputBytes: number): string[] {
+  const video = probe.video!;
+  const hasAudio = probe.audio !== null;
+  const out = ['-map', '0:V:0', ...(hasAudio ? ['-map', '0:a:0'] : []), ...cut(window), ...NO_METADATA];
+  if (plan === 'copy') out.push('-c', 'copy');
+  else out.push(...H264, '-vf', scaleForBrowsers(video), ...(hasAudio ? AAC : []));
+  if (!hasAudio) out.push('-an');
+  return ['-loglevel', 'error', ...sourceInput(src, window), ...out, ...mp4Tail(maxOutputBytes), '-y', `file:${target}`];
+}
+
+/** The branch of the graph that makes the checks' small frames (to stdout) and the poster and thumbnail. */
+function analysisBranches(plan: PreparationPlan, from: { analysis: string; poster: string }): string {
+  const { width, height, fps } = plan.analysis;
+  return (
+    `[${from.analysis}]fps=${fps},scale=${width}:${height}:flags=area,format=rgb24[raw];` +
+    // Only the frames the poster is chosen from go down this branch; `trim` ends it so the rest costs nothing.
+    `[${from.poster}]select='gte(t\\,${plan.posterAt})',trim=end_frame=${THUMBNAIL_CANDIDATES},` +
+    `scale=w='min(${POSTER_MAX_WIDTH},iw)':h=-2,thumbnail=${THUMBNAIL_CANDIDATES},split=2[poster][small];` +
+    `[small]scale=w=${THUMBNAIL_WIDTH}:h=-2[thumb]`
+  );
+}
+
+function imageOutputs(plan: PreparationPlan, out: Outputs): string[] {
+  const jpeg = (label: string, target: string) => [
+    '-map', `[${label}]`, ...cut(plan.window),
+    '-frames:v', '1',
+    // -update 1 makes the image2 muxer write this exact name, never read it as a %d sequence pattern.
+    '-update', '1', '-q:v', '3', '-map_metadata', '-1', '-f', 'image2', '-y', `file:${target}`,
+  ];
+  return [
+    '-map', '[raw]', ...cut(plan.window), '-f', 'rawvideo', 'pipe:1',
+    ...jpeg('poster', out.poster),
+    ...jpeg('thumb', out.thumbnail),
+  ];
+}
+
+/**
+ * The sound chain: normalised by `loudnorm` (second pass) when `gain` is given, then measured by `ebur128`, whose
+ * summary at the end of the log is the published loudness. 48 kHz again after loudnorm's internal 192 kHz.
+ */
+function audioChain(gain: string | null): string {
+  return `[0:a:0]${soundChain(gain)}[aout]`;
+}
+
+/** Also fixes the layout here: in a filter graph, `-ac 2` alone cannot pick one after loudnorm's mono output. */
+function soundChain(gain: string | null): string {
+  return `${gain ? `${gain},` : ''}aresample=48000,aformat=sample_rates=48000:channel_layouts=stereo,ebur128=peak=true:framelog=verbose`;
+}
+
+/** Transcode: one decode for the encode, the checks' frames, the poster and the thumbnail. */
+export function transcodeArgs(src: string, out: Outputs, probe: ProbeResult, plan: PreparationPlan, gain: string | null, maxOutputBytes: number): string[] {
+  const graph = [
+    `[0:V:0]split=3[enc][ana][pst]`,
+    `[enc]${scaleForBrowsers(probe.video!)}[vout]`,
+    analysisBranches(plan, { analysis: 'ana', poster: 'pst' }),
+    ...(plan.audio ? [audioChain(gain)] : []),
+  ].join(';');
+  return [
+    // info, for ebur128's summary; the per-frame lines go to the verbose level, which is not printed.
+    '-loglevel', 'info',
+    ...sourceInput(src, plan.window),
+    '-filter_complex', graph,
+    '-map', '[vout]', ...(plan.audio ? ['-map', '[aout]'] : []), ...cut(plan.window), ...NO_METADATA,
+    ...H264, ...(plan.audio ? AAC : ['-an']),
+    ...mp4Tail(maxOutputBytes), '-y', `file:${out.video}`,
+    ...imageOutputs(plan, { ...out }),
+  ];
+}
+
+/** Copy, first run: decode only, for the checks' frames, the poster, the thumbnail and the sound's measurement. */
+export function analyseArgs(src: string, out: Omit<Outputs, 'video'>, plan: PreparationPlan): string[] {
+  const graph = [
+    `[0:V:0]split=2[ana][pst]`,
+    analysisBranches(plan, { analysis: 'ana', poster: 'pst' }),
+    ...(plan.audio ? [`[0:a:0]${measureFilter()}[ameasure]`] : []),
+  ].join(';');
+  return [
+    '-loglevel', 'info',
+    ...sourceInput(src, plan.window),
+    '-filter_complex', graph,
+    ...imageOutputs(plan, { ...out, video: '' }),
+    ...(plan.audio ? ['-map', '[ameasure]', ...cut(plan.window), '-f', 'null', '-'] : []),
+  ];
+}
+
+/** loudnorm's first pass: measures and prints a JSON report at the end of the log. */
+export function measureFilter(): string {
+  return 'loudnorm=I=-16:TP=-1.5:LRA=11:print_format=json';
+}
+
+/** Transcode, first run: the sound alone, measured. */
+export function measureAudioArgs(src: string, plan: PreparationPlan): string[] {
+  return [
+    '-loglevel', 'info',
+    ...sourceInput(src, plan.window),
+    '-map', '0:a:0', '-vn', '-sn', '-dn', ...cut(plan.window),
+    '-af', measureFilter(), '-f', 'null', '-',
+  ];
+}
+
+/** Copy, second run: the picture copied; the sound copied, or re-encoded with the gain when it needs one. */
+export function remuxArgs(src: string, target: string, plan: PreparationPlan, gain: string | null, maxOutputBytes: number): string[] {
+  const out = ['-map', '0:V:0', ...(plan.audio ? ['-map', '0:a:0'] : []), ...cut(plan.window), ...NO_METADATA];
+  // The display matrix (phone rotation) is stream side data, not metadata, so it survives the copy.
+  if (plan.audio && gain) {
+    out.push('-c:v', 'copy', '-filter:a', soundChain(gain), ...AAC);
+  } else out.push('-c', 'copy');
+  if (!plan.audio) out.push('-an');
+  return ['-loglevel', 'info', ...sourceInput(src, plan.window), ...out, ...mp4Tail(maxOutputBytes), '-y', `file:${target}`];
+}
+
+/** The storyboard: the scene frames (rgb24 on stdin) as one JPEG each and one sprite of them all. */
+export function storyboardArgs(
+  frames: { width: number; height: number; count: number },
+  grid: { columns: number; rows: number },
+  scenePattern: string,
+  sprite: string,
+): string[] {
+  return [
+    '-loglevel', 'error',
+    '-protocol_whitelist', 'pipe',
+    '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-s', `${frames.width}x${frames.height}`, '-r', '1', '-i', 'pipe:0',
+    '-filter_complex', `[0:v]split=2[each][all];[all]tile=${grid.columns}x${grid.rows}[sprite]`,
+    '-map', '[each]', '-q:v', '4', '-start_number', '0', '-f', 'image2', '-y', `file:${scenePattern}`,
+    '-map', '[sprite]', '-frames:v', '1', '-update', '1', '-q:v', '4', '-f', 'image2', '-y', `file:${sprite}`,
+  ];
+}
+
+/**
+ * A text subtitle track of the source as WebVTT, whole: an input seek would move cues by the distance to the
+ * keyframe before it, so the clip is cut from the text afterwards (`clipCaptions`), as for a source's own captions.
+ */
+export function captionsArgs(src: string, track: number, target: string): string[] {
+  return [
+    '-loglevel', 'error',
+    ...sourceInput(src, null),
+    '-map', `0:s:${track}`, '-vn', '-an', '-dn', '-map_metadata', '-1',
+    '-c:s', 'webvtt', '-f', 'webvtt', '-y', `file:${target}`,
+  ];
+}

@@ -1,0 +1,98 @@
+/**
+ * What every yt-dlp run needs besides the video: what this yt-dlp understands (read once per program file from
+ * `--version` and `--help`, read again when the updater swaps the file), the JavaScript runtime, and a ticket for
+ * Vetted's loopback proxy (started on first use, for the life of the worker).
+ */
+import { execFile } from 'node:child_process';
+import { statSync } from 'node:fs';
+import { startConnectProxy, type ConnectProxy, type ConnectProxyOptions } from '../../net/connect-proxy.js';
+import { findJsRuntime, type JsRuntime } from './js-runtime.js';
+import { NO_CAPABILITIES, parseCapabilities, type YtdlpCapabilities, type YtdlpRunSettings } from './ytdlp-args.js';
+import type { PreparedRun } from './ytdlp-backend.js';
+
+const PROBE_TIMEOUT_MS = 30_000;
+
+function output(binary: string, args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(binary, args, { timeout: PROBE_TIMEOUT_MS, maxBuffer: 4 * 1024 * 1024, windowsHide: true }, (err, stdout) => {
+      if (err) reject(err);
+      else resolve(stdout);
+    });
+  });
+}
+
+const probed = new Map<string, { key: string; caps: Promise<YtdlpCapabilities> }>();
+
+/** The program's version and the options it knows; an unrunnable program has none (its run then says why). */
+export function capabilitiesOf(binary: string): Promise<YtdlpCapabilities> {
+  let key = 'missing';
+  try {
+    const st = statSync(binary);
+    key = `${st.mtimeMs}:${st.size}`;
+  } catch {
+    // a bare name on the PATH, or missing: probe once and keep it
+  }
+  const cached = probed.get(binary);
+  if (cached?.key === key) return cached.caps;
+  const caps = (async () => {
+    try {
+      const [version, help] = await Promise.all([output(binary, ['--ignore-config', '--version']), output(binary, ['--ignore-config', '--help'])]);
+      return parseCapabilities(version, help);
+    } catch {
+      return NO_CAPABILITIES;
+    }
+  })();
+  probed.set(binary, { key, caps });
+  return caps;
+}
+
+export interface YtdlpSetupOptions {
+  /** Proxy rules: FETCH_ALLOW_PRIVATE, time limits, YOUTUBE_PROXY; `hosts`/`ports`/`resolve` only in tests. */
+  proxy: Omit<ConnectProxyOptions, 'trusted'>;
+  runtime?: JsRuntime;
+  cookiesFile?: string;
+  potProviderUrl?: string;
+  /** Tests only: another extractor and target (the generic extractor on a loopback site). */
+  testTarget?: YtdlpRunSettings['testTarget'];
+}
+
+export interface YtdlpSetup {
+  runtime: JsRuntime;
+  prepare(binary: string): Promise<PreparedRun>;
+  close(): Promise<void>;
+}
+
+export function ytdlpSetup(o: YtdlpSetupOptions): YtdlpSetup {
+  const runtime = o.runtime ?? findJsRuntime();
+  let proxy: Promise<ConnectProxy> | undefined;
+  const provider = o.potProviderUrl ? new URL(o.potProviderUrl) : undefined;
+  const startProxy = () => {
+    proxy ??= startConnectProxy({
+      ...o.proxy,
+      // The provider is where the operator said it is (often a container on a private address).
+      trusted: provider ? [{ host: provider.hostname.replace(/^\[|\]$/g, '').toLowerCase(), port: Number(provider.port) || (provider.protocol === 'https:' ? 443 : 80) }] : [],
+    }).catch((e: unknown) => {
+      proxy = undefined;
+      throw e;
+    });
+    return proxy;
+  };
+  return {
+    runtime,
+    async prepare(binary: string): Promise<PreparedRun> {
+      const [caps, running] = await Promise.all([capabilitiesOf(binary), startProxy()]);
+      const ticket = running.ticket();
+      const settings: YtdlpRunSettings = { caps, runtime, proxy: ticket.url };
+      if (o.cookiesFile) settings.cookiesFile = o.cookiesFile;
+      if (o.potProviderUrl) settings.potProviderUrl = o.potProviderUrl;
+      if (o.testTarget) settings.testTarget = o.testTarget;
+      return { settings, refusals: () => ticket.refusals, done: () => ticket.close() };
+    },
+    async close() {
+      const p = proxy;
+      proxy = undefined;
+      if (p) await (await p).close();
+    },
+  };
+}
+

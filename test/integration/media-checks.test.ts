@@ -1,0 +1,238 @@
+import { execFile } from 'node:child_process';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { planPreparation } from '../../src/domain/media-plan.js';
+import { clipWindow, planEncode } from '../../src/domain/media-rules.js';
+import { createMediaAdapter, type MediaAdapter } from '../../src/media/ffmpeg.js';
+import { mediaBinaries } from '../helpers/fixtures-media.js';
+
+// The vetting checks on real ffmpeg runs, against videos generated here with lavfi: flashing verdicts, loudness
+// measured again by an independent `ebur128` run on the published file, storyboard, embedded subtitles, bad input.
+const run = promisify(execFile);
+const bins = mediaBinaries();
+let dir: string;
+let media: MediaAdapter;
+
+async function ffmpeg(args: string[]) {
+  await run(bins.ffmpeg, ['-nostdin', '-hide_banner', '-loglevel', 'error', '-y', ...args]);
+}
+
+/** A video from a lavfi picture expression, H.264 (copy path) unless `vp9`, with an optional tone. */
+async function make(name: string, picture: string, o: { seconds?: number; tone?: string | null; vp9?: boolean; extra?: string[] } = {}) {
+  const out = path.join(dir, name);
+  const seconds = String(o.seconds ?? 4);
+  const tone = o.tone === undefined ? 'sine=frequency=440:sample_rate=48000' : o.tone;
+  await ffmpeg([
+    '-f', 'lavfi', '-i', picture,
+    ...(tone ? ['-f', 'lavfi', '-i', tone] : []),
+    '-t', seconds, '-map', '0:v', ...(tone ? ['-map', '1:a'] : []),
+    ...(o.vp9
+      ? ['-c:v', 'libvpx-vp9', '-deadline', 'realtime', '-cpu-used', '8', ...(tone ? ['-c:a', 'libopus'] : [])]
+      : ['-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', ...(tone ? ['-c:a', 'aac'] : [])]),
+    ...(o.extra ?? []),
+    out,
+  ]);
+  return out;
+}
+
+async function prepare(file: string, clip: { startSeconds?: number; endSeconds?: number } = {}) {
+  const probe = await media.probe(file);
+  const wants = clip.startSeconds !== undefined || clip.endSeconds !== undefined;
+  const window = wants ? clipWindow(probe, clip) : null;
+  const work = await mkdtemp(path.join(dir, 'work-'));
+  const plan = planPreparation(probe, planEncode(probe, clip), window, { hasCaptions: false });
+  const result = await media.prepareVideo(file, work, { probe, plan, maxOutputBytes: 1e9 });
+  return { ...result, work, plan };
+}
+
+/** The independent measurement: ffmpeg's ebur128 filter on the published file. */
+async function ebur128(file: string) {
+  const { stderr } = await run(bins.ffmpeg, ['-nostdin', '-hide_banner', '-nostats', '-i', file, '-map', '0:a:0', '-af', 'ebur128=peak=true:framelog=verbose', '-f', 'null', '-']);
+  const summary = stderr.slice(stderr.lastIndexOf('Summary:'));
+  return {
+    integrated: Number(/I:\s+(-?[\d.]+) LUFS/.exec(summary)![1]),
+    truePeak: Number(/Peak:\s+(-?[\d.]+) dBFS/.exec(summary)![1]),
+  };
+}
+
+const SIZE = 's=320x180:r=30';
+
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'vetted-checks-'));
+  media = createMediaAdapter({ ffmpegPath: bins.ffmpeg, ffprobePath: bins.ffprobe, timeoutMs: 120_000 });
+});
+
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('flashing images', () => {
+  it('fails full-frame black/white flashing at 5 a second, with the moment', async () => {
+    const f = await make('full.mp4', `color=c=black:${SIZE},geq=lum='if(lt(mod(T\\,0.2)\\,0.1)\\,16\\,235)':cb=128:cr=128`);
+    const r = await prepare(f);
+    expect(r.flashing?.verdict).toBe('fail');
+    const m = r.flashing!.moments[0]!;
+    expect(m).toMatchObject({ kind: 'luminance' });
+    expect(m.startSeconds).toBeLessThan(0.5);
+    expect(m.endSeconds).toBeGreaterThan(3);
+    expect(m.flashesPerSecond).toBeGreaterThan(3);
+  });
+
+  it('passes the same flashing in a small corner', async () => {
+    const f = await make('corner.mp4', `color=c=black:${SIZE},drawbox=x=0:y=0:w=60:h=40:color=white:t=fill:enable='lt(mod(t\\,0.2)\\,0.1)'`);
+    expect((await prepare(f)).flashing).toEqual({ verdict: 'pass', moments: [] });
+  });
+
+  it('passes low-contrast flicker', async () => {
+    const f = await make('flicker.mp4', `color=c=black:${SIZE},geq=lum='if(lt(mod(T\\,0.2)\\,0.1)\\,120\\,130)':cb=128:cr=128`);
+    expect((await prepare(f)).flashing?.verdict).toBe('pass');
+  });
+
+  it('fails saturated red flashing and reports it as red', async () => {
+    const f = await make('red.mp4', `color=c=0x300000:${SIZE},drawbox=x=0:y=0:w=iw:h=ih:color=red:t=fill:enable='lt(mod(t\\,0.2)\\,0.1)'`);
+    const r = await prepare(f);
+    expect(r.flashing?.verdict).toBe('fail');
+    expect(r.flashing!.moments.some((m) => m.kind === 'red')).toBe(true);
+  });
+
+  it('warns for 2.5 flashes a second sustained over 6 seconds', async () => {
+    const f = await make('warn.mp4', `color=c=black:${SIZE},geq=lum='if(lt(mod(T\\,0.4)\\,0.2)\\,16\\,235)':cb=128:cr=128`, { seconds: 6 });
+    const r = await prepare(f);
+    expect(r.flashing?.verdict).toBe('warning');
+    expect(r.flashing!.moments[0]!.flashesPerSecond).toBeGreaterThanOrEqual(2);
+  });
+
+  it('passes normal footage, transcoded (VP9) in the same decode as the encode', async () => {
+    const f = await make('normal.webm', `testsrc2=${SIZE}`, { vp9: true });
+    const r = await prepare(f);
+    expect(r.plan.encode).toBe('transcode');
+    expect(r.flashing?.verdict).toBe('pass');
+    // The poster and thumbnail came from the same run.
+    expect((await readdir(r.work)).sort()).toEqual(expect.arrayContaining(['poster.jpg', 'thumbnail.jpg', 'video.mp4', 'storyboard.jpg']));
+  });
+});
+
+describe('even loudness', () => {
+  it('raises a quiet transcoded clip to −16 LUFS within 1 LU with the true peak at or under −1 dBTP', async () => {
+    const f = await make('quiet.webm', `testsrc2=${SIZE}`, { vp9: true, tone: 'sine=frequency=440:sample_rate=48000,volume=-10dB', seconds: 5 });
+    const r = await prepare(f);
+    const measured = await ebur128(path.join(r.work, 'video.mp4'));
+    expect(Math.abs(measured.integrated - -16)).toBeLessThanOrEqual(1);
+    expect(measured.truePeak).toBeLessThanOrEqual(-1);
+    expect(r.loudness!.inputLufs).toBeLessThan(-28);
+    expect(Math.abs(r.loudness!.outputLufs - measured.integrated)).toBeLessThan(0.6);
+  });
+
+  it('a loud remuxed H.264 clip keeps its video copied and re-encodes only the sound', async () => {
+    const f = await make('loud.mp4', `testsrc2=${SIZE}`, { tone: 'sine=frequency=440:sample_rate=48000,volume=8dB', seconds: 5 });
+    const r = await prepare(f);
+    expect(r.plan.encode).toBe('copy');
+    const out = path.join(r.work, 'video.mp4');
+    const measured = await ebur128(out);
+    expect(Math.abs(measured.integrated - -16)).toBeLessThanOrEqual(1);
+    expect(measured.truePeak).toBeLessThanOrEqual(-1);
+    // The picture is the source's own packets: same size of video stream.
+    const videoBytes = async (file: string) => {
+      const { stdout } = await run(bins.ffprobe, ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'packet=size', '-of', 'csv=p=0', file]);
+      return stdout.split('\n').filter(Boolean).reduce((a, b) => a + Number(b), 0);
+    };
+    expect(await videoBytes(out)).toBe(await videoBytes(f));
+  });
+
+  it('never boosts a near-silent clip by more than 20 dB', async () => {
+    const f = await make('hush.webm', `testsrc2=${SIZE}`, { vp9: true, tone: 'sine=frequency=440:sample_rate=48000,volume=-40dB', seconds: 5 });
+    const r = await prepare(f);
+    expect(r.loudness!.outputLufs - r.loudness!.inputLufs).toBeLessThanOrEqual(20.5);
+    expect(r.loudness!.outputLufs).toBeLessThan(-38);
+    expect((await ebur128(path.join(r.work, 'video.mp4'))).integrated).toBeLessThan(-38);
+  });
+
+  it('is null without audio and for a silent track', async () => {
+    expect((await prepare(await make('mute.mp4', `testsrc2=${SIZE}`, { tone: null }))).loudness).toBeNull();
+    const silent = await prepare(await make('silent.mp4', `testsrc2=${SIZE}`, { tone: 'anullsrc=r=48000:cl=stereo' }));
+    expect(silent.loudness).toBeNull();
+    expect(silent.flashing?.verdict).toBe('pass');
+  });
+});
+
+describe('storyboard', () => {
+  it('finds the cuts of a video made of scenes, with a picture each and a sprite', async () => {
+    // Four 3-second scenes of different pictures.
+    const parts = ['testsrc2', 'smptebars', 'rgbtestsrc', 'mandelbrot'];
+    const files: string[] = [];
+    for (const [i, src] of parts.entries()) files.push(await make(`part${i}.mp4`, `${src}=${SIZE}`, { seconds: 3, tone: null }));
+    const list = path.join(dir, 'parts.txt');
+    await writeFile(list, files.map((f) => `file '${f}'`).join('\n'));
+    const joined = path.join(dir, 'scenes.mp4');
+    await ffmpeg(['-f', 'concat', '-safe', '0', '-i', list, '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', joined]);
+    const r = await prepare(joined);
+    const starts = r.scenes.map((s) => s.startSeconds);
+    expect(starts[0]).toBe(0);
+    for (const cut of [3, 6, 9]) expect(starts.some((t) => Math.abs(t - cut) < 0.2)).toBe(true);
+    expect(r.files.storyboard).toBe('storyboard.jpg');
+    for (const s of r.scenes) expect((await readFile(path.join(r.work, s.file))).subarray(0, 2)).toEqual(Buffer.from([0xff, 0xd8]));
+  });
+
+  it('gives a static video a point at least every 30 seconds', async () => {
+    const r = await prepare(await make('still.mp4', `color=c=gray:s=160x90:r=5`, { seconds: 70, tone: null }));
+    expect(r.scenes.map((s) => s.startSeconds)).toEqual([0, 30, 60]);
+  });
+});
+
+describe('embedded captions and awkward input', () => {
+  it('turns a SubRip track into WebVTT captions, cut with the clip', async () => {
+    const srt = path.join(dir, 'subs.srt');
+    await writeFile(srt, '1\n00:00:01,000 --> 00:00:02,000\nHello class\n\n2\n00:00:03,000 --> 00:00:04,000\nWhat the fuck\n');
+    const f = path.join(dir, 'subs.mkv');
+    await ffmpeg(['-f', 'lavfi', '-i', `testsrc2=${SIZE}`, '-i', srt, '-t', '5', '-map', '0:v', '-map', '1:s', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-c:s', 'srt', f]);
+    const r = await prepare(f, { startSeconds: 2 });
+    expect(r.files.captions).toBe('captions.vtt');
+    const vtt = await readFile(path.join(r.work, 'captions.vtt'), 'utf8');
+    expect(vtt).toMatch(/^WEBVTT/);
+    expect(vtt).toContain('What the fuck');
+    expect(vtt).toMatch(/00:01\.000 --> (00:)?00:02\.000/);
+    expect(vtt).not.toContain('Hello class');
+  });
+
+  it('a one-frame video gets a pass, a poster and one scene', async () => {
+    const r = await prepare(await make('one.mp4', `testsrc2=${SIZE}`, { tone: null, extra: ['-frames:v', '1'] }));
+    expect(r.flashing?.verdict).toBe('pass');
+    expect(r.scenes).toHaveLength(1);
+    expect((await readdir(r.work))).toEqual(expect.arrayContaining(['poster.jpg', 'thumbnail.jpg']));
+  });
+
+  it('analyses a variable-frame-rate video at a constant rate, times intact', async () => {
+    const f = await make('vfr.mkv', `color=c=black:${SIZE},geq=lum='if(lt(mod(T\\,0.2)\\,0.1)\\,16\\,235)':cb=128:cr=128`, {
+      tone: null,
+      extra: ['-vf', "select='not(eq(mod(n\\,7)\\,3))',setpts=N/(30*TB)+0.01*sin(N)/TB", '-fps_mode', 'vfr'],
+    });
+    const r = await prepare(f);
+    expect(r.flashing?.verdict).toBe('fail');
+  });
+
+  it('broken subtitle timing leaves the item without captions, not failed', async () => {
+    const srt = path.join(dir, 'bad.srt');
+    await writeFile(srt, '1\n00:00:03,000 --> 00:00:01,000\n<i>Hello <b>class\n\n2\nnonsense\n');
+    const f = path.join(dir, 'badsubs.mkv');
+    await ffmpeg(['-f', 'lavfi', '-i', `testsrc2=${SIZE}`, '-i', srt, '-t', '3', '-map', '0:v', '-map', '1:s', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-c:s', 'srt', f]);
+    const r = await prepare(f);
+    expect(r.files.video).toBe('video.mp4');
+    expect(r.flashing?.verdict).toBe('pass');
+  });
+});
+
+describe('flat memory', () => {
+  it('streams a long video through the analysis without holding its frames', async () => {
+    await mkdir(dir, { recursive: true });
+    const f = await make('long.mp4', `testsrc2=s=160x90:r=30`, { seconds: 600, tone: null });
+    const before = process.memoryUsage().rss;
+    const r = await prepare(f);
+    expect(r.flashing?.verdict).toBe('pass');
+    // 18,000 frames of 160×90 would be 777 MB held; streaming keeps the worker's growth small.
+    expect(process.memoryUsage().rss - before).toBeLessThan(150 * 1024 * 1024);
+    expect(r.scenes.length).toBeLessThanOrEqual(60);
+  }, 120_000);
+});

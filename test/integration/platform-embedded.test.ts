@@ -1,0 +1,157 @@
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  buildDist,
+  cli,
+  freePort,
+  isRunning,
+  processesOf,
+  signInOverHttp,
+  startService,
+  waitUntilServing,
+  zeroConfigEnv,
+  type ServiceProcess,
+} from '../helpers/service-process.js';
+
+/**
+ * Zero-configuration start, end to end: `npm start`'s compiled code with no DATABASE_URL and no
+ * REDIS_URL runs its own PostgreSQL and Redis in a fresh data folder; what was written survives a
+ * clean stop, a kill -9 of the supervisor alone (its children left running) and a kill -9 of every
+ * process; a second instance on the same folder is refused.
+ */
+let dataDir: string;
+let port: number;
+const running: ServiceProcess[] = [];
+const PASSWORD = 'a long memorable sentence';
+
+beforeAll(async () => {
+  await buildDist();
+  dataDir = await mkdtemp(path.join(os.tmpdir(), 'vetted-zero-'));
+  port = await freePort();
+}, 180_000);
+
+afterAll(async () => {
+  for (const svc of running) if (svc.child.exitCode === null) svc.child.kill('SIGTERM');
+  await Promise.all(running.map((s) => s.exited));
+  const left = await processesOf(dataDir).catch(() => undefined);
+  if (left) for (const pid of [left.holder, ...Object.values(left.children)]) if (isRunning(pid)) process.kill(pid, 'SIGKILL');
+  await rm(dataDir, { recursive: true, force: true });
+}, 60_000);
+
+function start(): ServiceProcess {
+  const svc = startService(dataDir, port);
+  running.push(svc);
+  return svc;
+}
+
+async function classNames(cookie: string): Promise<string[]> {
+  const res = await fetch(`http://127.0.0.1:${port}/api/classes`, { headers: { cookie } });
+  expect(res.status).toBe(200);
+  const body = (await res.json()) as { classes: Array<{ name: string }> } | Array<{ name: string }>;
+  return (Array.isArray(body) ? body : body.classes).map((c) => c.name).sort();
+}
+
+async function addClass(cookie: string, name: string): Promise<string> {
+  const res = await fetch(`http://127.0.0.1:${port}/api/classes`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', cookie },
+    body: JSON.stringify({ name }),
+  });
+  expect(res.status).toBe(201);
+  return ((await res.json()) as { id: string }).id;
+}
+
+async function pairingCode(cookie: string, classId: string): Promise<string> {
+  const res = await fetch(`http://127.0.0.1:${port}/api/classes/${classId}/pairing`, { method: 'POST', headers: { 'content-type': 'application/json', cookie }, body: '{}' });
+  expect(res.status).toBe(201);
+  return ((await res.json()) as { code: string }).code;
+}
+
+describe('npm start with nothing configured', () => {
+  it('runs its own PostgreSQL and Redis, keeps the data through stops and kill -9, and refuses a second instance', async () => {
+    // First start: the cluster is created; the CLI finds the running servers through the lock.
+    let svc = start();
+    await waitUntilServing(svc, 90_000);
+    expect((await stat(path.join(dataDir, 'postgres', 'PG_VERSION'))).isFile()).toBe(true);
+    const procs = await processesOf(dataDir);
+    expect(Object.keys(procs.children).sort()).toEqual(['api', 'postgres', 'redis', 'worker']);
+    // No TCP port: PostgreSQL's only listener is the socket in the data folder.
+    expect(svc.output()).toContain(`listening on Unix socket "${path.join(dataDir, 'postgres', '.s.PGSQL.5432')}"`);
+    expect(svc.output()).not.toMatch(/listening on IPv[46] address/);
+
+    const env = zeroConfigEnv(dataDir, port);
+    const added = await cli(env, ['user', 'add', '--email', 'head@school.test', '--password', PASSWORD, '--role', 'admin']);
+    expect(added.stderr).toBe('');
+    expect(added.code).toBe(0);
+    let cookie = await signInOverHttp(svc.base, 'head@school.test', PASSWORD);
+    const robins = await addClass(cookie, 'Robins');
+
+    // A second instance on the same data folder is refused with a sentence, and the first keeps running.
+    const second = startService(dataDir, await freePort());
+    expect(await second.exited).toBe(1);
+    expect(second.output()).toMatch(/Another Vetted \(process \d+\) is already running on the data folder/);
+    expect(isRunning(procs.holder)).toBe(true);
+
+    // Clean stop: everything ends, the lock is released.
+    svc.child.kill('SIGTERM');
+    expect(await svc.exited).toBe(0);
+    for (const pid of Object.values(procs.children)) expect(isRunning(pid)).toBe(false);
+    await expect(stat(path.join(dataDir, 'vetted.lock'))).rejects.toThrow();
+
+    // kill -9 of the supervisor alone: its children keep running; the next start stops them first.
+    svc = start();
+    await waitUntilServing(svc);
+    cookie = await signInOverHttp(svc.base, 'head@school.test', PASSWORD);
+    expect(await classNames(cookie)).toEqual(['Robins']);
+    await addClass(cookie, 'Wrens');
+    const orphans = await processesOf(dataDir);
+    svc.child.kill('SIGKILL');
+    await svc.exited;
+    expect(isRunning(orphans.children.postgres!)).toBe(true);
+    svc = start();
+    await waitUntilServing(svc, 90_000);
+    for (const pid of Object.values(orphans.children)) expect(isRunning(pid)).toBe(false);
+
+    // kill -9 of every process at once (a power cut, an OOM killer): committed rows and the Redis
+    // data (append-only, fsync every second) survive.
+    cookie = await signInOverHttp(svc.base, 'head@school.test', PASSWORD);
+    expect(await classNames(cookie)).toEqual(['Robins', 'Wrens']);
+    await addClass(cookie, 'Owls');
+    const code = await pairingCode(cookie, robins); // pairing codes live in Redis
+    await new Promise((r) => setTimeout(r, 1500));
+    const all = await processesOf(dataDir);
+    for (const pid of [all.holder, ...Object.values(all.children)]) process.kill(pid, 'SIGKILL');
+    await svc.exited;
+
+    svc = start();
+    await waitUntilServing(svc, 90_000);
+    cookie = await signInOverHttp(svc.base, 'head@school.test', PASSWORD);
+    expect(await classNames(cookie)).toEqual(['Owls', 'Robins', 'Wrens']);
+    const paired = await fetch(`${svc.base}/api/pair`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code }) });
+    expect(paired.status).toBe(200);
+
+    svc.child.kill('SIGTERM');
+    expect(await svc.exited).toBe(0);
+  }, 300_000);
+
+  it('says what to do when the API is started alone with no URLs and nothing running', async () => {
+    const empty = await mkdtemp(path.join(os.tmpdir(), 'vetted-alone-'));
+    try {
+      const r = await new Promise<{ code: number | null; out: string }>((resolve) => {
+        import('node:child_process').then(({ spawn }) => {
+          const c = spawn(process.execPath, ['dist/src/server.js'], { env: zeroConfigEnv(empty, 1), stdio: ['ignore', 'pipe', 'pipe'] });
+          let out = '';
+          c.stdout.on('data', (d) => (out += d));
+          c.stderr.on('data', (d) => (out += d));
+          c.on('exit', (code) => resolve({ code, out }));
+        });
+      });
+      expect(r.code).toBe(1);
+      expect(r.out).toContain('starts no database or Redis of its own. Set DATABASE_URL and REDIS_URL, or run "npm start"');
+    } finally {
+      await rm(empty, { recursive: true, force: true });
+    }
+  }, 60_000);
+});

@@ -1,0 +1,51 @@
+import { useEffect, useState } from 'preact/hooks';
+import { api } from '../../shared/api';
+import { href } from '../../shared/route';
+import type { Item } from '../../shared/types';
+
+export interface QueueItem extends Item {
+  classId: string;
+  className: string;
+  playlistName: string;
+}
+
+/** The "To review" queue across the teacher's classes, as it was when this review opened. */
+export function useReviewQueue(): QueueItem[] | null {
+  const [queue, setQueue] = useState<QueueItem[] | null>(null);
+  useEffect(() => {
+    api<{ items: QueueItem[] }>('GET', '/api/review-queue')
+      .then((r) => setQueue(r.items))
+      .catch(() => setQueue([]));
+  }, []);
+  return queue;
+}
+
+/** The items before and after this one in the queue (the queue as loaded, so approving does not lose the place). */
+export function neighbours(queue: QueueItem[] | null, id: string) {
+  if (!queue) return { index: -1, prev: undefined, next: undefined };
+  const index = queue.findIndex((i) => i.id === id);
+  if (index < 0) return { index, prev: undefined, next: queue.find((i) => i.id !== id) };
+  return { index, prev: queue[index - 1], next: queue[index + 1] };
+}
+
+export function QueueNav({ queue, id }: { queue: QueueItem[] | null; id: string }) {
+  const { index, prev, next } = neighbours(queue, id);
+  if (!queue || index < 0 || queue.length < 2) return null;
+  return (
+    <nav class="queue-nav" aria-label="To review">
+      <span>
+        {index + 1} of {queue.length} to review
+      </span>
+      {prev ? (
+        <a class="btn btn-plain" href={href('item', prev.id)} data-testid="queue-prev">
+          ← Previous
+        </a>
+      ) : null}
+      {next ? (
+        <a class="btn btn-plain" href={href('item', next.id)} data-testid="queue-next">
+          Next →
+        </a>
+      ) : null}
+    </nav>
+  );
+}

@@ -2,6 +2,7 @@ import { attentionRoutes } from './http/routes-attention.js';
 import { viewingRoutes } from './http/routes-viewing.js';
 import fastifyCookie from '@fastify/cookie';
 import fastifyStatic from '@fastify/static';
+import fastifySwagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { AppContext } from './context.js';
@@ -26,8 +27,13 @@ import { boardService, type BoardService } from './services/board.js';
 import { liveSiteJudge } from './services/live-site.js';
 import { attentionRepository } from './db/attention.js';
 import { installRouteTable } from './http/route-table.js';
+import { opsRoutes } from './http/routes-ops.js';
+import { createMetrics } from './http/metrics.js';
+import { PACKAGE_VERSION } from './platform/paths.js';
 import { accountRoutes } from './http/routes-account.js';
 import { adminRoutes } from './http/routes-admin.js';
+import { wordListRoutes } from './http/routes-word-list.js';
+import { youtubeRoutes } from './http/routes-youtube.js';
 import { adminUserRoutes } from './http/routes-admin-users.js';
 import { policyRoutes } from './http/routes-policy.js';
 import { reportRoutes } from './http/routes-reports.js';
@@ -68,6 +74,16 @@ export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promis
     idleMinutes: ctx.config.sessionIdleMinutes,
   });
   installRouteTable(app);
+  // Before every route: it records their schemas for /api/openapi.json.
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: { title: 'Vetted', version: PACKAGE_VERSION, description: 'The HTTP API of Vetted. Errors are {"error": {"code", "message"}}.' },
+    },
+  });
+  const metrics = createMetrics(ctx);
+  metrics.install(app);
+  await app.register(opsRoutes, { ctx, metrics, openapi: () => app.swagger() });
 
   app.addHook('onSend', async (_request, reply) => {
     reply.header('x-content-type-options', 'nosniff');
@@ -107,6 +123,8 @@ export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promis
   await app.register(accountRoutes, { ctx });
   await app.register(adminUserRoutes, { ctx });
   await app.register(adminRoutes, { ctx, root: app });
+  await app.register(wordListRoutes, { ctx });
+  await app.register(youtubeRoutes, { ctx });
   await app.register(policyRoutes, { ctx });
   await app.register(reportRoutes, { ctx });
   // School-account sign-in (issue 13).

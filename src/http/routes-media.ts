@@ -17,7 +17,9 @@ const MediaParams = {
 /** The file names an item has published; anything else under its folder is not served. */
 function publishedFiles(item: ItemRow): Set<string> {
   const m = (item.media ?? {}) as ItemMediaFiles;
-  return new Set([m.video, m.poster, m.thumbnail, m.page, m.captions, ...(m.images ?? [])].filter((f): f is string => !!f));
+  return new Set(
+    [m.video, m.poster, m.thumbnail, m.page, m.captions, m.storyboard, ...(m.images ?? []), ...(m.scenes ?? [])].filter((f): f is string => !!f),
+  );
 }
 
 /**

@@ -153,3 +153,9 @@ export function localMediaStore(dataDir: string): MediaStore {
     async close() {},
   };
 }
+
+/**
+ * The folders under DATA_DIR that hold the school's files in the local store, for backups. The
+ * scratch area is not among them: work in progress is redone after a restore.
+ */
+export const LOCAL_KEPT_FOLDERS = ['media', 'originals'] as const;

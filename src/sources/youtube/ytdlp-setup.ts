@@ -4,7 +4,11 @@
  * Vetted's loopback proxy (started on first use, for the life of the worker).
  */
 import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { statSync } from 'node:fs';
+import { readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { startConnectProxy, type ConnectProxy, type ConnectProxyOptions } from '../../net/connect-proxy.js';
 import { findJsRuntime, type JsRuntime } from './js-runtime.js';
 import { NO_CAPABILITIES, parseCapabilities, type YtdlpCapabilities, type YtdlpRunSettings } from './ytdlp-args.js';
@@ -83,10 +87,30 @@ export function ytdlpSetup(o: YtdlpSetupOptions): YtdlpSetup {
       const [caps, running] = await Promise.all([capabilitiesOf(binary), startProxy()]);
       const ticket = running.ticket();
       const settings: YtdlpRunSettings = { caps, runtime, proxy: ticket.url };
-      if (o.cookiesFile) settings.cookiesFile = o.cookiesFile;
+      // yt-dlp writes the cookie jar back when it ends: each run gets its own copy, so the operator's file stays as
+      // they made it (it may be read-only) and two runs at once cannot corrupt it.
+      let cookies: string | undefined;
+      if (o.cookiesFile) {
+        cookies = path.join(os.tmpdir(), `vetted-cookies-${randomBytes(8).toString('hex')}.txt`);
+        try {
+          // Readable by Vetted alone: the cookies are an account's keys.
+          await writeFile(cookies, await readFile(o.cookiesFile), { mode: 0o600, flag: 'wx' });
+          settings.cookiesFile = cookies;
+        } catch {
+          // A missing cookies file: run without, as if it were not configured (the admin sees YouTube's refusals).
+          cookies = undefined;
+        }
+      }
       if (o.potProviderUrl) settings.potProviderUrl = o.potProviderUrl;
       if (o.testTarget) settings.testTarget = o.testTarget;
-      return { settings, refusals: () => ticket.refusals, done: () => ticket.close() };
+      return {
+        settings,
+        refusals: () => ticket.refusals,
+        done: () => {
+          ticket.close();
+          if (cookies) void rm(cookies, { force: true });
+        },
+      };
     },
     async close() {
       const p = proxy;

@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
+import { constants, createWriteStream } from 'node:fs';
+import { access, mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline, Transform, type Readable } from 'node:stream';
 import type { AppContext } from '../context.js';
@@ -31,6 +31,8 @@ export interface YoutubeStatus {
   source: YtdlpSource;
   runtime: (JsRuntime & { version: string | null }) | null;
   updater: { enabled: boolean; managed: boolean; lastCheck: string | null; lastError: string | null };
+  /** The ways through YouTube's blocks that this installation has set up (README: "YouTube from a data centre"). */
+  network: { schoolProxy: boolean; potProvider: boolean; cookies: boolean };
   warnings: AdminWarning[];
 }
 
@@ -104,6 +106,9 @@ export function youtubeService(ctx: AppContext) {
     if (runtime.name !== 'deno') {
       warnings.push({ code: 'runtime_fallback', message: 'Deno was not found (the deno package), so yt-dlp uses Node as its JavaScript runtime. It works; Deno is what yt-dlp recommends.' });
     }
+    if (config.youtubeCookiesFile && !(await access(config.youtubeCookiesFile, constants.R_OK).then(() => true, () => false))) {
+      warnings.push({ code: 'cookies_unreadable', message: `YOUTUBE_COOKIES_FILE names a file Vetted cannot read (${config.youtubeCookiesFile}), so yt-dlp runs without it.` });
+    }
     if (updater.lastError) warnings.push({ code: 'update_failed', message: `The last update of yt-dlp failed: ${updater.lastError}`, ...(updater.lastCheck ? { at: updater.lastCheck } : {}) });
     warnings.push(...recorded);
 
@@ -114,6 +119,7 @@ export function youtubeService(ctx: AppContext) {
       source: program.source,
       runtime: { ...runtime, version: runtimeVersion },
       updater: { enabled: enabled && managed, managed, lastCheck: updater.lastCheck, lastError: updater.lastError },
+      network: { schoolProxy: Boolean(config.youtubeProxy), potProvider: Boolean(config.youtubePotProviderUrl), cookies: Boolean(config.youtubeCookiesFile) },
       warnings,
     };
   }

@@ -15,6 +15,8 @@ import { NO_ITEM } from '../../src/queue/jobs.js';
 import { managedPaths } from '../../src/sources/youtube/managed-binary.js';
 import { rollbackYtdlp, smokeTest, sumFor, updateYtdlp, versionAgeDays } from '../../src/sources/youtube/updater.js';
 import { youtubeService } from '../../src/services/youtube.js';
+import { youtubeSourceFor } from '../../src/pipeline/youtube.js';
+import type { ItemRow } from '../../src/db/schema.js';
 import { startFixtureServer, type FixtureHandler } from '../helpers/fixture-server.js';
 import { addStaff, buildTestApp, createTestEnv, signIn, type TestApp, type TestEnv } from '../helpers/harness.js';
 import { vettedFailure } from '../helpers/errors.js';
@@ -142,6 +144,17 @@ describe('the updater in the service, the job and the admin console', () => {
     expect(body.source).toBe('system');
     expect(body.ageDays).toBeGreaterThan(90);
     expect(body.warnings.map((w: { code: string }) => w.code)).toEqual(expect.arrayContaining(['outdated', 'no_js_runtime_support']));
+    expect(body.network).toEqual({ schoolProxy: false, potProvider: false, cookies: false });
+  });
+
+  it('shows the ways through that are set up, and a cookies file it cannot read', async () => {
+    const set = youtubeService({
+      ...t.ctx,
+      config: { ...t.config, youtubeProxy: new URL('http://proxy.school.test:3128'), youtubeCookiesFile: path.join(dir, 'no-such-cookies.txt') },
+    });
+    const status = await set.status();
+    expect(status.network).toEqual({ schoolProxy: true, potProvider: false, cookies: true });
+    expect(status.warnings.map((w) => w.code)).toContain('cookies_unreadable');
   });
 
   it("the daily job installs the release; the status then shows Vetted's copy", async () => {
@@ -203,6 +216,35 @@ describe('the updater in the service, the job and the admin console', () => {
     });
     expect(teacherTry.statusCode).toBe(403);
     expect(await smokeTest(current)).toBe('2026.11.25');
+  });
+
+  it("the pipeline runs Vetted's copy with the runtime and a proxy ticket; its warnings reach the console", async () => {
+    // A stand-in yt-dlp, uploaded like an offline school would: it logs its arguments, warns, and refuses as YouTube does.
+    const argsLog = path.join(dir, 'pipeline-args.log');
+    const fake = [
+      '#!/bin/sh',
+      'case "$*" in *--version*) echo 2026.11.27; exit 0 ;; *--help*) echo "--js-runtimes --no-js-runtimes --no-remote-components --no-plugin-dirs"; exit 0 ;; esac',
+      `printf '%s\\n' "$@" > '${argsLog}'`,
+      'echo "WARNING: [youtube] VettedPriv9: There are missing subtitles languages because a PO token was not provided." >&2',
+      'echo "ERROR: [youtube] VettedPriv9: Private video. Sign in if you\'ve been granted access to this video" >&2',
+      'exit 1',
+      '',
+    ].join('\n');
+    const up = await app.inject({ method: 'POST', url: '/api/admin/youtube/program', headers: { cookie: admin, 'content-type': 'application/octet-stream' }, payload: Buffer.from(fake) });
+    expect(up.statusCode).toBe(200);
+    const source = youtubeSourceFor(t.ctx);
+    const item = { id: 'item-1', url: 'https://www.youtube.com/watch?v=VettedPriv9' } as unknown as ItemRow;
+    const err = await vettedFailure(source.fetch({ item, workDir: dir, policy, signal: new AbortController().signal, onProgress: () => {} }));
+    expect(err.code).toBe('youtube_private');
+    expect(err.message).toMatch(/Ask its owner to make it public or unlisted/);
+    const args = (await readFile(argsLog, 'utf8')).trimEnd().split('\n');
+    expect(args[args.indexOf('--js-runtimes') + 1]).toMatch(/^deno:\/.*deno$/);
+    expect(args[args.indexOf('--proxy') + 1]).toMatch(/^http:\/\/run-[a-f0-9]{32}:x@127\.0\.0\.1:\d+$/);
+    expect(args).toContain('--ignore-config');
+    expect(args.slice(-2)).toEqual(['--', 'https://www.youtube.com/watch?v=VettedPriv9']);
+    await expect
+      .poll(async () => (await app.inject({ method: 'GET', url: '/api/admin/youtube', headers: { cookie: admin } })).json().warnings.map((w: { code: string }) => w.code))
+      .toContain('po_token');
   });
 
   it('leaves a program the IT person manages (YTDLP_PATH) alone', async () => {

@@ -18,6 +18,7 @@ interface YouTubeStatus {
   source: 'configured' | 'managed' | 'system' | 'missing';
   runtime: { name: string; path: string; version: string | null } | null;
   updater: { enabled: boolean; managed: boolean; lastCheck: string | null; lastError: string | null };
+  network?: { schoolProxy: boolean; potProvider: boolean; cookies: boolean };
   warnings: Warning[];
 }
 
@@ -128,6 +129,16 @@ export function YouTubeSection() {
               <dd>{SOURCE_WORDS[data.source]}</dd>
               <dt>JavaScript runtime</dt>
               <dd>{data.runtime ? `${data.runtime.version ?? data.runtime.name}` : 'none'}</dd>
+              {data.network && (
+                <>
+                  <dt>Ways through YouTube’s blocks</dt>
+                  <dd data-testid="youtube-network">
+                    {[data.network.schoolProxy && 'the school’s proxy', data.network.potProvider && 'a PO-token provider', data.network.cookies && 'a throwaway account’s cookies']
+                      .filter(Boolean)
+                      .join(', ') || 'none set up (see “YouTube from a data centre” in the README)'}
+                  </dd>
+                </>
+              )}
             </dl>
           </section>
           <section class="card" aria-labelledby="yt-update-h">

@@ -16,16 +16,28 @@ RUN npm run build
 
 # Stage 2: the service.
 FROM node:20-bookworm-slim
-# Debian's ffmpeg gets security fixes; yt-dlp is pinned (YouTube changes often: update the pin, not :latest).
-ARG YTDLP_VERSION=2025.11.12
+# Debian's ffmpeg gets security fixes. yt-dlp: the standalone release (no Python needed), verified against the
+# release's own SHA2-256SUMS before it is installed. It is only the starting copy: the updater keeps a current one in
+# /data/bin (daily, verified the same way, previous copy kept; or `npm run cli -- youtube update` at once).
+ARG YTDLP_VERSION=2026.02.04
 RUN apt-get update \
- && apt-get install -y --no-install-recommends ffmpeg ca-certificates curl python3 \
- && curl -fsSL -o /usr/local/bin/yt-dlp "https://github.com/yt-dlp/yt-dlp/releases/download/${YTDLP_VERSION}/yt-dlp" \
- && chmod 0755 /usr/local/bin/yt-dlp \
+ && apt-get install -y --no-install-recommends ffmpeg ca-certificates curl \
+ && case "$(dpkg --print-architecture)" in arm64) asset=yt-dlp_linux_aarch64 ;; *) asset=yt-dlp_linux ;; esac \
+ && cd /tmp \
+ && curl -fsSLO "https://github.com/yt-dlp/yt-dlp/releases/download/${YTDLP_VERSION}/${asset}" \
+ && curl -fsSLO "https://github.com/yt-dlp/yt-dlp/releases/download/${YTDLP_VERSION}/SHA2-256SUMS" \
+ && grep -E " \*?${asset}\$" SHA2-256SUMS | sed 's/ \*/  /' | sha256sum -c - \
+ && install -m 0755 "${asset}" /usr/local/bin/yt-dlp \
+ && /usr/local/bin/yt-dlp --version \
+ && rm -f "${asset}" SHA2-256SUMS \
  && apt-get purge -y curl && apt-get autoremove -y && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --omit=optional --no-audit --no-fund
+# Optional packages stay: they carry the platform binaries (Deno for yt-dlp's JavaScript runtime, esbuild for tsx,
+# argon2). --ignore-scripts: no install step downloads anything (ffmpeg-static's would fetch a second ffmpeg; the
+# service uses Debian's), and the deno package finds its binary in @deno/linux-*-glibc without its copy step.
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
+ && node_modules/@deno/*/deno --version
 # Compiled JavaScript only; the TypeScript sources stay for `npm run cli` (run by tsx).
 COPY tsconfig.json ./
 COPY src ./src

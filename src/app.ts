@@ -2,6 +2,7 @@ import { attentionRoutes } from './http/routes-attention.js';
 import { viewingRoutes } from './http/routes-viewing.js';
 import fastifyCookie from '@fastify/cookie';
 import fastifyStatic from '@fastify/static';
+import fastifySwagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import type { AppContext } from './context.js';
@@ -21,9 +22,18 @@ import { pairingRoutes } from './http/routes-pairing.js';
 import { playlistOrderRoutes } from './http/routes-playlist-order.js';
 import { uploadRoutes } from './http/routes-uploads.js';
 import { webRoutes } from './http/routes-web.js';
+import { presentBoard } from './http/present.js';
+import { boardService, type BoardService } from './services/board.js';
+import { liveSiteJudge } from './services/live-site.js';
+import { attentionRepository } from './db/attention.js';
 import { installRouteTable } from './http/route-table.js';
+import { opsRoutes } from './http/routes-ops.js';
+import { createMetrics } from './http/metrics.js';
+import { PACKAGE_VERSION } from './platform/paths.js';
 import { accountRoutes } from './http/routes-account.js';
 import { adminRoutes } from './http/routes-admin.js';
+import { wordListRoutes } from './http/routes-word-list.js';
+import { youtubeRoutes } from './http/routes-youtube.js';
 import { adminUserRoutes } from './http/routes-admin-users.js';
 import { policyRoutes } from './http/routes-policy.js';
 import { reportRoutes } from './http/routes-reports.js';
@@ -40,7 +50,7 @@ function proxyTrust(setting: false | number | string[]): false | string[] | ((ad
 }
 
 /** Builds the HTTP app: external plugins, then access rules, then routes. It does not listen. */
-export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promise<FastifyInstance & { events: ItemEvents }> {
+export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promise<FastifyInstance & { events: ItemEvents; board: BoardService }> {
   const logger = opts.logger ? { ...(opts.logger === true ? {} : opts.logger), serializers: { req: logRequest } } : false;
   const app = Fastify({
     logger,
@@ -70,6 +80,16 @@ export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promis
     idleMinutes: ctx.config.sessionIdleMinutes,
   });
   installRouteTable(app);
+  // Before every route: it records their schemas for /api/openapi.json.
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: { title: 'Vetted', version: PACKAGE_VERSION, description: 'The HTTP API of Vetted. Errors are {"error": {"code", "message"}}.' },
+    },
+  });
+  const metrics = createMetrics(ctx);
+  metrics.install(app);
+  await app.register(opsRoutes, { ctx, metrics, openapi: () => app.swagger() });
 
   app.addHook('onSend', async (_request, reply) => {
     reply.header('x-content-type-options', 'nosniff');
@@ -80,26 +100,42 @@ export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promis
   const events = itemEvents(ctx.config.databaseUrl, (m) => app.log.warn(m));
   await events.start();
   app.addHook('onClose', async () => events.close());
+  const board = boardService({
+    boards: ctx.repos.boards,
+    events,
+    present: presentBoard,
+    liveSites: () => liveSiteJudge(ctx.db),
+    seen: (classId) => attentionRepository(ctx.db).boardSeen(classId),
+  });
+  // Read your own writes: a request that may have changed items is answered only once this process
+  // has heard the resulting notifications, so its next board read already reflects them ("at once").
+  app.addHook('onSend', async (request, _reply, payload) => {
+    if (request.method !== 'GET' && request.method !== 'HEAD') await events.sync();
+    return payload;
+  });
+  app.addHook('onClose', async () => board.close());
 
   await app.register(authRoutes, { ctx });
   await app.register(classRoutes, { ctx });
   await app.register(itemRoutes, { ctx, events });
-  await app.register(boardRoutes, { ctx });
-  await app.register(mediaRoutes, { ctx });
+  await app.register(boardRoutes, { board });
+  await app.register(mediaRoutes, { ctx, board });
   await app.register(playlistOrderRoutes, { ctx });
   await app.register(uploadRoutes, { ctx });
-  await app.register(boardEventRoutes, { ctx, events });
+  await app.register(boardEventRoutes, { board });
   await app.register(pairingRoutes, { ctx });
   await app.register(webRoutes);
   // Safeguarding governance (issue 4).
   await app.register(accountRoutes, { ctx });
   await app.register(adminUserRoutes, { ctx });
   await app.register(adminRoutes, { ctx, root: app });
+  await app.register(wordListRoutes, { ctx });
+  await app.register(youtubeRoutes, { ctx });
   await app.register(policyRoutes, { ctx });
   await app.register(reportRoutes, { ctx });
   // School-account sign-in (issue 13).
   await app.register(schoolSignInRoutes, { ctx });
   await app.register(viewingRoutes, { ctx });
   await app.register(attentionRoutes, { ctx, events });
-  return Object.assign(app, { events });
+  return Object.assign(app, { events, board });
 }

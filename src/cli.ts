@@ -2,6 +2,8 @@ import { parseArgs } from 'node:util';
 import { hashPassword } from './auth/passwords.js';
 import { checkNewPassword } from './auth/password-policy.js';
 import { governanceCli, GOVERNANCE_USAGE } from './governance/cli.js';
+import { backupCli, BACKUP_USAGE } from './services/backup-cli.js';
+import { youtubeCli, YOUTUBE_USAGE } from './cli-youtube.js';
 import { loadConfig } from './config.js';
 import { auditRepository } from './db/audit.js';
 import { createDb, ensureDatabase, migrateToLatest } from './db/database.js';
@@ -10,10 +12,17 @@ import { isVettedError } from './domain/errors.js';
 import { servicesForCommand } from './platform/services.js';
 
 /** `npm run cli -- user add --email … --password … --role teacher|admin` */
-const USAGE = `Usage: npm run cli -- user add --email <email> --password <password> --role <teacher|admin>\n       ${GOVERNANCE_USAGE}`;
+const USAGE = `Usage: npm run cli -- user add --email <email> --password <password> --role <teacher|admin>\n       ${GOVERNANCE_USAGE}\n       ${YOUTUBE_USAGE}\n       ${BACKUP_USAGE}`;
 
 async function main(argv: string[]): Promise<number> {
   const [noun, verb, ...rest] = argv;
+  if (noun === 'backup' || noun === 'restore') return backupCli(noun, argv.slice(1));
+  if (noun === 'youtube') {
+    const code = await youtubeCli(argv);
+    if (code >= 0) return code;
+    console.error(USAGE);
+    return 1;
+  }
   if (noun !== 'user' || verb !== 'add') {
     const code = await governanceCli(argv);
     if (code >= 0) return code;

@@ -86,8 +86,9 @@ export interface ItemMediaFiles {
   page?: string;
   captions?: string;
   images?: string[];
-  /** One sprite of the storyboard's scenes (issue 12); each scene's own picture is named in `details.vetting`. */
+  /** One sprite of the storyboard's scenes (issue 12), and each scene's own picture (times in `details.vetting`). */
   storyboard?: string;
+  scenes?: string[];
 }
 
 export interface ItemsTable {

@@ -90,7 +90,17 @@ export function createWordScreen(list: WordList): WordScreen {
           if (hits.length >= MAX_HITS * 2) break;
         }
       }
-      return hits.sort((a, b) => a.at - b.at).map(({ at: _at, ...hit }) => hit);
+      // The library may match one word by two of its patterns: one hit per word and place.
+      const seen = new Set<string>();
+      return hits
+        .sort((a, b) => a.at - b.at)
+        .filter((h) => {
+          const key = `${h.at}:${h.word}`;
+          if (seen.has(key)) return false;
+          seen.add(key);
+          return true;
+        })
+        .map(({ at: _at, ...hit }) => hit);
     },
   };
 }

@@ -44,7 +44,7 @@ export async function checkStorage(ctx: AppContext): Promise<StorageReport> {
     .execute();
   for (const item of withMedia) {
     const m = (item.media ?? {}) as ItemMediaFiles;
-    const files = [m.video, m.poster, m.thumbnail, m.page, m.captions, ...(m.images ?? [])].filter((f): f is string => !!f);
+    const files = [m.video, m.poster, m.thumbnail, m.page, m.captions, m.storyboard, ...(m.images ?? []), ...(m.scenes ?? [])].filter((f): f is string => !!f);
     // One listing per item rather than one look-up per file: a bucket answers a list as fast as a HEAD.
     const stored = new Set((await ctx.store.files(item.id)).filter((s) => s.generation === item.media_generation).map((s) => s.name));
     const missing = files.filter((f) => !stored.has(f));

@@ -50,5 +50,4 @@ export const webRoutes: FastifyPluginAsync = async (app) => {
     reply.header('cache-control', 'public, max-age=86400');
     return reply.sendFile('favicon.svg', WEB_DIST, { cacheControl: false });
   });
-  app.get('/healthz', { config: { access: 'anyone' } }, async () => ({ ok: true }));
 };

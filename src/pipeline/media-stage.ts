@@ -56,6 +56,7 @@ export async function runMediaStage(ctx: AppContext, itemId: string, signal: Abo
   const progress = progressReporter(items, itemId, 'processing');
   const video = path.join(workDir, 'video.mp4');
   try {
+    const encodeStarted = performance.now();
     const prepared = await media.prepareVideo(sourceFile, workDir, {
       probe,
       plan: planPreparation(probe, plan, window, { hasCaptions: Boolean(meta.captions) }),
@@ -63,10 +64,12 @@ export async function runMediaStage(ctx: AppContext, itemId: string, signal: Abo
       signal,
       onProgress: (p) => progress.report(p * 0.95),
     });
+    // Seconds in ffmpeg for the video (with the checks and pictures made in the same decode).
+    ctx.producer.recordEncode(plan, (performance.now() - encodeStarted) / 1000);
     await progress.flush();
 
     const output = await media.probe(video);
-    const files: ItemMediaFiles = { ...prepared.files };
+    const files: ItemMediaFiles = { ...prepared.files, ...(prepared.scenes.length ? { scenes: prepared.scenes.map((s) => s.file) } : {}) };
     if (meta.captions) {
       // Captions follow the clip: what the children see and read start and end together.
       const vtt = await fs.readFile(path.join(fetchDir, meta.captions), 'utf8');

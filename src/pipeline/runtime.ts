@@ -1,4 +1,4 @@
-import { Worker, type Job } from 'bullmq';
+import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { AppContext } from '../context.js';
 import { STAGES, STAGE_NAMES, type ItemJobData, type Stage } from '../queue/jobs.js';
@@ -6,6 +6,7 @@ import { runFetchStage } from './fetch-stage.js';
 import { runMediaStage } from './media-stage.js';
 import { runExpiryJob, runPurgeJob, scheduleGovernanceJobs } from '../governance/jobs.js';
 import { settleFailure } from './outcome.js';
+import { runYtdlpUpdateJob, scheduleYtdlpUpdate } from '../worker/youtube-update.js';
 import { reconcile, sweepWorkFolders } from './reconciler.js';
 
 type Handler = (ctx: AppContext, itemId: string, signal: AbortSignal) => Promise<'done' | 'skipped'>;
@@ -16,6 +17,7 @@ export const HANDLERS: Record<Stage, Handler> = {
   media: runMediaStage,
   expire: runExpiryJob,
   purge: runPurgeJob,
+  ytdlpUpdate: runYtdlpUpdateJob,
 };
 
 export interface WorkerLogger {
@@ -52,8 +54,11 @@ export async function startWorkers(
           const started = Date.now();
           const outcome = await HANDLERS[stage](ctx, job.data.itemId, abort.signal);
           log.info(`${stage} ${outcome} for item ${job.data.itemId} in ${Date.now() - started} ms`);
+          ctx.producer.recordJob(stage, outcome);
           return outcome;
         } catch (e) {
+          const final = e instanceof UnrecoverableError || job.attemptsMade + 1 >= (job.opts.attempts ?? spec.attempts);
+          ctx.producer.recordJob(stage, abort.signal.aborted ? 'aborted' : final ? 'failed' : 'retried');
           // A permanent failure leaves nothing behind; a retry starts its scratch folder afresh anyway.
           return await settleFailure(
             ctx.repos.items,
@@ -83,6 +88,7 @@ export async function startWorkers(
 
   await sweepWorkFolders(ctx).catch((e) => log.error('sweep of work folders failed', e));
   await scheduleGovernanceJobs(ctx).catch((e) => log.error('scheduling the expiry and purge jobs failed', e));
+  await scheduleYtdlpUpdate(ctx).catch((e) => log.error('scheduling the yt-dlp update failed', e));
   const reconcileNow = () => reconcile(ctx, (m) => log.info(m));
   await reconcileNow().catch((e) => log.error('reconciler failed', e));
   const timer = setInterval(() => {

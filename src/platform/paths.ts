@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -19,3 +19,6 @@ export function projectRoot(from: string = import.meta.url): string {
 
 /** True when this code was compiled to JavaScript (dist/), false when tsx runs the TypeScript. */
 export const compiled = import.meta.url.endsWith('.js');
+
+/** The version in package.json (shown in the API description). */
+export const PACKAGE_VERSION: string = (JSON.parse(readFileSync(path.join(projectRoot(), 'package.json'), 'utf8')) as { version: string }).version;

@@ -85,7 +85,12 @@ export async function servicesForCommand(config: Readonly<Config>, opts: Service
       stop: async () => undefined,
     };
   }
-  return startServices(config, { log: opts.log ?? ((line) => (/\b(ERROR|FATAL|PANIC)\b/.test(line) ? console.error(line) : undefined)) });
+  // A command's own servers speak only when something is wrong (our readiness probe's early
+  // "starting up" refusals are not).
+  const quiet = (line: string) => {
+    if (/\b(ERROR|FATAL|PANIC)\b/.test(line) && !line.includes('the database system is starting up')) console.error(line);
+  };
+  return startServices(config, { log: opts.log ?? quiet });
 }
 
 /**

@@ -36,6 +36,13 @@ export const STAGES = {
     backoffMs: 60_000,
     owes: [] as ItemStatus[],
   },
+  // yt-dlp kept current (src/worker/youtube-update.ts): daily on a schedule, or now when an admin asks.
+  ytdlpUpdate: {
+    queue: 'ytdlp-update',
+    attempts: 1,
+    backoffMs: 60_000,
+    owes: [] as ItemStatus[],
+  },
 } as const;
 
 /** The itemId of a job that concerns no single item (a nil UUID, so item lookups simply find nothing). */

@@ -23,6 +23,7 @@ export function createProducer(settings: QueueSettings, opts: { failFast?: boole
     /* reported per call below; ioredis reconnects by itself */
   });
   const queues = new Map<Stage, Queue<ItemJobData>>();
+  const metricsKey = `${settings.prefix}:metrics`;
   const queueFor = (stage: Stage) => {
     let q = queues.get(stage);
     if (!q) {
@@ -57,6 +58,25 @@ export function createProducer(settings: QueueSettings, opts: { failFast?: boole
         );
       }
     },
+    /**
+     * Job and encode counters shared by every worker process (kept in Redis beside the queues, so
+     * any API process can report them at /metrics). Best effort: a lost increment is not an error.
+     */
+    recordJob(stage: Stage, outcome: JobOutcome): void {
+      connection.hincrby(metricsKey, `jobs:${stage}:${outcome}`, 1).catch(() => undefined);
+    },
+    recordEncode(plan: string, seconds: number): void {
+      connection
+        .multi()
+        .hincrbyfloat(metricsKey, `encode_seconds:${plan}`, seconds)
+        .hincrby(metricsKey, `encodes:${plan}`, 1)
+        .exec()
+        .catch(() => undefined);
+    },
+    async readMetrics(): Promise<Record<string, number>> {
+      const raw = await connection.hgetall(metricsKey);
+      return Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, Number(v)]));
+    },
     async close(): Promise<void> {
       await Promise.all([...queues.values()].map((q) => q.close()));
       connection.disconnect();
@@ -65,3 +85,6 @@ export function createProducer(settings: QueueSettings, opts: { failFast?: boole
 }
 
 export type Producer = ReturnType<typeof createProducer>;
+
+/** How a job run ended: done or skipped (nothing owed), retried later, failed for good, or aborted at shutdown. */
+export type JobOutcome = 'done' | 'skipped' | 'retried' | 'failed' | 'aborted';

@@ -128,6 +128,10 @@ export function localMediaStore(dataDir: string): MediaStore {
       return stream;
     },
 
+    accelPath(key) {
+      return `${safe(key.itemId)}/${key.generation}/${safe(key.name)}`;
+    },
+
     async removeItem(itemId) {
       await fs.rm(itemDir(itemId), { recursive: true, force: true });
       await fs.rm(path.join(originalsRoot, safe(itemId)), { recursive: true, force: true });
@@ -149,3 +153,9 @@ export function localMediaStore(dataDir: string): MediaStore {
     async close() {},
   };
 }
+
+/**
+ * The folders under DATA_DIR that hold the school's files in the local store, for backups. The
+ * scratch area is not among them: work in progress is redone after a restore.
+ */
+export const LOCAL_KEPT_FOLDERS = ['media', 'originals'] as const;

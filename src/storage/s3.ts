@@ -15,6 +15,7 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { S3Settings } from '../config.js';
+import { VettedError } from '../domain/errors.js';
 import { contentTypeOf } from './content-type.js';
 import { filesIn, scratchArea } from './scratch.js';
 import { isSafeName, safe, SOURCE_META, type MediaKey, type MediaStore } from './store.js';
@@ -23,8 +24,33 @@ import { isSafeName, safe, SOURCE_META, type MediaKey, type MediaStore } from '.
 const PART_SIZE = 8 * 1024 * 1024;
 const QUEUE_SIZE = 4;
 
+/**
+ * A bucket that does not answer (network, 5xx) or refuses our credentials becomes one clear error —
+ * 503 for a person, a transient fault for a job, which retries with backoff — instead of a 500.
+ * A missing key passes through (callers ask for it), as do other 4xx answers (our own mistake).
+ */
+export function storageError(e: unknown): unknown {
+  if (notFound(e) || e instanceof VettedError) return e;
+  const status = e instanceof S3ServiceException ? e.$metadata.httpStatusCode : undefined;
+  const noBucket = e instanceof S3ServiceException && e.name === 'NoSuchBucket';
+  if (status !== undefined && status >= 400 && status < 500 && status !== 401 && status !== 403 && !noBucket) return e;
+  const err =
+    status === 401 || status === 403
+      ? new VettedError(
+          'storage_refused',
+          'The media storage refused Vetted’s access key. Tell the person who looks after Vetted (S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY).',
+          { httpStatus: 503, transient: true },
+        )
+      : new VettedError('storage_unavailable', 'The media storage did not answer. Try again in a few minutes; if it keeps failing, tell the person who looks after Vetted.', {
+          httpStatus: 503,
+          transient: true,
+        });
+  return Object.assign(err, { cause: e });
+}
+
 function notFound(e: unknown): boolean {
-  if (!(e instanceof S3ServiceException)) return false;
+  // A missing bucket is a broken installation, not a missing file.
+  if (!(e instanceof S3ServiceException) || e.name === 'NoSuchBucket') return false;
   return e.$metadata.httpStatusCode === 404 || e.name === 'NoSuchKey' || e.name === 'NotFound';
 }
 
@@ -51,6 +77,17 @@ export function s3MediaStore(settings: S3Settings, dataDir: string): MediaStore 
     responseChecksumValidation: 'WHEN_REQUIRED',
     maxAttempts: 3,
   });
+  client.middlewareStack.add(
+    (next) => async (args) => {
+      try {
+        return await next(args);
+      } catch (e) {
+        throw storageError(e);
+      }
+    },
+    // Outermost: after the SDK's own retries.
+    { step: 'initialize', name: 'vettedStorageErrors' },
+  );
   const Bucket = settings.bucket;
   const scratch = scratchArea(dataDir);
   const mediaPrefix = (itemId: string) => `media/${safe(itemId)}/`;
@@ -156,6 +193,8 @@ export function s3MediaStore(settings: S3Settings, dataDir: string): MediaStore 
         new PutObjectCommand({ Bucket, Key: `${prefix}${SOURCE_META}`, Body: JSON.stringify(meta), ContentType: 'application/json' }),
       );
       await fs.rm(dir, { recursive: true, force: true });
+      // The item's scratch folder on this host, if nothing else is in it: the media stage may run elsewhere.
+      await fs.rmdir(scratch.itemDir(itemId)).catch(() => undefined);
     },
     async loadSource<T>(itemId: string) {
       const prefix = sourcePrefix(itemId);
@@ -225,6 +264,11 @@ export function s3MediaStore(settings: S3Settings, dataDir: string): MediaStore 
         new GetObjectCommand({ Bucket, Key: mediaKey(key), ...(range ? { Range: `bytes=${range.start}-${range.end}` } : {}) }),
       );
       return res.Body as Readable;
+    },
+
+    accelPath() {
+      // A bucket is not a folder nginx can serve; Vetted streams from it (config refuses MEDIA_ACCEL=nginx with s3).
+      return undefined;
     },
 
     async removeItem(itemId) {

@@ -86,7 +86,7 @@ export async function newWatchedContext(browser: Browser, base: string, viewport
     if (/^(data|blob|about):/.test(u)) return;
     if (new URL(u).origin !== own) foreign.push(u);
   });
-  // Site tiles open the live site in a new tab: that is the point of them, not a page load of ours.
+  // A site the teacher chose to open live opens in a new tab: that is the point of it, not a page load of ours.
   await context.route((url) => url.origin !== own, (route) => route.fulfill({ status: 204, body: '' }));
   const watch = (page: Page) => {
     page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));

@@ -6,8 +6,8 @@
  * One story, in order: sign in with the reminder → add a class and playlists → paste a video link
  * and watch its progress reach review → trim and approve → pair a board with a short code → the
  * board plays the video (its currentTime advances) while an unapproved one is absent → the board
- * updates by itself when items are approved or taken off → a site list shows only approved tiles →
- * a report from the board makes the item vanish.
+ * updates by itself when items are approved or taken off → a site list shows only approved tiles, which
+ * open their vetted copy inside the board → a report from the board (a 2-second hold) makes the item vanish.
  */
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
@@ -344,7 +344,7 @@ describe('the classroom board', () => {
     expect(await boardTile(LONG_TITLE).count()).toBe(0);
   });
 
-  it('a site list shows only the approved sites, as tiles that open the live site', async () => {
+  it('a site list shows only the approved sites, as tiles that open the vetted copy inside the board', async () => {
     await desk.goto(`${server.base}/#/playlist/${ids.sites}`);
     await desk.getByRole('heading', { name: 'Our pond sites' }).waitFor();
     for (const p of ['/frogs.html', '/snails.html']) {
@@ -375,18 +375,25 @@ describe('the classroom board', () => {
     const tile = boardTile('All about frogs');
     await tile.waitFor({ timeout: 8_000 });
     expect(await boardTile('Snails up close').count()).toBe(0);
-    const link = tile.getByRole('link', { name: /All about frogs/ });
-    expect(await link.getAttribute('href')).toBe(site.url('/frogs.html'));
-    expect(await link.getAttribute('target')).toBe('_blank');
-    expect(await link.getAttribute('rel')).toBe('noopener noreferrer');
+    // The tile opens the vetted copy inside the board, never the live page.
+    expect(await tile.locator('a[href^="http"]').count()).toBe(0);
     expect(await tile.textContent()).toMatch(/From Pond Facts/);
     await shot(board, 'board-05-sites');
+    await tile.getByRole('button', { name: /^All about frogs/ }).click();
+    await board.frameLocator('[data-testid=site-copy]').getByRole('heading', { name: 'All about frogs' }).waitFor();
+    await shot(board, 'board-05b-site-copy');
+    await board.getByRole('button', { name: 'Back to the board' }).click();
+    await tile.waitFor();
   });
 
   it('a report from the board takes the item off at once and tells the e-safety lead', async () => {
     const tile = boardTile('All about frogs');
-    await tile.getByRole('button', { name: /Report/ }).click();
+    // For grown-ups: press and hold for two seconds, then confirm.
+    await tile.getByTestId('hold-report').hover();
+    await board.mouse.down();
     const dialog = board.getByRole('dialog');
+    await dialog.waitFor({ timeout: 4000 });
+    await board.mouse.up();
     await dialog.getByLabel(/What is wrong/).fill('Shows a scary picture');
     await shot(board, 'board-06-report');
     a11y.push(...(await accessibilityProblems(board, 'board report dialog')));

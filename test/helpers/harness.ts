@@ -68,6 +68,8 @@ export async function createTestEnv(env: Record<string, string> = {}): Promise<T
     PUBLIC_URL: 'http://127.0.0.1:3000',
     FETCH_IDLE_TIMEOUT_MS: '3000',
     FETCH_CONNECT_TIMEOUT_MS: '3000',
+    // Tests never reach the internet: an update of yt-dlp that nobody set up meets a closed loopback port.
+    YTDLP_RELEASE_URL: 'http://127.0.0.1:9/no-release',
     ...(s3 ? s3Env(s3.gateway, s3.bucket) : {}),
     ...env,
   };

@@ -46,8 +46,8 @@ function start(): ServiceProcess {
   return svc;
 }
 
-async function classNames(cookie: string): Promise<string[]> {
-  const res = await fetch(`http://127.0.0.1:${port}/api/classes`, { headers: { cookie } });
+async function classNames(cookie: string, base = `http://127.0.0.1:${port}`): Promise<string[]> {
+  const res = await fetch(`${base}/api/classes`, { headers: { cookie } });
   expect(res.status).toBe(200);
   const body = (await res.json()) as { classes: Array<{ name: string }> } | Array<{ name: string }>;
   return (Array.isArray(body) ? body : body.classes).map((c) => c.name).sort();
@@ -131,6 +131,31 @@ describe('npm start with nothing configured', () => {
     expect(await classNames(cookie)).toEqual(['Owls', 'Robins', 'Wrens']);
     const paired = await fetch(`${svc.base}/api/pair`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code }) });
     expect(paired.status).toBe(200);
+
+    // A backup while the service runs (pg_dump over the embedded server's socket), restored into a
+    // fresh data folder: the CLI starts a server of its own there for the restore, then the
+    // service starts on it with everything in place.
+    const archive = path.join(dataDir, '..', `${path.basename(dataDir)}-backup.tar`);
+    const made = await cli(env, ['backup', '--out', archive]);
+    expect(made.stderr).toBe('');
+    expect(made.stdout).toContain('3 classes');
+    const copyDir = await mkdtemp(path.join(os.tmpdir(), 'vetted-zero-copy-'));
+    const copyPort = await freePort();
+    try {
+      const restored = await cli(zeroConfigEnv(copyDir, copyPort), ['restore', '--from', archive]);
+      expect(restored.stderr).toBe('');
+      expect(restored.code).toBe(0);
+      const copy = startService(copyDir, copyPort);
+      running.push(copy);
+      await waitUntilServing(copy, 90_000);
+      const copyCookie = await signInOverHttp(copy.base, 'head@school.test', PASSWORD);
+      expect(await classNames(copyCookie, copy.base)).toEqual(['Owls', 'Robins', 'Wrens']);
+      copy.child.kill('SIGTERM');
+      expect(await copy.exited).toBe(0);
+    } finally {
+      await rm(copyDir, { recursive: true, force: true });
+      await rm(archive, { force: true });
+    }
 
     svc.child.kill('SIGTERM');
     expect(await svc.exited).toBe(0);

@@ -1,9 +1,11 @@
 import { HeadObjectCommand, ListMultipartUploadsCommand, type S3Client } from '@aws-sdk/client-s3';
 import { createHash, randomUUID } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import net from 'node:net';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { purge } from '../../src/governance/purge.js';
 import { checkStorage, removeFilesWithoutItem } from '../../src/governance/storage-check.js';
@@ -150,8 +152,12 @@ describe('the S3 store, on a real gateway', () => {
     const settings = loadConfig({ ...t.env, S3_SECRET_ACCESS_KEY: 'not-the-secret' }).storage as S3Settings;
     const wrong = s3MediaStore(settings, t.dataDir);
     try {
-      await expect(wrong.ping()).rejects.toMatchObject({ $metadata: { httpStatusCode: 403 } });
-      await expect(wrong.publish(randomUUID(), 0, await folder({ 'video.mp4': 'x' }))).rejects.toMatchObject({ name: 'SignatureDoesNotMatch' });
+      // One clear error (503 for a person, a transient fault for a job), with the gateway's answer as its cause.
+      await expect(wrong.ping()).rejects.toMatchObject({ code: 'storage_refused', httpStatus: 503, cause: { $metadata: { httpStatusCode: 403 } } });
+      await expect(wrong.publish(randomUUID(), 0, await folder({ 'video.mp4': 'x' }))).rejects.toMatchObject({
+        code: 'storage_refused',
+        cause: { name: 'SignatureDoesNotMatch' },
+      });
     } finally {
       await wrong.close();
     }
@@ -171,7 +177,9 @@ describe('an item through the pipeline with media in the bucket', () => {
       return ['awaiting_review', 'failed'].includes(got.status) ? got : undefined;
     }, 60_000, 150);
     expect(item.status).toBe('awaiting_review');
-    expect(await keys()).toEqual([`media/${id}/0/poster.jpg`, `media/${id}/0/thumbnail.jpg`, `media/${id}/0/video.mp4`]);
+    const published = Object.values((await t.ctx.repos.items.get(id))!.media as Record<string, string | string[]>).flat();
+    expect(published).toEqual(expect.arrayContaining(['video.mp4', 'poster.jpg', 'thumbnail.jpg']));
+    expect(await keys()).toEqual(published.map((name) => `media/${id}/0/${name}`).sort());
     // No scratch on this host and no hand-off in the bucket once the item is ready.
     expect(await localFiles(t, 'work')).toEqual([]);
     expect(item.mediaBytes ?? Number((await t.ctx.repos.items.get(id))!.media_bytes)).toBeGreaterThan(0);
@@ -194,6 +202,26 @@ describe('an item through the pipeline with media in the bucket', () => {
     expect(beyond.statusCode).toBe(416);
     // Access is checked on every request: no cookie, no bytes.
     expect((await app.inject({ method: 'GET', url, headers: { range: 'bytes=0-10' } })).statusCode).toBe(401);
+  });
+
+  it('a bucket that does not answer gives a clear 503, never a 500', async () => {
+    const port = await new Promise<number>((resolve) => {
+      const srv = net.createServer().listen(0, '127.0.0.1', () => {
+        const p = (srv.address() as net.AddressInfo).port;
+        srv.close(() => resolve(p));
+      });
+    });
+    const down = s3MediaStore(loadConfig({ ...t.env, S3_ENDPOINT: `http://127.0.0.1:${port}` }).storage as S3Settings, t.dataDir);
+    const downApp = await buildApp({ ...t.ctx, store: down });
+    try {
+      await expect(down.ping()).rejects.toMatchObject({ code: 'storage_unavailable', transient: true });
+      const res = await downApp.inject({ method: 'GET', url: `/media/items/${id}/0/video.mp4`, headers: { cookie, range: 'bytes=0-10' } });
+      expect(res.statusCode).toBe(503);
+      expect(res.json().error.code).toBe('storage_unavailable');
+    } finally {
+      await downApp.close();
+      await down.close();
+    }
   });
 
   it('is found by the storage check, and the purge leaves the bucket clean', async () => {

@@ -4,7 +4,7 @@
  * copying a 2-second MP4 made with ffmpeg and writing caption files the way yt-dlp names them. It also fails with
  * yt-dlp's wording for one id and hangs for another, to test error mapping and the kill on timeout.
  */
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdir, readdir, readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -17,6 +17,8 @@ import { policyFromConfig } from '../../src/net/fetcher.js';
 import type { FetchedVideo } from '../../src/sources/types.js';
 import { ageRestrictedPolicyFrom, chooseVideoSite, youtubeSource } from '../../src/sources/youtube/index.js';
 import { createYtdlpBackend, findYtdlp } from '../../src/sources/youtube/ytdlp-backend.js';
+import type { YtdlpWarning } from '../../src/sources/youtube/messages.js';
+import { ytdlpSetup } from '../../src/sources/youtube/ytdlp-setup.js';
 import { makeFixture } from '../helpers/fixtures-media.js';
 import { vettedFailure } from '../helpers/errors.js';
 
@@ -37,18 +39,23 @@ beforeAll(async () => {
     fake,
     [
       '#!/bin/sh',
+      // What a current yt-dlp answers when Vetted asks what it can do.
+      'case "$*" in *--version*) echo 2026.11.20; exit 0 ;; *--help*) echo "--js-runtimes --no-js-runtimes --no-remote-components --no-plugin-dirs"; exit 0 ;; esac',
       `printf '%s\\n' "$@" > ${sh(argsLog)}`,
-      'dir=""; json=0; prev=""; url=""',
+      'dir=""; json=0; prev=""; url=""; cookies=""',
       'for a in "$@"; do',
       '  [ "$prev" = "--paths" ] && dir="$a"',
+      '  [ "$prev" = "--cookies" ] && cookies="$a"',
       '  [ "$a" = "-J" ] && json=1',
       '  prev="$a"; url="$a"',
       'done',
       'id="${url##*v=}"',
+      `[ -n "$cookies" ] && cp "$cookies" ${sh(path.join(dir, 'cookies-seen.txt'))}`,
       'case "$id" in',
       '  VettedGone4) echo "ERROR: [youtube] VettedGone4: Video unavailable. This video has been removed by the uploader" >&2; exit 1 ;;',
       // Not `exec`: the shell stays the parent, so only a kill of the whole process group ends the sleep.
       '  VettedSlow9) sleep 30; exit 0 ;;',
+      '  VettedWarn1) echo "WARNING: [youtube] VettedWarn1: There are missing subtitles languages because a PO token was not provided." >&2 ;;',
       'esac',
       `if [ "$json" = 1 ]; then cat ${sh(path.join(fixtures, 'ytdlp-info.json'))}; exit 0; fi`,
       // yt-dlp skips a file over --max-filesize, says so on stdout only, and exits 0.
@@ -147,6 +154,35 @@ describe('yt-dlp backend with a fake yt-dlp', () => {
   it('says when the program is missing', async () => {
     const err = await vettedFailure(fetchWith('VettedOk001', createYtdlpBackend({ binary: path.join(dir, 'missing-yt-dlp') })));
     expect(err.code).toBe('youtube_backend_missing');
+  });
+});
+
+describe('each run as the pipeline sets it up', () => {
+  it('passes the runtime, a proxy ticket and a private copy of the cookies, and reports the warnings', async () => {
+    const cookies = path.join(dir, 'throwaway-cookies.txt');
+    writeFileSync(cookies, '# Netscape HTTP Cookie File\n.youtube.com\tTRUE\t/\tTRUE\t0\tSID\tthrowaway\n', { mode: 0o400 });
+    const setup = ytdlpSetup({ proxy: { allow: [], connectTimeoutMs: 1_000, idleTimeoutMs: 1_000 }, cookiesFile: cookies });
+    const warnings: YtdlpWarning[] = [];
+    try {
+      const site = createYtdlpBackend({ binary: fake, ffmpegLocation: '/usr/bin/ffmpeg', prepare: setup.prepare, onWarnings: (w) => warnings.push(...w) });
+      await fetchWith('VettedWarn1', site);
+      const args = readFileSync(argsLog, 'utf8').trimEnd().split('\n');
+      const value = (flag: string) => args[args.indexOf(flag) + 1];
+      expect(value('--js-runtimes')).toBe(`${setup.runtime.name}:${setup.runtime.path}`);
+      expect(setup.runtime.name).toBe('deno');
+      expect(value('--proxy')).toMatch(/^http:\/\/run-[a-f0-9]{32}:x@127\.0\.0\.1:\d+$/);
+      expect(args).toContain('--no-plugin-dirs');
+      expect(args).toContain('--no-remote-components');
+      expect(args).toContain('--ignore-config');
+      // yt-dlp got a copy (it writes the jar back when it ends); the copy is gone after the run, the original untouched.
+      expect(value('--cookies')).not.toBe(cookies);
+      expect(readFileSync(path.join(dir, 'cookies-seen.txt'), 'utf8')).toBe(readFileSync(cookies, 'utf8'));
+      expect(existsSync(value('--cookies')!)).toBe(false);
+      // Reported after each run (details, then download).
+      expect(warnings.map((w) => w.code)).toEqual(['po_token', 'po_token']);
+    } finally {
+      await setup.close();
+    }
   });
 });
 

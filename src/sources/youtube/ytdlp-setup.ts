@@ -4,7 +4,11 @@
  * Vetted's loopback proxy (started on first use, for the life of the worker).
  */
 import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { statSync } from 'node:fs';
+import { readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { startConnectProxy, type ConnectProxy, type ConnectProxyOptions } from '../../net/connect-proxy.js';
 import { findJsRuntime, type JsRuntime } from './js-runtime.js';
 import { NO_CAPABILITIES, parseCapabilities, type YtdlpCapabilities, type YtdlpRunSettings } from './ytdlp-args.js';
@@ -51,7 +55,8 @@ export interface YtdlpSetupOptions {
   proxy: Omit<ConnectProxyOptions, 'trusted'>;
   runtime?: JsRuntime;
   cookiesFile?: string;
-  potProviderUrl?: string;
+  /** YOUTUBE_POT_PROVIDER_URL, used only while an admin has the provider turned on (its plugin then may load). */
+  potProvider?: { url: string; enabled: () => Promise<boolean> };
   /** Tests only: another extractor and target (the generic extractor on a loopback site). */
   testTarget?: YtdlpRunSettings['testTarget'];
 }
@@ -65,13 +70,13 @@ export interface YtdlpSetup {
 export function ytdlpSetup(o: YtdlpSetupOptions): YtdlpSetup {
   const runtime = o.runtime ?? findJsRuntime();
   let proxy: Promise<ConnectProxy> | undefined;
-  const provider = o.potProviderUrl ? new URL(o.potProviderUrl) : undefined;
+  const provider = o.potProvider ? new URL(o.potProvider.url) : undefined;
+  // The provider is where the operator said it is (often a container on a private address).
+  const providerEndpoint = provider
+    ? [{ host: provider.hostname.replace(/^\[|\]$/g, '').toLowerCase(), port: Number(provider.port) || (provider.protocol === 'https:' ? 443 : 80) }]
+    : [];
   const startProxy = () => {
-    proxy ??= startConnectProxy({
-      ...o.proxy,
-      // The provider is where the operator said it is (often a container on a private address).
-      trusted: provider ? [{ host: provider.hostname.replace(/^\[|\]$/g, '').toLowerCase(), port: Number(provider.port) || (provider.protocol === 'https:' ? 443 : 80) }] : [],
-    }).catch((e: unknown) => {
+    proxy ??= startConnectProxy(o.proxy).catch((e: unknown) => {
       proxy = undefined;
       throw e;
     });
@@ -80,13 +85,37 @@ export function ytdlpSetup(o: YtdlpSetupOptions): YtdlpSetup {
   return {
     runtime,
     async prepare(binary: string): Promise<PreparedRun> {
-      const [caps, running] = await Promise.all([capabilitiesOf(binary), startProxy()]);
-      const ticket = running.ticket();
+      const [caps, running, pot] = await Promise.all([
+        capabilitiesOf(binary),
+        startProxy(),
+        o.potProvider ? o.potProvider.enabled().catch(() => false) : Promise.resolve(false),
+      ]);
+      const ticket = running.ticket({ trusted: pot ? providerEndpoint : [] });
       const settings: YtdlpRunSettings = { caps, runtime, proxy: ticket.url };
-      if (o.cookiesFile) settings.cookiesFile = o.cookiesFile;
-      if (o.potProviderUrl) settings.potProviderUrl = o.potProviderUrl;
+      // yt-dlp writes the cookie jar back when it ends: each run gets its own copy, so the operator's file stays as
+      // they made it (it may be read-only) and two runs at once cannot corrupt it.
+      let cookies: string | undefined;
+      if (o.cookiesFile) {
+        cookies = path.join(os.tmpdir(), `vetted-cookies-${randomBytes(8).toString('hex')}.txt`);
+        try {
+          // Readable by Vetted alone: the cookies are an account's keys.
+          await writeFile(cookies, await readFile(o.cookiesFile), { mode: 0o600, flag: 'wx' });
+          settings.cookiesFile = cookies;
+        } catch {
+          // A missing cookies file: run without, as if it were not configured (the admin sees YouTube's refusals).
+          cookies = undefined;
+        }
+      }
+      if (pot && o.potProvider) settings.potProviderUrl = o.potProvider.url;
       if (o.testTarget) settings.testTarget = o.testTarget;
-      return { settings, refusals: () => ticket.refusals, done: () => ticket.close() };
+      return {
+        settings,
+        refusals: () => ticket.refusals,
+        done: () => {
+          ticket.close();
+          if (cookies) void rm(cookies, { force: true });
+        },
+      };
     },
     async close() {
       const p = proxy;

@@ -15,6 +15,14 @@ interface Account {
   lastSeenAt?: string | null;
   activeSessions?: number;
   acknowledgedVersion?: number | null;
+  signInMethods?: Array<'password' | 'school_account'>;
+  breakGlass?: boolean;
+}
+
+/** How an account signs in, in words. */
+function signInText(u: Account): string {
+  const words = (u.signInMethods ?? []).map((m) => (m === 'school_account' ? 'School account' : 'Password'));
+  return (words.join(' · ') || 'None yet') + (u.breakGlass ? ' · break-glass admin' : '');
 }
 
 /** Staff accounts: add, change role, disable and re-enable, reset a password, export or erase a person's data. */
@@ -24,6 +32,8 @@ export function StaffSection({ me }: { me: StaffUser }) {
   const [busy, setBusy] = useState('');
   const [temporary, setTemporary] = useState<{ email: string; password: string } | null>(null);
   const [erasing, setErasing] = useState<Account | null>(null);
+  // Account changes act only after a second, explicit yes (issue 15: one click must not disable a colleague).
+  const [confirming, setConfirming] = useState<{ title: string; text: string; yes: string; run: () => Promise<void> } | null>(null);
 
   const change = async (u: Account, body: { disabled?: boolean; role?: string }, ok: string) => {
     setBusy(u.id);
@@ -91,6 +101,7 @@ export function StaffSection({ me }: { me: StaffUser }) {
                 <th scope="col">Email</th>
                 <th scope="col">Role</th>
                 <th scope="col">Status</th>
+                <th scope="col">Sign-in</th>
                 <th scope="col">Last seen</th>
                 <th scope="col">Actions</th>
               </tr>
@@ -110,6 +121,7 @@ export function StaffSection({ me }: { me: StaffUser }) {
                     )}
                     {u.mustChangePassword && !u.erased && <span class="small muted"> · must choose a password</span>}
                   </td>
+                  <td class="small" data-testid="staff-sign-in">{u.erased ? '—' : signInText(u)}</td>
                   <td class="small">{u.lastSeenAt ? dateTimeText(u.lastSeenAt) : 'Never'}</td>
                   <td>
                     {!u.erased && (
@@ -119,7 +131,14 @@ export function StaffSection({ me }: { me: StaffUser }) {
                           busy={busy === u.id}
                           disabled={u.id === me.id && !u.disabled}
                           onClick={() =>
-                            void change(u, { disabled: !u.disabled }, u.disabled ? `${u.email} can sign in again.` : `${u.email} is disabled and signed out.`)
+                            setConfirming({
+                              title: u.disabled ? 'Let this person sign in again?' : 'Disable this account?',
+                              text: u.disabled
+                                ? `${u.email} will be able to sign in again.`
+                                : `${u.email} is signed out at once and cannot sign in until you enable the account again. Their classes and items stay.`,
+                              yes: u.disabled ? 'Enable' : 'Disable',
+                              run: () => change(u, { disabled: !u.disabled }, u.disabled ? `${u.email} can sign in again.` : `${u.email} is disabled and signed out.`),
+                            })
                           }
                         >
                           {u.disabled ? 'Enable' : 'Disable'}
@@ -129,17 +148,33 @@ export function StaffSection({ me }: { me: StaffUser }) {
                           variant="plain"
                           disabled={busy === u.id}
                           onClick={() =>
-                            void change(
-                              u,
-                              { role: u.role === 'admin' ? 'teacher' : 'admin' },
-                              `${u.email} is now ${u.role === 'admin' ? 'a teacher' : 'an admin'}.`,
-                            )
+                            setConfirming({
+                              title: u.role === 'admin' ? 'Make this person a teacher?' : 'Make this person an admin?',
+                              text:
+                                u.role === 'admin'
+                                  ? `${u.email} will no longer manage accounts, filtering, incidents or the audit log.`
+                                  : `${u.email} will manage staff accounts, the filtering rules, incidents and the audit log, and see every class.`,
+                              yes: u.role === 'admin' ? 'Make teacher' : 'Make admin',
+                              run: () =>
+                                change(u, { role: u.role === 'admin' ? 'teacher' : 'admin' }, `${u.email} is now ${u.role === 'admin' ? 'a teacher' : 'an admin'}.`),
+                            })
                           }
                         >
                           {u.role === 'admin' ? 'Make teacher' : 'Make admin'}
                           <span class="visually-hidden"> {u.email}</span>
                         </Button>
-                        <Button variant="plain" disabled={busy === u.id} onClick={() => void reset(u)}>
+                        <Button
+                          variant="plain"
+                          disabled={busy === u.id}
+                          onClick={() =>
+                            setConfirming({
+                              title: 'Reset this password?',
+                              text: `${u.email} is signed out at once. You will see a temporary password once, to give them in person; they choose a new one with it.`,
+                              yes: 'Reset password',
+                              run: () => reset(u),
+                            })
+                          }
+                        >
                           Reset password<span class="visually-hidden"> of {u.email}</span>
                         </Button>
                         <a class="btn btn-quiet" href={`/api/admin/users/${u.id}/export`} download>
@@ -159,6 +194,29 @@ export function StaffSection({ me }: { me: StaffUser }) {
           </table>
         </div>
       )}
+      <Dialog open={confirming !== null} title={confirming?.title ?? ''} onClose={() => setConfirming(null)}>
+        {confirming && (
+          <>
+            <p>{confirming.text}</p>
+            <div class="row end">
+              <Button variant="plain" onClick={() => setConfirming(null)}>
+                Cancel
+              </Button>
+              <Button
+                variant="primary"
+                data-testid="confirm-account-change"
+                onClick={() => {
+                  const run = confirming.run;
+                  setConfirming(null);
+                  void run();
+                }}
+              >
+                {confirming.yes}
+              </Button>
+            </div>
+          </>
+        )}
+      </Dialog>
       <Dialog open={temporary !== null} title="Temporary password" onClose={() => setTemporary(null)}>
         {temporary && (
           <>

@@ -15,15 +15,21 @@ import { IncidentsSection } from './IncidentsSection';
 import { PurgeSection } from './PurgeSection';
 import { ReminderSection } from './ReminderSection';
 import { StaffSection } from './StaffSection';
+import { SignInSection } from './SignInSection';
+import { WordListSection } from './WordListSection';
+import { YouTubeSection } from './YouTubeSection';
 
 const SECTIONS = [
   { id: 'incidents', name: 'Incidents', view: IncidentsSection },
   { id: 'staff', name: 'Staff', view: StaffSection },
+  { id: 'sign-in', name: 'Sign-in', view: SignInSection },
   { id: 'reminder', name: 'E-safety reminder', view: ReminderSection },
   { id: 'filtering', name: 'Filtering rules', view: FilteringSection },
   { id: 'expiry', name: 'Expiry', view: ExpirySection },
+  { id: 'words', name: 'Word screen', view: WordListSection },
   { id: 'purge', name: 'Purge', view: PurgeSection },
   { id: 'audit', name: 'Audit log', view: AuditSection },
+  { id: 'youtube', name: 'YouTube', view: YouTubeSection },
 ] as const;
 
 /** The e-safety lead's console: everything the school's policy asks them to be able to show governors. */

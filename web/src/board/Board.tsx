@@ -4,6 +4,8 @@ import { clock } from '../shared/words';
 import { Player } from './Player';
 import { ReportDialog } from './ReportDialog';
 import { Attribution } from './Attribution';
+import { HoldToReport, HoldToReportHelp } from './HoldToReport';
+import { SiteViewer } from './SiteViewer';
 import { GlobeIcon, PlayIcon } from '../shared/icons';
 
 /**
@@ -38,6 +40,7 @@ export function Board() {
   const [conn, setConn] = useState<Conn>('live');
   const [now, setNow] = useState(Date.now());
   const [playing, setPlaying] = useState<BoardItem | null>(null);
+  const [reading, setReading] = useState<BoardItem | null>(null);
   const [reporting, setReporting] = useState<BoardItem | null>(null);
   const [message, setMessage] = useState<{ text: string; tone: 'info' | 'ok' } | null>(null);
   const hidden = useRef(new Set<string>());
@@ -86,13 +89,31 @@ export function Board() {
   }
   const onShow = new Map(shown?.playlists.flatMap((p) => p.items.map((i) => [i.id, i] as const)) ?? []);
 
-  // The playing video left the board (reported, taken off, expired): stop it now.
+  // The playing video or the open page left the board (reported, taken off, expired): close it now.
   useEffect(() => {
     if (playing && shown && !onShow.has(playing.id)) {
       setPlaying(null);
       setMessage({ text: 'That video has been taken off the board.', tone: 'info' });
     }
+    if (reading && shown && !onShow.has(reading.id)) {
+      setReading(null);
+      setMessage({ text: 'That page has been taken off the board.', tone: 'info' });
+    }
   });
+
+  /** Opens an item from a tile or from a link inside a vetted page. */
+  const open = (item: BoardItem) => {
+    if (item.kind === 'video') {
+      setReading(null);
+      setPlaying(item);
+    } else if (item.openLive) {
+      // The teacher chose the live site on purpose (allow-listed): a new tab, the board stays here.
+      window.open(item.url, '_blank', 'noopener,noreferrer');
+    } else {
+      setPlaying(null);
+      setReading(item);
+    }
+  };
 
   useEffect(() => {
     if (!message) return;
@@ -128,12 +149,15 @@ export function Board() {
     hidden.current.add(item.id);
     setReporting(null);
     if (playing?.id === item.id) setPlaying(null);
+    if (reading?.id === item.id) setReading(null);
     setMessage({ text: 'Thank you. It has been taken off the board and your teacher has been told.', tone: 'ok' });
   };
 
+  const focused = playing || reading;
   return (
-    <div class="board">
-      <header class="board-bar">
+    <div class={`board${focused ? ' board-focused' : ''}`}>
+      <HoldToReportHelp />
+      <header class="board-bar" hidden={!!focused}>
         <h1 class="board-class">{shown.class.name}</h1>
         <p class={`conn conn-${conn}`} role="status">
           {conn === 'live' ? '' : 'Reconnecting…'}
@@ -158,6 +182,15 @@ export function Board() {
             setMessage({ text: 'That video cannot be played just now.', tone: 'info' });
           }}
         />
+      ) : reading ? (
+        <SiteViewer
+          key={reading.id}
+          item={reading}
+          approved={[...onShow.values()]}
+          onOpen={open}
+          onClose={() => setReading(null)}
+          onReport={() => setReporting(reading)}
+        />
       ) : (
         <main class="board-lists">
           {lists.length === 0 && (
@@ -180,21 +213,29 @@ export function Board() {
                           {item.durationSeconds ? clock(item.durationSeconds) : 'Video'}
                         </span>
                       </button>
-                    ) : (
+                    ) : item.openLive ? (
+                      // Chosen on purpose by the teacher for a site that must be live (a game), allow-listed only.
                       <a class="tile-main" href={item.url} target="_blank" rel="noopener noreferrer">
                         <TileImage item={item} />
                         <span class="tile-title">{item.title}</span>
                         <span class="tile-meta">
                           <GlobeIcon size={18} />
-                          Opens the website<span class="visually-hidden"> (new tab)</span>
+                          Opens the live website<span class="visually-hidden"> (new tab)</span>
                         </span>
                       </a>
+                    ) : (
+                      <button type="button" class="tile-main" onClick={() => open(item)}>
+                        <TileImage item={item} />
+                        <span class="tile-title">{item.title}</span>
+                        <span class="tile-meta">
+                          <GlobeIcon size={18} />
+                          Read it here
+                        </span>
+                      </button>
                     )}
                     <div class="tile-foot">
                       <Attribution item={item} />
-                      <button type="button" class="report-button" onClick={() => setReporting(item)}>
-                        Report<span class="visually-hidden">: {item.title}</span>
-                      </button>
+                      <HoldToReport title={item.title} onReport={() => setReporting(item)} />
                     </div>
                   </li>
                 ))}

@@ -2,6 +2,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import type { BoardItem } from '../shared/types';
 import { clock } from '../shared/words';
 import { Attribution } from './Attribution';
+import { HoldToReport } from './HoldToReport';
 import { PauseIcon, PlayIcon } from '../shared/icons';
 
 /**
@@ -26,7 +27,24 @@ export function Player({
   const [length, setLength] = useState(item.durationSeconds ?? 0);
   const [captions, setCaptions] = useState(false);
   const playRef = useRef<HTMLButtonElement>(null);
+  const stage = useRef<HTMLDivElement>(null);
+  const [full, setFull] = useState(false);
   const hasCaptions = !!item.media?.captions;
+
+  useEffect(() => {
+    const on = () => setFull(document.fullscreenElement !== null && document.fullscreenElement === stage.current);
+    document.addEventListener('fullscreenchange', on);
+    return () => {
+      document.removeEventListener('fullscreenchange', on);
+      if (document.fullscreenElement) void document.exitFullscreen().catch(() => undefined);
+    };
+  }, []);
+
+  // "Full screen" makes the video itself fill the screen (with its end screen), not the page around it.
+  const fullScreen = () => {
+    if (full) void document.exitFullscreen().catch(() => undefined);
+    else void stage.current?.requestFullscreen().catch(() => undefined);
+  };
 
   useEffect(() => {
     const v = video.current;
@@ -68,7 +86,7 @@ export function Player({
 
   return (
     <main class="player" aria-label={`Playing ${item.title}`}>
-      <div class="player-stage">
+      <div class="player-stage" ref={stage} data-testid="player-stage">
         <video
           ref={video}
           class="player-video"
@@ -92,6 +110,17 @@ export function Player({
         >
           {hasCaptions && <track kind="captions" src={item.media?.captions} srclang="en" label="English" />}
         </video>
+        {(paused || ended) && !full && (
+          <div class="player-caption">
+            <h2 class="player-title">{item.title}</h2>
+            <Attribution item={item} />
+          </div>
+        )}
+        {full && (
+          <button type="button" class="big-button leave-full" onClick={fullScreen}>
+            Leave full screen
+          </button>
+        )}
         {ended && (
           <div class="player-end" data-testid="player-end">
             <p>The end</p>
@@ -141,13 +170,12 @@ export function Player({
             Captions {captions ? 'on' : 'off'}
           </button>
         )}
-        <button type="button" class="big-button report" onClick={onReport}>
-          Report
-        </button>
-      </div>
-      <div class="player-info">
-        <h2 class="player-title">{item.title}</h2>
-        <Attribution item={item} />
+        {document.fullscreenEnabled && (
+          <button type="button" class="big-button" onClick={fullScreen} data-testid="video-full-screen">
+            Full screen
+          </button>
+        )}
+        <HoldToReport title={item.title} onReport={onReport} />
       </div>
     </main>
   );

@@ -5,6 +5,7 @@ import type { ClassInfo, PlaylistKind, PlaylistSummary } from '../shared/types';
 import { Button, FlashLine, useFlash, useTitle } from '../shared/ui';
 import { GlobeIcon, PlayIcon } from '../shared/icons';
 import { PairDialog } from './PairDialog';
+import { useAttentionSummary } from './attention';
 
 /** The desk's home: the school's classes, their playlists, and pairing a board. */
 export function ClassesView() {
@@ -130,6 +131,9 @@ function ClassCard({
   const [kind, setKind] = useState<PlaylistKind>('videos');
   const [busy, setBusy] = useState(false);
   const fid = `pl-${cls.id}`;
+  // Live counts when the attention stream has them, else the ones the class list came with.
+  const live = useAttentionSummary()?.classes.find((c) => c.id === cls.id)?.counts;
+  const counts = live ?? cls.counts ?? { awaitingReview: 0, reported: 0 };
 
   const add = async (e: Event) => {
     e.preventDefault();
@@ -159,6 +163,22 @@ function ClassCard({
           </a>
         </div>
       </div>
+      <p class="class-counts" data-testid="class-counts">
+        {counts.awaitingReview ? (
+          <a href="#/review">{counts.awaitingReview === 1 ? '1 to review' : `${counts.awaitingReview} to review`}</a>
+        ) : (
+          <span class="muted">Nothing to review</span>
+        )}
+        {counts.reported > 0 && <span class="reported-count"> · {counts.reported} reported (off the board)</span>}
+      </p>
+      {cls.boardSeenAt === null && (
+        <p class="pair-prompt" data-testid="pair-prompt">
+          No board has shown this class yet.{' '}
+          <Button variant="quiet" onClick={onPair}>
+            Pair one now
+          </Button>
+        </p>
+      )}
       {cls.playlists.length === 0 ? (
         <p class="muted">No playlists yet.</p>
       ) : (

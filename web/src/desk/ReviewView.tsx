@@ -9,8 +9,10 @@ import { watchItem } from './live';
 import { Checks } from './review/Checks';
 import { Copy } from './review/Copy';
 import { Decision } from './review/Decision';
+import { IncidentPanel } from './review/IncidentPanel';
 import { neighbours, QueueNav, useReviewQueue } from './review/QueueNav';
 import { Rename } from './review/Rename';
+import { VettingAids } from './review/VettingAids';
 import { useWatching } from './review/watching';
 
 /** How often a settled item is re-read, so a colleague's decision shows without reloading. */
@@ -126,13 +128,13 @@ export function ReviewView({ id }: { id: string }) {
         <h1 class="break" data-testid="review-title">
           {item.title || item.url}
         </h1>
-        <Rename item={item} onRenamed={(next) => setItem(next)} say={say} />
-        <p class="row">
+        <div class="row">
           <span class={`pill pill-${statusTone(item.status)}`} data-testid="review-status">
             {statusText(item)}
           </span>
           {item.status === 'approved' && item.expiresAt && <span class="muted">until {dateText(item.expiresAt)}</span>}
-        </p>
+          <Rename item={item} onRenamed={(next) => setItem(next)} say={say} />
+        </div>
       </div>
       <FlashLine flash={flash} onClose={clear} />
       <div class="review-grid">
@@ -143,7 +145,15 @@ export function ReviewView({ id }: { id: string }) {
           } />
         </div>
         <aside class="review-side" aria-label="Checks and decision">
+          <IncidentPanel
+            item={item}
+            onResolved={async (message) => {
+              say('ok', message);
+              setItem(await api<Item>('GET', `/api/items/${item.id}`).catch(() => item));
+            }}
+          />
           <Decision item={item} boardName={boardName} act={act} watching={watching} next={neighbours(queue, item.id).next} cls={cls} />
+          <VettingAids item={item} />
           <Checks item={item} />
         </aside>
       </div>

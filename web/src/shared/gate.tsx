@@ -3,6 +3,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, ApiError, errorText, SESSION_EVENT, type SessionProblem } from './api';
 import type { Me, StaffUser } from './types';
 import { Button, useTitle } from './ui';
+import { SchoolAccountButton, useSignInMethods } from './school-sign-in';
 
 type Phase =
   | { step: 'loading' }
@@ -94,7 +95,12 @@ function SignIn({ area, notice, onSignedIn }: { area: string; notice?: string; o
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState('');
   const emailRef = useRef<HTMLInputElement>(null);
-  useEffect(() => emailRef.current?.focus(), []);
+  const methods = useSignInMethods();
+  // Passwords off: only the break-glass admin uses the form, tucked away below the school-account button.
+  const passwordAside = methods !== null && !methods.password;
+  useEffect(() => {
+    if (methods && !passwordAside) emailRef.current?.focus();
+  }, [methods, passwordAside]);
 
   const submit = async (e: Event) => {
     e.preventDefault();
@@ -108,40 +114,65 @@ function SignIn({ area, notice, onSignedIn }: { area: string; notice?: string; o
     }
   };
 
+  const form = (
+    <form onSubmit={submit} aria-describedby={error ? 'signin-error' : undefined}>
+      <label for="signin-email">Email</label>
+      <input
+        id="signin-email"
+        ref={emailRef}
+        type="email"
+        autocomplete="username"
+        required
+        value={email}
+        onInput={(e) => setEmail(e.currentTarget.value)}
+      />
+      <label for="signin-password">Password</label>
+      <input
+        id="signin-password"
+        type="password"
+        autocomplete="current-password"
+        required
+        value={password}
+        onInput={(e) => setPassword(e.currentTarget.value)}
+      />
+      <p id="signin-error" class="field-error" role="alert">
+        {error}
+      </p>
+      <Button type="submit" variant={methods?.schoolAccount ? 'plain' : 'primary'} busy={busy} busyText="Signing in…" class="wide">
+        Sign in
+      </Button>
+    </form>
+  );
+
   return (
     <main class="center-page">
-      <form class="card signin" onSubmit={submit} aria-describedby={error ? 'signin-error' : undefined}>
+      <section class="card signin" aria-labelledby="signin-title">
         <p class="brand-line">
           <img src="/favicon.svg" alt="" width={32} height={32} /> <span>Vetted</span>
         </p>
-        <h1>Sign in to the {area}</h1>
+        <h1 id="signin-title">Sign in to the {area}</h1>
         {notice && <p class="flash flash-info">{notice}</p>}
-        <label for="signin-email">Email</label>
-        <input
-          id="signin-email"
-          ref={emailRef}
-          type="email"
-          autocomplete="username"
-          required
-          value={email}
-          onInput={(e) => setEmail(e.currentTarget.value)}
-        />
-        <label for="signin-password">Password</label>
-        <input
-          id="signin-password"
-          type="password"
-          autocomplete="current-password"
-          required
-          value={password}
-          onInput={(e) => setPassword(e.currentTarget.value)}
-        />
-        <p id="signin-error" class="field-error" role="alert">
-          {error}
-        </p>
-        <Button type="submit" variant="primary" busy={busy} busyText="Signing in…" class="wide">
-          Sign in
-        </Button>
-      </form>
+        {methods?.refusal && (
+          <p class="flash flash-error" role="alert" data-testid="signin-refusal">
+            {methods.refusal.message}
+          </p>
+        )}
+        {methods?.schoolAccount && (
+          <>
+            <SchoolAccountButton methods={methods} />
+            {!passwordAside && <p class="signin-or muted">or with your Vetted password</p>}
+          </>
+        )}
+        {passwordAside ? (
+          <details class="break-glass">
+            <summary>Emergency sign-in for the school’s break-glass admin</summary>
+            <p class="small muted">Password sign-in is turned off for this school. Only the admin named for emergencies can use it.</p>
+            {form}
+          </details>
+        ) : (
+          form
+        )}
+      </section>
     </main>
   );
 }

@@ -18,6 +18,8 @@ export interface ItemMedia {
   thumbnail?: string;
   page?: string;
   captions?: string;
+  /** One picture of the storyboard's scenes (issue 12). */
+  storyboard?: string;
 }
 
 export interface ItemSource {
@@ -39,6 +41,23 @@ export interface ItemChecks {
   flags: string[];
   redirectsTo: string | null;
   reusedFrom: string | null;
+  // The vetting aids (issue 12): null where a check does not apply or could not run.
+  flashing?: FlashCheck | null;
+  loudness?: { inputLufs: number; outputLufs: number; truePeakDb: number } | null;
+  words?: WordFlag[] | null;
+  scenes?: Array<{ startSeconds: number; thumbnail: string }>;
+}
+
+export interface FlashCheck {
+  verdict: 'pass' | 'warning' | 'fail';
+  moments: Array<{ startSeconds: number; endSeconds: number; kind: 'luminance' | 'red'; flashesPerSecond: number }>;
+}
+
+export interface WordFlag {
+  word: string;
+  source: 'captions' | 'title' | 'description' | 'page';
+  startSeconds: number | null;
+  context: string;
 }
 
 /** An item as a board sees it. */

@@ -45,13 +45,17 @@ export function Decision({
     return done;
   };
 
-  const canApprove = !watching.required || watching.met || elsewhere;
+  // A failed flashing check: the teacher confirms they watched the flagged moments (recorded with the approval).
+  const flashFail = item.checks?.flashing?.verdict === 'fail';
+  const [flashChecked, setFlashChecked] = useState(false);
+  const canApprove = (!watching.required || watching.met || elsewhere) && (!flashFail || flashChecked);
   const approve = async () => {
     await watching.flush();
+    const acknowledge = [...(elsewhere ? ['watched_elsewhere'] : []), ...(flashFail && flashChecked ? ['flashing'] : [])];
     const done = await run(
       'approve',
       'Approving',
-      () => api<Item>('POST', `/api/items/${item.id}/approve`, elsewhere ? { acknowledge: ['watched_elsewhere'] } : {}),
+      () => api<Item>('POST', `/api/items/${item.id}/approve`, acknowledge.length ? { acknowledge } : {}),
       `Approved. It is on ${boardName} now.`,
     );
     if (done) setJustApproved(true);
@@ -103,20 +107,6 @@ export function Decision({
       <h2 id="decision-h">Your decision</h2>
       {item.status === 'awaiting_review' && (
         <>
-          <p>{item.kind === 'webpage' ? 'Read the copy, check the facts below, then decide.' : 'Watch it, check the facts below, then decide.'}</p>
-          {watching.required && !watching.met && (
-            <>
-              <p class="hint" id="approve-why">
-                {item.kind === 'webpage'
-                  ? `“Approve” opens once you have scrolled through the page (read ${Math.floor(watching.coverage * 100)} %).`
-                  : `“Approve” opens once you have watched the video to the end (watched ${Math.floor(watching.coverage * 100)} %).`}
-              </p>
-              <label class="check-line">
-                <input type="checkbox" checked={elsewhere} onChange={(e) => setElsewhere(e.currentTarget.checked)} />
-                {item.kind === 'webpage' ? 'I have read all of it elsewhere' : 'I have watched all of it elsewhere'} (this is recorded)
-              </label>
-            </>
-          )}
           <div class="row">
             <Button
               variant="good"
@@ -132,6 +122,28 @@ export function Decision({
               Reject…
             </Button>
           </div>
+          {watching.required && !watching.met ? (
+            <>
+              <p class="hint" id="approve-why">
+                {item.kind === 'webpage'
+                  ? `“Approve” opens once you have scrolled through the page (read ${Math.floor(watching.coverage * 100)} %).`
+                  : `“Approve” opens once you have watched the video to the end (watched ${Math.floor(watching.coverage * 100)} %, up to twice the speed counts).`}
+              </p>
+              <label class="check-line">
+                <input type="checkbox" checked={elsewhere} onChange={(e) => setElsewhere(e.currentTarget.checked)} />
+                {item.kind === 'webpage' ? 'I have read all of it elsewhere' : 'I have watched all of it elsewhere'} (this is recorded)
+              </label>
+            </>
+          ) : (
+            <p class="hint">Check the facts below, then decide.</p>
+          )}
+          {flashFail && (
+            <label class="check-line warn" data-testid="flashing-ack">
+              <input type="checkbox" checked={flashChecked} onChange={(e) => setFlashChecked(e.currentTarget.checked)} />
+              This video has flashing that can trigger seizures. I have watched the flagged moments (or trimmed them out) and
+              it is safe for this class (this is recorded)
+            </label>
+          )}
         </>
       )}
       {resumed && (

@@ -10,11 +10,9 @@ export function Rename({ item, onRenamed, say }: { item: Item; onRenamed: (i: It
   const [busy, setBusy] = useState(false);
   if (!open) {
     return (
-      <p class="rename-line">
-        <Button variant="quiet" onClick={() => (setTitle(item.title), setOpen(true))}>
-          Rename
-        </Button>
-      </p>
+      <Button variant="quiet" class="rename-button" onClick={() => (setTitle(item.title), setOpen(true))}>
+        Rename
+      </Button>
     );
   }
   const save = async (e: Event) => {

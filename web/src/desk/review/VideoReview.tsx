@@ -1,7 +1,9 @@
-import { useRef, useState } from 'preact/hooks';
+import { useCallback, useRef, useState } from 'preact/hooks';
 import type { Item } from '../../shared/types';
 import { Button } from '../../shared/ui';
 import { clock, parseClock } from '../../shared/words';
+import { useSeekTarget } from './seek';
+import { Storyboard } from './Storyboard';
 import { Timeline } from './Timeline';
 import type { Watching } from './watching';
 
@@ -32,6 +34,17 @@ export function VideoReview({
   const canClip = ['awaiting_review', 'approved'].includes(item.status);
 
   const here = () => base + (video.current?.currentTime ?? 0);
+  // A scene, a flagged flash or a flagged word elsewhere on the page: go there, paused, so the teacher presses play.
+  useSeekTarget(
+    useCallback((seconds: number) => {
+      const v = video.current;
+      if (!v) return;
+      v.pause();
+      v.currentTime = Math.max(0, seconds);
+      v.scrollIntoView({ block: 'nearest', behavior: 'smooth' });
+      v.focus();
+    }, []),
+  );
   const startS = parseClock(start);
   const endS = parseClock(end);
   const changed = startS !== base || Math.abs((endS ?? 0) - (item.endSeconds ?? base + copyLength)) >= 0.5;
@@ -120,6 +133,7 @@ export function VideoReview({
             : undefined
         }
       />
+      <Storyboard item={item} />
       {watching.required && ['awaiting_review'].includes(item.status) && (
         <p class="watch-line" data-testid="watch-line" aria-live="polite">
           {watching.met

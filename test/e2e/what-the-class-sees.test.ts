@@ -1,0 +1,379 @@
+/**
+ * Issue 15 in a real browser (Debian's Chromium through playwright-core) against the real service:
+ * what the class sees is what the teacher vetted.
+ *
+ * The board, at 1080p and on an upright iPad: a site opens its vetted copy inside the board with "Back to
+ * the board"; its links lead only to other approved items, others say "ask your teacher"; a site the
+ * teacher chose to open live (allow-listed) is the only live link; reporting needs a 2-second hold and a
+ * confirmation; the playing video fills at least 85 % of the screen; "Full screen" fills the screen with
+ * the video; a long title adds no scrollbar. The desk, at desk and iPad sizes: the report arrives at once
+ * (banner and count); the "To review" queue with next; "Approve" on the first screen of an upright iPad;
+ * touch targets of at least 44 px; focus on the main heading after every navigation. Axe on every screen.
+ */
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ItemRow } from '../../src/db/schema.js';
+import { addStaff, makeClassAndPlaylist, signIn } from '../helpers/harness.js';
+import { makeFixture } from '../helpers/fixtures-media.js';
+import {
+  accessibilityProblems,
+  launchBrowser,
+  newWatchedContext,
+  noSideways,
+  shot,
+  startLiveServer,
+  type Browser,
+  type LiveServer,
+  type Page,
+} from './support.js';
+
+const SOON = { timeout: 10_000, interval: 100 };
+const BOARD_1080 = { width: 1920, height: 1080 };
+const IPAD_UPRIGHT = { width: 768, height: 1024 };
+const DESK = { width: 1280, height: 900 };
+const LONG_TITLE =
+  'A very long title about frogs, toads, newts and all the other pond creatures that we met on our pond trip in the summer term';
+
+let server: LiveServer;
+let browser: Browser;
+let teacher: string;
+let admin: string;
+let videos: Awaited<ReturnType<typeof makeClassAndPlaylist>>;
+let sitesPlaylist: string;
+let fixtures: string;
+const a11y: string[] = [];
+const items: Record<string, ItemRow> = {};
+
+/** An item as the pipeline leaves it, with real files: a playable video, or a page copy. */
+async function vetted(
+  playlistId: string,
+  opts: { title: string; url: string; kind: 'video' | 'webpage'; files: Record<string, string | Buffer>; status?: 'approved' | 'awaiting_review'; seconds?: number },
+): Promise<ItemRow> {
+  const { t } = server;
+  const created = await t.ctx.repos.items.create({
+    playlistId,
+    url: opts.url,
+    canonicalUrl: opts.url,
+    kind: opts.kind,
+    title: opts.title,
+    startSeconds: null,
+    endSeconds: null,
+    submittedBy: null,
+  });
+  const dir = await t.ctx.store.workDir(created.id, 'test');
+  for (const [name, body] of Object.entries(opts.files)) await writeFile(path.join(dir, name), body);
+  await t.ctx.store.publish(created.id, created.media_generation, dir);
+  await t.ctx.store.removeWork(created.id);
+  const media = opts.kind === 'video' ? { video: 'video.mp4', poster: 'poster.jpg', thumbnail: 'poster.jpg' } : { page: 'page.html' };
+  await t.ctx.db
+    .updateTable('items')
+    .set({ status: opts.status ?? 'approved', progress: 100, media: JSON.stringify(media), duration_seconds: opts.seconds ?? null })
+    .where('id', '=', created.id)
+    .execute();
+  return (await t.ctx.repos.items.get(created.id))!;
+}
+
+const copyOf = (title: string, body: string) => `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${title}</title></head>
+<body><article><h1>${title}</h1>${body}${'<p>Frogs start life as tadpoles in ponds and grow legs as they get older.</p>'.repeat(40)}</article></body></html>`;
+
+async function staffPage(cookie: string, viewport: { width: number; height: number }) {
+  const watched = await newWatchedContext(browser, server.base, viewport);
+  const value = cookie.split('=')[1]!;
+  await watched.context.addCookies([{ name: 'vetted_session', value, url: server.base }]);
+  const page = await watched.context.newPage();
+  page.setDefaultTimeout(15_000);
+  return { page, watched };
+}
+
+async function boardPage(viewport: { width: number; height: number }) {
+  const watched = await newWatchedContext(browser, server.base, viewport);
+  const page = await watched.context.newPage();
+  page.setDefaultTimeout(15_000);
+  return { page, watched };
+}
+
+beforeAll(async () => {
+  server = await startLiveServer();
+  await addStaff(server.t, 'teacher@school.test');
+  await addStaff(server.t, 'head@school.test', 'admin');
+  teacher = await signIn(server.app, 'teacher@school.test');
+  admin = await signIn(server.app, 'head@school.test');
+  videos = await makeClassAndPlaylist(server.app, teacher, 'videos');
+  const sl = await server.app.inject({ method: 'POST', url: '/api/playlists', headers: { cookie: teacher }, payload: { classId: videos.classId, name: 'Pond sites', kind: 'sites' } });
+  sitesPlaylist = sl.json().id;
+
+  fixtures = path.join(server.t.dataDir, 'fixtures');
+  await mkdir(fixtures, { recursive: true });
+  const video = await readFile(await makeFixture('h264', path.join(fixtures, 'frogs.mp4'), { seconds: 4, width: 640, height: 360 }));
+  const poster = await readFile(await makeFixture('png', path.join(fixtures, 'poster.png')));
+
+  items.long = await vetted(videos.playlistId, { title: LONG_TITLE, url: 'https://videos.example.org/pond.mp4', kind: 'video', files: { 'video.mp4': video, 'poster.jpg': poster }, seconds: 4 });
+  items.waiting = await vetted(videos.playlistId, { title: 'Busy bees', url: 'https://videos.example.org/bees.mp4', kind: 'video', files: { 'video.mp4': video, 'poster.jpg': poster }, status: 'awaiting_review', seconds: 4 });
+  items.waiting2 = await vetted(videos.playlistId, { title: 'Snail trails', url: 'https://videos.example.org/snails.mp4', kind: 'video', files: { 'video.mp4': video, 'poster.jpg': poster }, status: 'awaiting_review', seconds: 4 });
+  items.frogs = await vetted(sitesPlaylist, {
+    title: 'All about frogs',
+    url: 'https://pond.example.org/frogs',
+    kind: 'webpage',
+    files: {
+      'page.html': copyOf(
+        'All about frogs',
+        '<p>Read next: <a href="https://www.pond.example.org/snails/">Snails up close</a>, or <a href="https://toys.example.com/buy">Buy frog toys</a>.</p>',
+      ),
+    },
+  });
+  items.snails = await vetted(sitesPlaylist, { title: 'Snails up close', url: 'https://pond.example.org/snails', kind: 'webpage', files: { 'page.html': copyOf('Snails up close', '<p>Snails carry their shell.</p>') } });
+  // The snails page was approved by the teacher: the incident view names them.
+  const teacherRow = await server.t.ctx.repos.users.byEmail('teacher@school.test');
+  await server.t.ctx.db.updateTable('items').set({ reviewed_by: teacherRow!.id, reviewed_at: new Date() }).where('id', '=', items.snails.id).execute();
+  items.game = await vetted(sitesPlaylist, { title: 'Counting game', url: 'https://games.example.org/count', kind: 'webpage', files: { 'page.html': copyOf('Counting game', '') } });
+  // The game must be live: the e-safety lead allows the domain, then the teacher chooses "open the live site".
+  const rule = await server.app.inject({ method: 'POST', url: '/api/admin/domain-rules', headers: { cookie: admin }, payload: { pattern: 'games.example.org', action: 'allow' } });
+  expect(rule.statusCode).toBe(201);
+  const live = await server.app.inject({ method: 'PATCH', url: `/api/items/${items.game.id}`, headers: { cookie: teacher }, payload: { openLive: true } });
+  expect(live.statusCode).toBe(200);
+
+  browser = await launchBrowser();
+}, 90_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+const tile = (page: Page, title: string) => page.getByTestId('board-tile').filter({ hasText: title });
+
+/** The share of the screen the video's picture covers (object-fit: contain inside the element). */
+async function pictureShare(page: Page): Promise<number> {
+  return page.getByTestId('board-video').evaluate((v: HTMLVideoElement) => {
+    const r = v.getBoundingClientRect();
+    const scale = Math.min(r.width / v.videoWidth, r.height / v.videoHeight);
+    return (v.videoWidth * scale * v.videoHeight * scale) / (window.innerWidth * window.innerHeight);
+  });
+}
+
+describe('the board shows what was vetted', () => {
+  for (const [size, viewport] of [['1080p board', BOARD_1080], ['upright iPad', IPAD_UPRIGHT]] as const) {
+    it(`opens a site's vetted copy inside the board, with links only to approved items (${size})`, async () => {
+      const { page, watched } = await boardPage(viewport);
+      await page.goto(`${server.base}/board/${videos.boardToken}`);
+      await tile(page, 'All about frogs').waitFor();
+      a11y.push(...(await accessibilityProblems(page, `board tiles, ${size}`)));
+      expect(await noSideways(page)).toBe(true);
+
+      await tile(page, 'All about frogs').getByRole('button', { name: /^All about frogs/ }).click();
+      const back = page.getByRole('button', { name: 'Back to the board' });
+      await back.waitFor();
+      const frame = page.frameLocator('[data-testid=site-copy]');
+      await frame.getByRole('heading', { name: 'All about frogs' }).waitFor();
+      // Same origin, no script: the copy the teacher vetted, not the live page.
+      const src = await page.getByTestId('site-copy').getAttribute('src');
+      expect(src).toMatch(new RegExp(`^/media/board/${videos.boardToken}/${items.frogs!.id}/`));
+      expect(await page.getByTestId('site-copy').getAttribute('sandbox')).toBe('allow-same-origin');
+      await shot(page, `board-site-copy-${viewport.width}`);
+      a11y.push(...(await accessibilityProblems(page, `board site copy, ${size}`)));
+
+      // "Back to the board" stays on screen while the page scrolls.
+      await frame.locator('body').evaluate(() => window.scrollTo(0, document.body.scrollHeight));
+      const box = (await back.boundingBox())!;
+      expect(box.y).toBeGreaterThanOrEqual(0);
+      expect(box.y + box.height).toBeLessThanOrEqual(viewport.height);
+      expect(box.height).toBeGreaterThanOrEqual(64);
+
+      // A link to a page the teacher has not approved does nothing but say so.
+      await frame.getByRole('link', { name: 'Buy frog toys' }).click();
+      await expect.poll(() => page.getByTestId('ask-teacher').textContent(), SOON).toMatch(/Ask your teacher/);
+      expect(page.frames().map((f) => f.url()).some((u) => u.includes('toys.example.com'))).toBe(false);
+
+      // A link to another approved page of the class opens that page's copy, here.
+      await frame.getByRole('link', { name: 'Snails up close' }).click();
+      await page.frameLocator('[data-testid=site-copy]').getByRole('heading', { name: 'Snails up close' }).waitFor();
+      expect(await page.locator('.site-title').textContent()).toBe('Snails up close');
+
+      await page.getByRole('button', { name: 'Back to the board' }).click();
+      await tile(page, 'Counting game').waitFor();
+      // Only the site the teacher chose to open live (and the school allows) is a link out.
+      const game = tile(page, 'Counting game').getByRole('link', { name: /Counting game/ });
+      expect(await game.getAttribute('href')).toBe('https://games.example.org/count');
+      expect(await game.getAttribute('target')).toBe('_blank');
+      expect(await tile(page, 'All about frogs').locator('a[href^="http"]').count()).toBe(0);
+      expect(await page.locator('main a[href^="http"]').count()).toBe(1);
+      expect(watched.problems).toEqual([]);
+      await watched.context.close();
+    });
+  }
+
+  it('plays a video over 85 % of a 1080p board; "Full screen" fills the screen with the video; a long title adds no scrollbar', async () => {
+    const { page, watched } = await boardPage(BOARD_1080);
+    await page.goto(`${server.base}/board/${videos.boardToken}`);
+    await tile(page, LONG_TITLE).getByRole('button', { name: new RegExp(`^${LONG_TITLE.slice(0, 30)}`) }).click();
+    const video = page.getByTestId('board-video');
+    await expect.poll(() => video.evaluate((v: HTMLVideoElement) => v.currentTime), { timeout: 15_000 }).toBeGreaterThan(0.3);
+    expect(await pictureShare(page)).toBeGreaterThanOrEqual(0.85);
+    expect(await page.evaluate(() => document.documentElement.scrollHeight <= window.innerHeight)).toBe(true);
+    expect(await noSideways(page)).toBe(true);
+    await page.getByTestId('play-pause').click();
+    await shot(page, 'board-video-1080p');
+    // Paused: the long title shows over the picture, on one line, and still no scrollbar.
+    await page.locator('.player-caption').waitFor();
+    expect(await page.evaluate(() => document.documentElement.scrollHeight <= window.innerHeight)).toBe(true);
+    a11y.push(...(await accessibilityProblems(page, 'board player, 1080p')));
+
+    await page.getByTestId('video-full-screen').click();
+    await expect.poll(() => page.evaluate(() => document.fullscreenElement?.getAttribute('data-testid') ?? null), SOON).toBe('player-stage');
+    expect(await pictureShare(page)).toBeGreaterThanOrEqual(0.99);
+    await page.getByRole('button', { name: 'Leave full screen' }).click();
+    await expect.poll(() => page.evaluate(() => document.fullscreenElement), SOON).toBeNull();
+    await page.getByRole('button', { name: /Back/ }).first().click();
+    await tile(page, 'All about frogs').waitFor();
+    expect(watched.problems).toEqual([]);
+    await watched.context.close();
+  });
+});
+
+describe('reporting is for grown-ups, and reaches the teacher at once', () => {
+  it('a tap does nothing; a 2-second hold opens the confirmation; the desk shows the report live', async () => {
+    const { page: desk, watched: deskWatch } = await staffPage(teacher, DESK);
+    await desk.goto(`${server.base}/#/`);
+    await desk.getByRole('heading', { name: 'Your classes' }).waitFor();
+    await expect.poll(() => desk.getByTestId('class-counts').first().textContent(), SOON).toMatch(/2 to review/);
+    expect(await desk.getByTestId('report-banner').count()).toBe(0);
+
+    const { page, watched } = await boardPage(BOARD_1080);
+    await page.goto(`${server.base}/board/${videos.boardToken}`);
+    const report = tile(page, 'Snails up close').getByTestId('hold-report');
+    await report.waitFor();
+    // A tap (even a double tap): nothing but a hint for grown-ups.
+    await report.click();
+    await report.dblclick();
+    expect(await page.getByRole('dialog').count()).toBe(0);
+    await expect.poll(() => page.locator('.hold-hint').first().textContent(), SOON).toMatch(/hold for 2 seconds/);
+    // Let go after one second: still nothing.
+    await report.hover();
+    await page.mouse.down();
+    await page.waitForTimeout(1000);
+    await page.mouse.up();
+    await page.waitForTimeout(1300);
+    expect(await page.locator('dialog[open]').count()).toBe(0);
+
+    // Held for two seconds: the confirmation opens; only "Report and hide it" reports.
+    await report.hover();
+    await page.mouse.down();
+    const dialog = page.locator('dialog[open]');
+    await dialog.waitFor({ timeout: 4000 });
+    await page.mouse.up();
+    await dialog.getByLabel(/What is wrong/).fill('A scary picture halfway down');
+    await shot(page, 'board-report-confirm');
+    a11y.push(...(await accessibilityProblems(page, 'board report confirmation')));
+    await dialog.getByRole('button', { name: 'Report and hide it' }).click();
+    await tile(page, 'Snails up close').waitFor({ state: 'detached' });
+
+    // The class's teacher sees it at once: a banner and the count, without reloading.
+    const banner = desk.getByTestId('report-banner');
+    await banner.waitFor({ timeout: 10_000 });
+    expect(await banner.textContent()).toMatch(/Snails up close.*reported from the class board: “A scary picture halfway down”/);
+    await expect.poll(() => desk.getByTestId('class-counts').first().textContent(), SOON).toMatch(/1 reported/);
+    await shot(desk, 'desk-report-banner');
+    a11y.push(...(await accessibilityProblems(desk, 'desk with report banner')));
+    await banner.getByRole('button', { name: /I have seen it/ }).click();
+    await banner.waitFor({ state: 'detached' });
+    expect(deskWatch.problems).toEqual([]);
+    expect(watched.problems).toEqual([]);
+    await watched.context.close();
+    await deskWatch.context.close();
+  });
+});
+
+describe('the e-safety lead decides on a report from the item itself', () => {
+  it('"Look at it" shows the note, the reporter and the approver, with Remove and Reinstate', async () => {
+    const { page: desk, watched } = await staffPage(admin, DESK);
+    await desk.goto(`${server.base}/#/item/${items.snails!.id}`);
+    const panel = desk.getByTestId('incident-panel');
+    await panel.waitFor();
+    const text = (await panel.textContent()) ?? '';
+    expect(text).toMatch(/A scary picture halfway down/);
+    expect(text).toMatch(/Reported bythe class board/);
+    expect(text).toMatch(/Approved byteacher@school\.test/);
+    await shot(desk, 'desk-incident-view');
+    a11y.push(...(await accessibilityProblems(desk, 'incident view')));
+    // A decision needs a note for the log.
+    await panel.getByRole('button', { name: 'Reinstate it' }).click();
+    await expect.poll(() => panel.getByRole('alert').textContent(), SOON).toMatch(/Write a short note/);
+    await panel.getByLabel('Your note for the incident log').fill('Checked: the picture is a drawing of a snail. Fine.');
+    await panel.getByRole('button', { name: 'Reinstate it' }).click();
+    await expect.poll(() => desk.getByTestId('review-status').textContent(), SOON).toBe('On the board');
+    await panel.waitFor({ state: 'detached' });
+    expect(watched.problems).toEqual([]);
+    await watched.context.close();
+  });
+});
+
+describe('the desk puts attention where it is needed', () => {
+  it('the To review queue leads from one item to the next; after approving, "Next to review" (desk size)', async () => {
+    const { page: desk, watched } = await staffPage(teacher, DESK);
+    await desk.goto(`${server.base}/#/review`);
+    await desk.getByRole('heading', { name: 'To review' }).waitFor();
+    // Focus moves to the main heading on navigation.
+    await expect.poll(() => desk.evaluate(() => document.activeElement?.textContent), SOON).toBe('To review');
+    const queue = desk.getByTestId('review-queue');
+    await expect.poll(() => queue.locator('li').count(), SOON).toBe(2);
+    a11y.push(...(await accessibilityProblems(desk, 'to review queue')));
+    await queue.getByRole('link', { name: /Busy bees/ }).click();
+    await desk.getByTestId('review-title').filter({ hasText: 'Busy bees' }).waitFor();
+    await expect.poll(() => desk.evaluate(() => document.activeElement?.getAttribute('data-testid')), SOON).toBe('review-title');
+    expect(await desk.locator('.queue-nav').textContent()).toMatch(/1 of 2 to review/);
+    await desk.getByLabel(/I have watched all of it elsewhere/).check();
+    await desk.getByRole('button', { name: 'Approve for the board' }).click();
+    const next = desk.getByTestId('next-to-review');
+    await next.waitFor();
+    expect(await next.textContent()).toMatch(/Snail trails/);
+    await shot(desk, 'desk-next-to-review');
+    await next.click();
+    await desk.getByTestId('review-title').filter({ hasText: 'Snail trails' }).waitFor();
+    await expect.poll(() => desk.evaluate(() => document.activeElement?.getAttribute('data-testid')), SOON).toBe('review-title');
+    expect(watched.problems).toEqual([]);
+    await watched.context.close();
+  });
+
+  it('on an upright iPad, "Approve" is on the first screen and every desk control is at least 44 px', async () => {
+    const { page: desk, watched } = await staffPage(teacher, IPAD_UPRIGHT);
+    await desk.goto(`${server.base}/#/item/${items.waiting2!.id}`);
+    await desk.getByTestId('review-title').filter({ hasText: 'Snail trails' }).waitFor();
+    const approve = desk.getByRole('button', { name: 'Approve for the board' });
+    await approve.waitFor();
+    await shot(desk, 'desk-review-ipad');
+    const box = (await approve.boundingBox())!;
+    expect(box.y + box.height).toBeLessThanOrEqual(IPAD_UPRIGHT.height);
+    expect(await noSideways(desk)).toBe(true);
+    await shot(desk, 'desk-review-ipad');
+    a11y.push(...(await accessibilityProblems(desk, 'review, upright iPad')));
+
+    // Touch targets: every button, link and form control on the review and classes screens.
+    const small = async () =>
+      desk.evaluate(() =>
+        [...document.querySelectorAll<HTMLElement>('main button, main a[href], main input, main select, main [role=slider], header a[href], header button')]
+          .filter((el) => el.offsetParent !== null && !el.classList.contains('visually-hidden'))
+          .map((el) => ({ el, r: el.getBoundingClientRect() }))
+          // A link inside a sentence is exempt (WCAG 2.5.8); the rest must be 44×44.
+          .filter(({ el }) => !(el.tagName === 'A' && el.closest('p, li, dd') && !el.classList.contains('btn')))
+          // A checkbox or radio button counts by its label, which is the target a finger meets.
+          .map(({ el, r }) => ({ el, r: ['checkbox', 'radio'].includes((el as HTMLInputElement).type) && el.closest('label') ? el.closest('label')!.getBoundingClientRect() : r }))
+          .filter(({ r }) => r.height < 44 || r.width < 44)
+          .map(({ el, r }) => `${el.tagName} "${(el.textContent || el.getAttribute('aria-label') || el.id).trim().slice(0, 40)}" ${Math.round(r.width)}×${Math.round(r.height)}`),
+      );
+    expect(await small()).toEqual([]);
+    await desk.goto(`${server.base}/#/`);
+    await desk.getByRole('heading', { name: 'Your classes' }).waitFor();
+    await expect.poll(() => desk.evaluate(() => document.activeElement?.textContent), SOON).toBe('Your classes');
+    expect(await small()).toEqual([]);
+    a11y.push(...(await accessibilityProblems(desk, 'classes, upright iPad')));
+    expect(watched.problems).toEqual([]);
+    await watched.context.close();
+  });
+});
+
+describe('quality', () => {
+  it('meets WCAG 2.2 AA on every screen above (axe-core)', () => {
+    expect(a11y).toEqual([]);
+  });
+});

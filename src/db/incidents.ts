@@ -7,6 +7,10 @@ export interface IncidentView extends IncidentRow {
   resolver_email: string | null;
   resolver_erased_at: Date | null;
   item_status_now: string | null;
+  item_reviewed_at: Date | null;
+  approver_id: string | null;
+  approver_email: string | null;
+  approver_erased_at: Date | null;
 }
 
 /** Read side of the incident log; reporting and resolving live in src/governance/incidents.ts. */
@@ -19,6 +23,8 @@ export function incidentsRepository(db: Db) {
       )
       .leftJoin('users as resolver', 'resolver.id', 'incidents.resolved_by')
       .leftJoin('items', 'items.id', 'incidents.item_id')
+      // Who approved the item (issue 15: the incident view names the approver beside the reporter).
+      .leftJoin('users as approver', 'approver.id', 'items.reviewed_by')
       .selectAll('incidents')
       .select([
         'reporter.email as reporter_email',
@@ -26,6 +32,10 @@ export function incidentsRepository(db: Db) {
         'resolver.email as resolver_email',
         'resolver.erased_at as resolver_erased_at',
         'items.status as item_status_now',
+        'items.reviewed_at as item_reviewed_at',
+        'approver.id as approver_id',
+        'approver.email as approver_email',
+        'approver.erased_at as approver_erased_at',
       ]);
   }
   return {

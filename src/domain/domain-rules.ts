@@ -32,7 +32,7 @@ const IPV4 = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/;
 export const patternInvalid = (raw: string) =>
   new VettedError(
     'pattern_invalid',
-    `"${raw.slice(0, 100)}" is not a domain pattern. Write a domain such as example.com, or *.example.com for the names under it.`,
+    `"${raw.slice(0, 100)}" is not a domain. Write a domain such as example.com (it covers the names under it too), or paste a link from the site.`,
     { httpStatus: 400 },
   );
 
@@ -64,7 +64,15 @@ const isIpv6Literal = (host: string) => host.replace(/^\[(.*)\]$/, '$1').include
 
 /** Checks and normalises a pattern typed by the admin; throws `pattern_invalid`. */
 export function parsePattern(raw: string): string {
-  const text = raw.trim();
+  let text = raw.trim();
+  // A full link pasted where a domain is asked for means its domain (as the import already reads it).
+  if (/^https?:\/\//i.test(text)) {
+    try {
+      text = new URL(text).hostname;
+    } catch {
+      throw patternInvalid(raw);
+    }
+  }
   const wildcard = text.startsWith('*.');
   const base = normaliseHost(wildcard ? text.slice(2) : text);
   if (!base) throw patternInvalid(raw);
@@ -109,11 +117,16 @@ export function parseDomainList(text: string): { patterns: string[]; skipped: Ar
 }
 
 /** How specifically `pattern` covers `host`, or undefined when it does not cover it at all. */
+/**
+ * `example.com` and `*.example.com` both cover example.com and every name under it (issue 15: a teacher who
+ * blocks `*.tiktok.com` means tiktok.com too, and the console's hint says so). Where both are set for one
+ * domain, the bare rule decides for the domain itself and the wildcard for the names under it.
+ */
 export function specificity(pattern: string, host: string): number | undefined {
   const wildcard = pattern.startsWith('*.');
   const base = wildcard ? pattern.slice(2) : pattern;
   const labels = base.split('.').length;
-  if (host === base) return wildcard ? undefined : labels * 2;
+  if (host === base) return labels * 2 + (wildcard ? 0 : 1);
   if (host.endsWith(`.${base}`)) return labels * 2 + (wildcard ? 1 : 0);
   return undefined;
 }

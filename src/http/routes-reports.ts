@@ -38,6 +38,13 @@ export function presentIncident(i: IncidentView) {
     note: i.note,
     createdAt: i.created_at.toISOString(),
     reportedBy: { kind: i.reporter_kind, label: reporterLabel(i) },
+    // Who approved the item that was reported, and when (null when nobody had, or the item is purged).
+    approvedBy: i.approver_id
+      ? {
+          label: staffLabel(i.approver_email === null ? undefined : { id: i.approver_id, email: i.approver_email, erased_at: i.approver_erased_at }, i.approver_id),
+          at: i.item_reviewed_at ? i.item_reviewed_at.toISOString() : null,
+        }
+      : null,
     item: {
       id: i.item_id,
       title: i.item_title ?? '',

@@ -16,7 +16,11 @@ export async function passwordSignInOpen(ctx: AppContext): Promise<boolean> {
 /** After the password matched: refuses anyone but the break-glass admin while password sign-in is off. */
 export async function assertPasswordSignInAllowed(ctx: AppContext, user: UserRow, ip: string | null): Promise<void> {
   if (await passwordSignInOpen(ctx)) return;
-  if (user.break_glass && user.role === 'admin') return;
+  if (user.break_glass && user.role === 'admin') {
+    // The emergency way in is used rarely and on purpose: governors should see each use.
+    await ctx.repos.audit.record({ actorId: user.id, actorKind: 'staff', action: 'login.break_glass', target: `user:${user.id}`, ip });
+    return;
+  }
   await ctx.repos.audit.record({
     actorId: user.id,
     actorKind: 'anonymous',

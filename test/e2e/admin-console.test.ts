@@ -5,13 +5,13 @@
  * CSV, and the purge: a dry run that lists what would go and the bytes it frees, then the real run
  * with its progress, then a storage check that comes back clean; and the YouTube page (yt-dlp's version, age, warnings).
  */
-import { existsSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ItemStatus } from '../../src/domain/item-state.js';
 import { addStaff } from '../helpers/harness.js';
 import { accessibilityProblems, launchBrowser, newWatchedContext, shot, signInThroughPage, startLiveServer, type Browser, type LiveServer, type Page } from './support.js';
+import { hasMedia } from '../helpers/stored.js';
 
 /** How long a page may take to show what a person would wait for (generous: CI shares two cores). */
 const SOON = { timeout: 10_000, interval: 100 };
@@ -39,9 +39,10 @@ async function seedItem(playlistId: string, title: string, status: ItemStatus, b
     endSeconds: null,
     submittedBy: null,
   });
-  const dir = path.join(server.t.dataDir, 'media', row.id, '0');
-  await mkdir(dir, { recursive: true });
+  const dir = await server.t.ctx.store.workDir(row.id, 'made');
   await writeFile(path.join(dir, 'video.mp4'), Buffer.alloc(bytes, 7));
+  await server.t.ctx.store.publish(row.id, 0, dir);
+  await server.t.ctx.store.removeWork(row.id);
   await repo.transition(row.id, status, { media: { video: 'video.mp4' }, media_bytes: String(bytes), progress: 100, duration_seconds: 3 }, ['queued']);
   return row.id;
 }
@@ -112,6 +113,10 @@ describe('the admin console', () => {
     await newRow.waitFor();
     expect(await newRow.textContent()).toMatch(/must choose a password/);
     await newRow.getByRole('button', { name: /^Disable/ }).click();
+    // Nothing happens on one click: the change asks first.
+    const confirm = page.getByRole('dialog').filter({ hasText: 'Disable this account?' });
+    await confirm.waitFor();
+    await confirm.getByTestId('confirm-account-change').click();
     await expect.poll(() => newRow.textContent(), SOON).toMatch(/Disabled/);
     await shot(page, 'admin-02-staff');
     a11y.push(...(await accessibilityProblems(page, 'staff')));
@@ -144,6 +149,11 @@ describe('the admin console', () => {
     await page.getByLabel('Link or domain').fill('https://www.blocked.example/page');
     await page.getByRole('button', { name: 'Check' }).click();
     await expect.poll(() => page.locator('.verdict').textContent(), SOON).toMatch(/refused by the rule “block \*\.blocked\.example”/);
+    // The hint says *.blocked.example covers blocked.example itself, and the checker agrees.
+    expect(await page.locator('#rule-hint').textContent()).toMatch(/both cover example\.com and every name under it/);
+    await page.getByLabel('Link or domain').fill('blocked.example');
+    await page.getByRole('button', { name: 'Check' }).click();
+    await expect.poll(() => page.locator('.verdict').textContent(), SOON).toMatch(/blocked\.example.*refused by the rule “block \*\.blocked\.example”/);
 
     await page.getByRole('link', { name: 'Expiry' }).click();
     await page.getByLabel('It leaves the boards a number of days after approval').check();
@@ -152,6 +162,16 @@ describe('the admin console', () => {
     await expect.poll(flash, SOON).toMatch(/45 days after approval/);
     const settings = await server.t.ctx.repos.settings.get();
     expect(settings.defaultExpiry).toEqual({ days: 45 });
+    // The purge schedule in words, not as cron text.
+    expect(await page.locator('main').textContent()).toMatch(/it runs every night at 02:30/);
+    expect(await page.locator('main').textContent()).not.toMatch(/\* \* \*/);
+    // Approval follows watching: on by default, and the school can turn it off (and on again).
+    const watching = page.getByTestId('approval-needs-watching');
+    expect(await watching.isChecked()).toBe(true);
+    await watching.uncheck();
+    await expect.poll(async () => (await server.t.ctx.repos.settings.get()).approvalNeedsWatching, SOON).toBe(false);
+    await watching.check();
+    await expect.poll(async () => (await server.t.ctx.repos.settings.get()).approvalNeedsWatching, SOON).toBe(true);
   });
 
   it('filters the audit log and downloads the same entries as CSV', async () => {
@@ -180,8 +200,8 @@ describe('the admin console', () => {
     await preview.waitFor();
     const titles = await preview.getByTestId('purge-row').locator('td:first-child').allTextContents();
     expect(titles.sort()).toEqual(['Rainbow song', 'Thunder (too loud)', 'Volcanoes that never downloaded']);
-    // 40,000 + 60,000 bytes (the removed item's copy went when it was removed): 98 KB.
-    expect(await preview.textContent()).toMatch(/Would delete: 3 items, 98 KB would be freed/);
+    // 40,000 + 60,000 bytes (the removed item's copy went when it was removed): 0.1 MB, in the unit people know.
+    expect(await preview.textContent()).toMatch(/Would delete: 3 items, 0.1 MB would be freed/);
     // A dry run deletes nothing.
     expect(await server.t.ctx.repos.items.get(items.failed)).toBeDefined();
     await shot(page, 'admin-04-purge-preview');
@@ -191,13 +211,13 @@ describe('the admin console', () => {
     await page.getByRole('dialog').getByRole('button', { name: 'Delete them' }).click();
     const done = page.getByTestId('purge-done');
     await done.waitFor();
-    expect(await done.textContent()).toMatch(/Deleted: 3 items, 98 KB freed/);
+    expect(await done.textContent()).toMatch(/Deleted: 3 items, 0.1 MB freed/);
     expect(await done.locator('progress').getAttribute('value')).toBe('100');
     await shot(page, 'admin-05-purged');
     a11y.push(...(await accessibilityProblems(page, 'purged')));
     for (const key of ['failed', 'rejected', 'reported'] as const) {
       expect(await server.t.ctx.repos.items.get(items[key])).toBeUndefined();
-      expect(existsSync(path.join(server.t.dataDir, 'media', items[key]))).toBe(false);
+      expect(await hasMedia(server.t, items[key]!)).toBe(false);
     }
     expect((await server.t.ctx.repos.items.get(items.kept))?.status).toBe('approved');
 

@@ -123,6 +123,9 @@ beforeAll(async () => {
     },
   });
   items.snails = await vetted(sitesPlaylist, { title: 'Snails up close', url: 'https://pond.example.org/snails', kind: 'webpage', files: { 'page.html': copyOf('Snails up close', '<p>Snails carry their shell.</p>') } });
+  // The snails page was approved by the teacher: the incident view names them.
+  const teacherRow = await server.t.ctx.repos.users.byEmail('teacher@school.test');
+  await server.t.ctx.db.updateTable('items').set({ reviewed_by: teacherRow!.id, reviewed_at: new Date() }).where('id', '=', items.snails.id).execute();
   items.game = await vetted(sitesPlaylist, { title: 'Counting game', url: 'https://games.example.org/count', kind: 'webpage', files: { 'page.html': copyOf('Counting game', '') } });
   // The game must be live: the e-safety lead allows the domain, then the teacher chooses "open the live site".
   const rule = await server.app.inject({ method: 'POST', url: '/api/admin/domain-rules', headers: { cookie: admin }, payload: { pattern: 'games.example.org', action: 'allow' } });
@@ -281,6 +284,30 @@ describe('reporting is for grown-ups, and reaches the teacher at once', () => {
   });
 });
 
+describe('the e-safety lead decides on a report from the item itself', () => {
+  it('"Look at it" shows the note, the reporter and the approver, with Remove and Reinstate', async () => {
+    const { page: desk, watched } = await staffPage(admin, DESK);
+    await desk.goto(`${server.base}/#/item/${items.snails!.id}`);
+    const panel = desk.getByTestId('incident-panel');
+    await panel.waitFor();
+    const text = (await panel.textContent()) ?? '';
+    expect(text).toMatch(/A scary picture halfway down/);
+    expect(text).toMatch(/Reported bythe class board/);
+    expect(text).toMatch(/Approved byteacher@school\.test/);
+    await shot(desk, 'desk-incident-view');
+    a11y.push(...(await accessibilityProblems(desk, 'incident view')));
+    // A decision needs a note for the log.
+    await panel.getByRole('button', { name: 'Reinstate it' }).click();
+    await expect.poll(() => panel.getByRole('alert').textContent(), SOON).toMatch(/Write a short note/);
+    await panel.getByLabel('Your note for the incident log').fill('Checked: the picture is a drawing of a snail. Fine.');
+    await panel.getByRole('button', { name: 'Reinstate it' }).click();
+    await expect.poll(() => desk.getByTestId('review-status').textContent(), SOON).toBe('On the board');
+    await panel.waitFor({ state: 'detached' });
+    expect(watched.problems).toEqual([]);
+    await watched.context.close();
+  });
+});
+
 describe('the desk puts attention where it is needed', () => {
   it('the To review queue leads from one item to the next; after approving, "Next to review" (desk size)', async () => {
     const { page: desk, watched } = await staffPage(teacher, DESK);
@@ -329,7 +356,9 @@ describe('the desk puts attention where it is needed', () => {
           .map((el) => ({ el, r: el.getBoundingClientRect() }))
           // A link inside a sentence is exempt (WCAG 2.5.8); the rest must be 44×44.
           .filter(({ el }) => !(el.tagName === 'A' && el.closest('p, li, dd') && !el.classList.contains('btn')))
-          .filter(({ el, r }) => (el as HTMLInputElement).type !== 'checkbox' && (r.height < 44 || r.width < 44))
+          // A checkbox or radio button counts by its label, which is the target a finger meets.
+          .map(({ el, r }) => ({ el, r: ['checkbox', 'radio'].includes((el as HTMLInputElement).type) && el.closest('label') ? el.closest('label')!.getBoundingClientRect() : r }))
+          .filter(({ r }) => r.height < 44 || r.width < 44)
           .map(({ el, r }) => `${el.tagName} "${(el.textContent || el.getAttribute('aria-label') || el.id).trim().slice(0, 40)}" ${Math.round(r.width)}×${Math.round(r.height)}`),
       );
     expect(await small()).toEqual([]);

@@ -189,3 +189,17 @@ describe('open the live site', () => {
     expect(v.json().error.code).toBe('live_site_not_allowed');
   });
 });
+
+describe('the filtering rules say what they do', () => {
+  it('a full link is accepted where a domain is asked for; *.x covers x itself, as the console says', async () => {
+    const rule = await app.inject({ method: 'POST', url: '/api/admin/domain-rules', headers: { cookie: admin }, payload: { pattern: 'https://www.TikTok.com/@someone/video/1', action: 'block' } });
+    expect(rule.statusCode).toBe(201);
+    expect(rule.json().rule.pattern).toBe('www.tiktok.com');
+    await app.inject({ method: 'POST', url: '/api/admin/domain-rules', headers: { cookie: admin }, payload: { pattern: '*.tiktok.com', action: 'block' } });
+    const check = await app.inject({ method: 'GET', url: '/api/admin/domain-rules/check?url=tiktok.com', headers: { cookie: admin } });
+    expect(check.json()).toMatchObject({ host: 'tiktok.com', allowed: false, rule: { pattern: '*.tiktok.com' } });
+    const bad = await app.inject({ method: 'POST', url: '/api/admin/domain-rules', headers: { cookie: admin }, payload: { pattern: 'https://', action: 'block' } });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().error.code).toBe('pattern_invalid');
+  });
+});

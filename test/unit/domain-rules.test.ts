@@ -24,7 +24,12 @@ describe('domain patterns', () => {
     expect(parsePattern('10.1.2.3')).toBe('10.1.2.3');
   });
 
-  for (const bad of ['', '*', '*.com', 'http://x', 'a b.com', '-bad.com', "'); DROP TABLE items; --", 'exa mple.com', '*.*.example.com', '*.1.2.3.4', 'a'.repeat(64) + '.com']) {
+  it('takes the domain of a full link pasted where a domain is asked for', () => {
+    expect(parsePattern('https://www.TikTok.com/@someone/video/1?x=1')).toBe('www.tiktok.com');
+    expect(parsePattern(' http://example.org/page ')).toBe('example.org');
+  });
+
+  for (const bad of ['', '*', '*.com', 'http://', 'https://a b.com/', 'ftp://example.com', 'a b.com', '-bad.com', "'); DROP TABLE items; --", 'exa mple.com', '*.*.example.com', '*.1.2.3.4', 'a'.repeat(64) + '.com']) {
     it(`refuses ${JSON.stringify(bad.slice(0, 30))}`, () => {
       expect(() => parsePattern(bad)).toThrow(expect.objectContaining({ code: 'pattern_invalid', httpStatus: 400 }));
     });
@@ -32,10 +37,13 @@ describe('domain patterns', () => {
 });
 
 describe('which rule decides', () => {
-  it('a bare domain covers itself and every name under it; a wildcard only the names under it', () => {
+  it('a bare domain and a wildcard both cover the domain itself and every name under it (as the console says)', () => {
     expect(decidingRule([rule('example.com', 'block')], 'example.com')?.rule.pattern).toBe('example.com');
     expect(decidingRule([rule('example.com', 'block')], 'a.b.example.com')?.rule.pattern).toBe('example.com');
-    expect(decidingRule([rule('*.example.com', 'block')], 'example.com')).toBeNull();
+    // Blocking *.tiktok.com blocks tiktok.com: what the teacher meant, and what the hint promises.
+    expect(decidingRule([rule('*.tiktok.com', 'block')], 'tiktok.com')?.rule.pattern).toBe('*.tiktok.com');
+    expect(judgeHost([rule('*.tiktok.com', 'block')], 'tiktok.com')).toMatchObject({ ok: false, reason: 'blocked' });
+    expect(decidingRule([rule('*.example.com', 'block')], 'notexample.com')).toBeNull();
     expect(decidingRule([rule('*.example.com', 'block')], 'www.example.com')?.rule.pattern).toBe('*.example.com');
     expect(decidingRule([rule('example.com', 'block')], 'notexample.com')).toBeNull();
     expect(decidingRule([rule('example.com', 'block')], 'example.com.evil.net')).toBeNull();

@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, errorText } from '../shared/api';
 import { Button, FlashLine, useFlash } from '../shared/ui';
-import { dateText } from '../shared/words';
+import { dateText, scheduleWords } from '../shared/words';
 import { LoadError, Missing, SectionHead, useResource } from './common';
 
 interface Settings {
@@ -9,6 +9,7 @@ interface Settings {
   sitesAllowListOnly: boolean;
   purgeAfterDays?: number;
   purgeSchedule?: string;
+  approvalNeedsWatching?: boolean;
 }
 
 type Mode = 'none' | 'days' | 'until';
@@ -105,16 +106,52 @@ export function ExpirySection() {
           Save
         </Button>
       </form>
+      {data && <WatchingSetting on={data.approvalNeedsWatching !== false} onSaved={() => void reload()} />}
       {data?.purgeAfterDays !== undefined && (
         <section class="card">
           <h2>Keeping and purging</h2>
           <p>
             Expired, rejected, failed and removed items are kept for <strong>{data.purgeAfterDays} days</strong>, then the purge
-            deletes them{data.purgeSchedule ? ` (it runs on the schedule “${data.purgeSchedule}”)` : ''}. The retention period is
+            deletes them{data.purgeSchedule ? ` (it runs ${scheduleWords(data.purgeSchedule)})` : ''}. The retention period is
             set by whoever installed Vetted (PURGE_AFTER_DAYS). You can also run the purge yourself under <a href="#/purge">Purge</a>.
           </p>
         </section>
       )}
     </>
+  );
+}
+
+/** Approval follows watching (issue 15): on by default; the school may turn it off. */
+function WatchingSetting({ on, onSaved }: { on: boolean; onSaved: () => void }) {
+  const [flash, say, clear] = useFlash();
+  const [busy, setBusy] = useState(false);
+  const [value, setValue] = useState(on);
+  useEffect(() => setValue(on), [on]);
+  const toggle = async (next: boolean) => {
+    setValue(next);
+    setBusy(true);
+    try {
+      await api('PUT', '/api/admin/settings', { approvalNeedsWatching: next });
+      say('ok', next ? 'Teachers approve only what they have watched or read to the end.' : 'Teachers may approve without watching in Vetted.');
+      onSaved();
+    } catch (e) {
+      setValue(!next);
+      say('error', errorText(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <section class="card" aria-labelledby="watching-h">
+      <h2 id="watching-h">Watch before approving</h2>
+      <FlashLine flash={flash} onClose={clear} />
+      <label class="check">
+        <input type="checkbox" checked={value} disabled={busy} onChange={(e) => void toggle(e.currentTarget.checked)} data-testid="approval-needs-watching" />
+        <span>
+          A teacher can approve a video only after playing it to the end in Vetted (up to twice the speed), and a page only after
+          scrolling through it — or by saying they watched it elsewhere, which the audit log records. Recommended.
+        </span>
+      </label>
+    </section>
   );
 }

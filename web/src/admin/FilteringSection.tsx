@@ -135,13 +135,14 @@ export function FilteringSection() {
             <input
               id="rule-pattern"
               type="text"
-              placeholder="example.com or *.example.com"
+              placeholder="example.com, or paste a link"
               value={pattern}
               onInput={(e) => setPattern(e.currentTarget.value)}
               aria-describedby="rule-hint"
             />
             <p id="rule-hint" class="hint">
-              *.example.com covers every sub-domain as well.
+              example.com and *.example.com both cover example.com and every name under it (www.example.com,
+              kids.example.com…). You can paste a full link: its domain is used.
             </p>
           </div>
           <fieldset>

@@ -32,6 +32,8 @@ export function StaffSection({ me }: { me: StaffUser }) {
   const [busy, setBusy] = useState('');
   const [temporary, setTemporary] = useState<{ email: string; password: string } | null>(null);
   const [erasing, setErasing] = useState<Account | null>(null);
+  // Account changes act only after a second, explicit yes (issue 15: one click must not disable a colleague).
+  const [confirming, setConfirming] = useState<{ title: string; text: string; yes: string; run: () => Promise<void> } | null>(null);
 
   const change = async (u: Account, body: { disabled?: boolean; role?: string }, ok: string) => {
     setBusy(u.id);
@@ -84,8 +86,8 @@ export function StaffSection({ me }: { me: StaffUser }) {
       <FlashLine flash={flash} onClose={clear} />
       {missing ? <Missing what="staff accounts" /> : <LoadError error={error} />}
       <AddStaff
-        onAdded={(email) => {
-          say('ok', `Account for ${email} added. Give them their password in person.`);
+        onAdded={(email, withPassword) => {
+          say('ok', withPassword ? `Account for ${email} added. Give them their password in person.` : `Account for ${email} added. They sign in with their school account.`);
           void reload();
         }}
         onError={(m) => say('error', m)}
@@ -129,7 +131,14 @@ export function StaffSection({ me }: { me: StaffUser }) {
                           busy={busy === u.id}
                           disabled={u.id === me.id && !u.disabled}
                           onClick={() =>
-                            void change(u, { disabled: !u.disabled }, u.disabled ? `${u.email} can sign in again.` : `${u.email} is disabled and signed out.`)
+                            setConfirming({
+                              title: u.disabled ? 'Let this person sign in again?' : 'Disable this account?',
+                              text: u.disabled
+                                ? `${u.email} will be able to sign in again.`
+                                : `${u.email} is signed out at once and cannot sign in until you enable the account again. Their classes and items stay.`,
+                              yes: u.disabled ? 'Enable' : 'Disable',
+                              run: () => change(u, { disabled: !u.disabled }, u.disabled ? `${u.email} can sign in again.` : `${u.email} is disabled and signed out.`),
+                            })
                           }
                         >
                           {u.disabled ? 'Enable' : 'Disable'}
@@ -139,17 +148,33 @@ export function StaffSection({ me }: { me: StaffUser }) {
                           variant="plain"
                           disabled={busy === u.id}
                           onClick={() =>
-                            void change(
-                              u,
-                              { role: u.role === 'admin' ? 'teacher' : 'admin' },
-                              `${u.email} is now ${u.role === 'admin' ? 'a teacher' : 'an admin'}.`,
-                            )
+                            setConfirming({
+                              title: u.role === 'admin' ? 'Make this person a teacher?' : 'Make this person an admin?',
+                              text:
+                                u.role === 'admin'
+                                  ? `${u.email} will no longer manage accounts, filtering, incidents or the audit log.`
+                                  : `${u.email} will manage staff accounts, the filtering rules, incidents and the audit log, and see every class.`,
+                              yes: u.role === 'admin' ? 'Make teacher' : 'Make admin',
+                              run: () =>
+                                change(u, { role: u.role === 'admin' ? 'teacher' : 'admin' }, `${u.email} is now ${u.role === 'admin' ? 'a teacher' : 'an admin'}.`),
+                            })
                           }
                         >
                           {u.role === 'admin' ? 'Make teacher' : 'Make admin'}
                           <span class="visually-hidden"> {u.email}</span>
                         </Button>
-                        <Button variant="plain" disabled={busy === u.id} onClick={() => void reset(u)}>
+                        <Button
+                          variant="plain"
+                          disabled={busy === u.id}
+                          onClick={() =>
+                            setConfirming({
+                              title: 'Reset this password?',
+                              text: `${u.email} is signed out at once. You will see a temporary password once, to give them in person; they choose a new one with it.`,
+                              yes: 'Reset password',
+                              run: () => reset(u),
+                            })
+                          }
+                        >
                           Reset password<span class="visually-hidden"> of {u.email}</span>
                         </Button>
                         <a class="btn btn-quiet" href={`/api/admin/users/${u.id}/export`} download>
@@ -169,6 +194,29 @@ export function StaffSection({ me }: { me: StaffUser }) {
           </table>
         </div>
       )}
+      <Dialog open={confirming !== null} title={confirming?.title ?? ''} onClose={() => setConfirming(null)}>
+        {confirming && (
+          <>
+            <p>{confirming.text}</p>
+            <div class="row end">
+              <Button variant="plain" onClick={() => setConfirming(null)}>
+                Cancel
+              </Button>
+              <Button
+                variant="primary"
+                data-testid="confirm-account-change"
+                onClick={() => {
+                  const run = confirming.run;
+                  setConfirming(null);
+                  void run();
+                }}
+              >
+                {confirming.yes}
+              </Button>
+            </div>
+          </>
+        )}
+      </Dialog>
       <Dialog open={temporary !== null} title="Temporary password" onClose={() => setTemporary(null)}>
         {temporary && (
           <>
@@ -209,22 +257,27 @@ export function StaffSection({ me }: { me: StaffUser }) {
   );
 }
 
-function AddStaff({ onAdded, onError }: { onAdded: (email: string) => void; onError: (m: string) => void }) {
+function AddStaff({ onAdded, onError }: { onAdded: (email: string, withPassword: boolean) => void; onError: (m: string) => void }) {
   const [email, setEmail] = useState('');
   const [role, setRole] = useState<'teacher' | 'admin'>('teacher');
   const [password, setPassword] = useState('');
   const [mustChange, setMustChange] = useState(true);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState('');
+  // With school-account sign-in set up, a new person needs no Vetted password at all.
+  const signIn = useResource<{ schoolAccount: { label: string } | null }>('/api/admin/sign-in');
+  const schoolAccount = signIn.data?.schoolAccount ?? null;
+  const [passwordless, setPasswordless] = useState(true);
+  const withPassword = !schoolAccount || !passwordless;
 
   const submit = async (e: Event) => {
     e.preventDefault();
     setError('');
-    if (password.length < 12) return setError('The password needs at least 12 characters.');
+    if (withPassword && password.length < 12) return setError('The password needs at least 12 characters.');
     setBusy(true);
     try {
-      await api('POST', '/api/admin/users', { email: email.trim(), role, password, mustChangePassword: mustChange });
-      onAdded(email.trim());
+      await api('POST', '/api/admin/users', withPassword ? { email: email.trim(), role, password, mustChangePassword: mustChange } : { email: email.trim(), role });
+      onAdded(email.trim(), withPassword);
       setEmail('');
       setPassword('');
     } catch (err) {
@@ -250,27 +303,37 @@ function AddStaff({ onAdded, onError }: { onAdded: (email: string) => void; onEr
             <option value="admin">Admin (e-safety lead)</option>
           </select>
         </div>
-        <div class="field">
-          <label for="staff-password">First password</label>
-          <input
-            id="staff-password"
-            type="password"
-            required
-            minLength={12}
-            autocomplete="new-password"
-            value={password}
-            aria-describedby="staff-password-hint"
-            onInput={(e) => setPassword(e.currentTarget.value)}
-          />
-          <p id="staff-password-hint" class="hint">
-            At least 12 characters, not a common password.
-          </p>
-        </div>
+        {withPassword && (
+          <div class="field">
+            <label for="staff-password">First password</label>
+            <input
+              id="staff-password"
+              type="password"
+              required
+              minLength={12}
+              autocomplete="new-password"
+              value={password}
+              aria-describedby="staff-password-hint"
+              onInput={(e) => setPassword(e.currentTarget.value)}
+            />
+            <p id="staff-password-hint" class="hint">
+              At least 12 characters, not a common password.
+            </p>
+          </div>
+        )}
       </div>
-      <label class="check">
-        <input type="checkbox" checked={mustChange} onChange={(e) => setMustChange(e.currentTarget.checked)} />
-        <span>Ask them to choose their own password when they first sign in</span>
-      </label>
+      {schoolAccount && (
+        <label class="check">
+          <input type="checkbox" checked={passwordless} onChange={(e) => setPasswordless(e.currentTarget.checked)} />
+          <span>They sign in with their school account only (“{schoolAccount.label}”): no Vetted password</span>
+        </label>
+      )}
+      {withPassword && (
+        <label class="check">
+          <input type="checkbox" checked={mustChange} onChange={(e) => setMustChange(e.currentTarget.checked)} />
+          <span>Ask them to choose their own password when they first sign in</span>
+        </label>
+      )}
       <p class="field-error" role="alert">
         {error}
       </p>

@@ -9,6 +9,7 @@ import { watchItem } from './live';
 import { Checks } from './review/Checks';
 import { Copy } from './review/Copy';
 import { Decision } from './review/Decision';
+import { IncidentPanel } from './review/IncidentPanel';
 import { neighbours, QueueNav, useReviewQueue } from './review/QueueNav';
 import { Rename } from './review/Rename';
 import { VettingAids } from './review/VettingAids';
@@ -144,6 +145,13 @@ export function ReviewView({ id }: { id: string }) {
           } />
         </div>
         <aside class="review-side" aria-label="Checks and decision">
+          <IncidentPanel
+            item={item}
+            onResolved={async (message) => {
+              say('ok', message);
+              setItem(await api<Item>('GET', `/api/items/${item.id}`).catch(() => item));
+            }}
+          />
           <Decision item={item} boardName={boardName} act={act} watching={watching} next={neighbours(queue, item.id).next} cls={cls} />
           <VettingAids item={item} />
           <Checks item={item} />

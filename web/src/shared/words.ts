@@ -85,17 +85,31 @@ export function dateTimeText(iso: string | null | undefined): string {
   return d.toLocaleString('en-GB', { day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit' });
 }
 
+/** A size in megabytes, the unit people know from phones and e-mail attachments (GB for the large ones). */
 export function bytesText(bytes: number | string | null | undefined): string {
   const n = Number(bytes ?? 0);
-  if (!Number.isFinite(n) || n <= 0) return '0 bytes';
-  const units = ['bytes', 'KB', 'MB', 'GB', 'TB'];
-  let v = n;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return i === 0 ? `${v} bytes` : `${v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`;
+  if (!Number.isFinite(n) || n <= 0) return 'nothing';
+  const mb = n / (1024 * 1024);
+  if (mb < 0.05) return 'less than 0.1 MB';
+  if (mb < 1024) return `${mb.toFixed(mb < 10 ? 1 : 0)} MB`;
+  return `${(mb / 1024).toFixed(1)} GB`;
+}
+
+/**
+ * A purge schedule in words: the everyday cron forms ("30 2 * * *" → "every night at 02:30"); anything
+ * more unusual is described without its cron text.
+ */
+export function scheduleWords(cron: string | null | undefined): string {
+  const parts = (cron ?? '').trim().split(/\s+/);
+  if (parts.length !== 5) return 'on a set schedule';
+  const [m, h, dom, mon, dow] = parts as [string, string, string, string, string];
+  if (!/^\d+$/.test(m) || !/^\d+$/.test(h) || mon !== '*' || dom !== '*') return 'on a set schedule';
+  const at = `${h.padStart(2, '0')}:${m.padStart(2, '0')}`;
+  const nightly = Number(h) < 6 || Number(h) >= 20;
+  if (dow === '*') return `${nightly ? 'every night' : 'every day'} at ${at}`;
+  const days = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
+  if (/^[0-7]$/.test(dow)) return `every ${days[Number(dow) % 7]} at ${at}`;
+  return 'on a set schedule';
 }
 
 /** A yes/no/unknown fact for the checks list. */

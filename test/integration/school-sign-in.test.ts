@@ -236,6 +236,38 @@ describe('account changes the admin makes', () => {
     }
   });
 
+  it('the admin adds someone without a password; they sign in with their school account', async () => {
+    const admin = (await signIn(one, 'sub-head')).session!;
+    const me = await one.app.inject({ method: 'GET', url: '/api/me', headers: { cookie: admin } });
+    await one.app.inject({ method: 'POST', url: '/api/reminder/acknowledge', headers: { cookie: admin }, payload: { version: me.json().reminderVersion } });
+    const added = await one.app.inject({ method: 'POST', url: '/api/admin/users', headers: { cookie: admin }, payload: { email: 'Supply.Teacher@school.test', role: 'teacher' } });
+    expect(added.statusCode).toBe(201);
+    expect(added.json().user).toMatchObject({ email: 'supply.teacher@school.test', signInMethods: [] });
+    expect((await lastAudit(one, 'user.create'))?.detail).toEqual({ role: 'teacher', signIn: 'school_account' });
+    idp.accounts.set('sub-supply', { sub: 'sub-supply', email: 'supply.teacher@school.test' });
+    expect((await signIn(one, 'sub-supply')).location).toBe('/');
+    const list = await one.app.inject({ method: 'GET', url: '/api/admin/users', headers: { cookie: admin } });
+    expect(list.json().users.find((u: { email: string }) => u.email === 'supply.teacher@school.test').signInMethods).toEqual(['school_account']);
+
+    // Where the school does not sign in with school accounts, a new account needs its first password.
+    const plain = await createTestEnv();
+    const plainApp = await buildTestApp(plain);
+    try {
+      const { hashPassword } = await import('../../src/auth/passwords.js');
+      await plain.ctx.repos.users.create('head@school.test', await hashPassword(PASSWORD), 'admin');
+      const login = await plainApp.inject({ method: 'POST', url: '/api/login', payload: { email: 'head@school.test', password: PASSWORD } });
+      const cookie = `vetted_session=${login.cookies.find((c) => c.name === 'vetted_session')!.value}`;
+      await plainApp.inject({ method: 'POST', url: '/api/reminder/acknowledge', headers: { cookie }, payload: { version: login.json().reminderVersion } });
+      const refused = await plainApp.inject({ method: 'POST', url: '/api/admin/users', headers: { cookie }, payload: { email: 'x@school.test', role: 'teacher' } });
+      expect(refused.statusCode).toBe(400);
+      expect(refused.json().error.code).toBe('password_required');
+      expect((await plainApp.inject({ method: 'GET', url: '/api/auth/oidc/start' })).headers.location).toBe('/?signin=not_configured');
+    } finally {
+      await plainApp.close();
+      await plain.cleanup();
+    }
+  });
+
   it('erasing an account forgets its provider subject: the person is unknown afterwards', async () => {
     const { users, schoolAccounts } = one.t.ctx.repos;
     idp.accounts.set('sub-leaver', { sub: 'sub-leaver', email: 'leaver@school.test' });
@@ -411,6 +443,26 @@ describe('refusals: a sentence on the sign-in page and an audit entry, never a s
     } finally {
       one.t.ctx.oidc = right;
     }
+  });
+
+  it('a flood of started sign-ins stops at a ceiling instead of filling the database', async () => {
+    const { sql } = await import('kysely');
+    await sql`INSERT INTO sign_in_attempts (id, state, nonce, code_verifier, return_to)
+      SELECT 'flood-' || g, 's', 'n', 'v', '/' FROM generate_series(1, 10000) g`.execute(one.t.ctx.db);
+    try {
+      const res = await new CookieJar().fetch(`${one.base}/api/auth/oidc/start`);
+      expect(res.status).toBe(302);
+      expect(res.headers.get('location')).toBe('/?signin=sign_in_busy');
+      expect(res.headers.getSetCookie().some((c) => c.startsWith('vetted_sign_in=') && !/max-age=0|expires=thu, 01 jan 1970/i.test(c))).toBe(false);
+    } finally {
+      await one.t.ctx.db.deleteFrom('sign_in_attempts').where('id', 'like', 'flood-%').execute();
+    }
+    // Old attempts are forgotten as new ones start, so the ceiling lifts by itself.
+    await sql`INSERT INTO sign_in_attempts (id, state, nonce, code_verifier, return_to, created_at)
+      SELECT 'stale-' || g, 's', 'n', 'v', '/', now() - interval '11 minutes' FROM generate_series(1, 10000) g`.execute(one.t.ctx.db);
+    const res = await new CookieJar().fetch(`${one.base}/api/auth/oidc/start`);
+    expect(new URL(res.headers.get('location')!).origin).toBe(idp.issuer);
+    expect((await one.t.ctx.db.selectFrom('sign_in_attempts').select('id').where('id', 'like', 'stale-%').execute()).length).toBe(0);
   });
 
   it('junk at the callback is a redirect with a sentence, never a 500', async () => {

@@ -5,13 +5,13 @@
  * CSV, and the purge: a dry run that lists what would go and the bytes it frees, then the real run
  * with its progress, then a storage check that comes back clean; and the YouTube page (yt-dlp's version, age, warnings).
  */
-import { existsSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ItemStatus } from '../../src/domain/item-state.js';
 import { addStaff } from '../helpers/harness.js';
 import { accessibilityProblems, launchBrowser, newWatchedContext, shot, signInThroughPage, startLiveServer, type Browser, type LiveServer, type Page } from './support.js';
+import { hasMedia } from '../helpers/stored.js';
 
 /** How long a page may take to show what a person would wait for (generous: CI shares two cores). */
 const SOON = { timeout: 10_000, interval: 100 };
@@ -39,9 +39,10 @@ async function seedItem(playlistId: string, title: string, status: ItemStatus, b
     endSeconds: null,
     submittedBy: null,
   });
-  const dir = path.join(server.t.dataDir, 'media', row.id, '0');
-  await mkdir(dir, { recursive: true });
+  const dir = await server.t.ctx.store.workDir(row.id, 'made');
   await writeFile(path.join(dir, 'video.mp4'), Buffer.alloc(bytes, 7));
+  await server.t.ctx.store.publish(row.id, 0, dir);
+  await server.t.ctx.store.removeWork(row.id);
   await repo.transition(row.id, status, { media: { video: 'video.mp4' }, media_bytes: String(bytes), progress: 100, duration_seconds: 3 }, ['queued']);
   return row.id;
 }
@@ -216,7 +217,7 @@ describe('the admin console', () => {
     a11y.push(...(await accessibilityProblems(page, 'purged')));
     for (const key of ['failed', 'rejected', 'reported'] as const) {
       expect(await server.t.ctx.repos.items.get(items[key])).toBeUndefined();
-      expect(existsSync(path.join(server.t.dataDir, 'media', items[key]))).toBe(false);
+      expect(await hasMedia(server.t, items[key]!)).toBe(false);
     }
     expect((await server.t.ctx.repos.items.get(items.kept))?.status).toBe('approved');
 

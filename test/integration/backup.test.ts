@@ -75,7 +75,8 @@ let classId: string;
 let boardToken: string;
 
 beforeAll(async () => {
-  t = await createTestEnv();
+  // The archive copies media from DATA_DIR: a local store, whatever TEST_STORAGE says.
+  t = await createTestEnv({ STORAGE: 'local' });
   app = await buildTestApp(t);
   work = await mkdtemp(path.join(os.tmpdir(), 'vetted-backup-'));
   await addStaff(t, 'head@school.test', 'admin');

@@ -304,7 +304,7 @@ describe('account verbs of the CLI', () => {
   const run = promisify(execFile);
   const cli = (...args: string[]) =>
     run(path.resolve('node_modules/.bin/tsx'), ['src/cli.ts', ...args], {
-      env: { ...process.env, DATABASE_URL: t.databaseUrl, DATA_DIR: t.dataDir, REDIS_URL: t.config.redisUrl, QUEUE_PREFIX: t.config.queuePrefix },
+      env: { ...process.env, ...t.env },
     });
 
   it('disables, re-enables and resets a password (the temporary one works only to choose a new one)', async () => {

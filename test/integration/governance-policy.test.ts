@@ -1,9 +1,9 @@
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expireDue } from '../../src/governance/expiry.js';
 import { runFetchStage } from '../../src/pipeline/fetch-stage.js';
 import { addStaff, buildTestApp, createTestEnv, makeClassAndPlaylist, signIn, type TestApp, type TestEnv, signInAdminAndTeacher } from '../helpers/harness.js';
+import { hasMedia } from '../helpers/stored.js';
 import { startFixtureServer } from '../helpers/fixture-server.js';
 import { auditActions, makeItem } from '../helpers/governance.js';
 
@@ -36,7 +36,6 @@ const boardIds = async (token: string) =>
   ((await app.inject({ method: 'GET', url: `/api/board/${token}` })).json().playlists as Array<{ items: Array<{ id: string }> }>).flatMap((p) =>
     p.items.map((i) => i.id),
   );
-const mediaDir = (id: string) => path.join(t.dataDir, 'media', id);
 
 describe('incident reports', () => {
   it('a teacher’s report quarantines the item: it leaves every board at once, media included', async () => {
@@ -107,11 +106,11 @@ describe('incident reports', () => {
 
   it('removing deletes the media from storage and leaves a removed row for the log', async () => {
     const item = await makeItem(t, robins.playlistId);
-    expect(existsSync(mediaDir(item.id))).toBe(true);
+    expect(await hasMedia(t, item.id)).toBe(true);
     const incident = (await inject('POST', `/api/items/${item.id}/report`, { note: 'unsuitable language' }, teacher)).json().incident;
     const res = await inject('POST', `/api/admin/incidents/${incident.id}/resolve`, { action: 'remove', note: 'Removed: swearing at 3:10' });
     expect(res.json().item).toMatchObject({ status: 'removed', media: null });
-    expect(existsSync(mediaDir(item.id))).toBe(false);
+    expect(await hasMedia(t, item.id)).toBe(false);
     expect((await inject('GET', `/api/items/${item.id}`, undefined, teacher)).json()).toMatchObject({ status: 'removed', media: null });
     const actions = (await auditActions(app, admin, `target=item:${item.id}`)).map((e) => e.action);
     expect(actions).toEqual(['item.remove', 'item.report']);

@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -6,6 +5,7 @@ import { expireDue } from '../../src/governance/expiry.js';
 import { checkStorage } from '../../src/governance/storage-check.js';
 import { startWorkers, type RunningWorkers } from '../../src/pipeline/runtime.js';
 import { addStaff, buildTestApp, createTestEnv, signIn, waitFor, type TestApp, type TestEnv } from '../helpers/harness.js';
+import { hasMedia } from '../helpers/stored.js';
 import { makeFixture } from '../helpers/fixtures-media.js';
 import { serveFile, startFixtureServer } from '../helpers/fixture-server.js';
 
@@ -93,7 +93,7 @@ describe('the safeguarding story', () => {
     expect(queue.incidents[0]).toMatchObject({ id: report.incident.id, reportedBy: { kind: 'board', label: 'board Robins' }, note: 'A pupil was upset at 0:01' });
     const resolved = await json('POST', `/api/admin/incidents/${report.incident.id}/resolve`, head, { action: 'remove', note: 'Unsuitable: removed and teacher told.' });
     expect(resolved.item.status).toBe('removed');
-    expect(existsSync(path.join(t.dataDir, 'media', frogs.id))).toBe(false);
+    expect(await hasMedia(t, frogs.id)).toBe(false);
 
     // 6. The other video reaches its expiry (set by the teacher) and leaves the board.
     await json('PATCH', `/api/items/${bees.id}`, teacher, { expiresAt: new Date(Date.now() - 1000).toISOString() });
@@ -106,7 +106,7 @@ describe('the safeguarding story', () => {
     expect(dry.items.map((i: { id: string }) => i.id).sort()).toEqual([frogs.id, bees.id].sort());
     expect(dry.items.find((i: { id: string }) => i.id === bees.id).bytes).toBeGreaterThan(1000);
     expect(dry.bytes).toBe(dry.items.reduce((n: number, i: { bytes: number }) => n + i.bytes, 0));
-    expect(existsSync(path.join(t.dataDir, 'media', bees.id))).toBe(true);
+    expect(await hasMedia(t, bees.id)).toBe(true);
     const real = await json('POST', '/api/admin/purge', head, { dryRun: false });
     expect(real.items.map((i: { id: string }) => i.id).sort()).toEqual([frogs.id, bees.id].sort());
     expect(real.bytes).toBe(dry.bytes);

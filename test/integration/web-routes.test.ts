@@ -9,6 +9,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WEB_DIST } from '../../src/http/routes-web.js';
 import { addStaff, buildTestApp, createTestEnv, makeClassAndPlaylist, signIn, type TestApp, type TestEnv, signInAdminAndTeacher } from '../helpers/harness.js';
+import { hasMedia } from '../helpers/stored.js';
 import { auditActions, makeItem } from '../helpers/governance.js';
 import { openStream } from '../helpers/sse-client.js';
 
@@ -129,11 +130,11 @@ describe('ordering and removing items', () => {
 
   it('removes an item awaiting review with its files, and records who did it', async () => {
     const item = await makeItem(t, ids.playlistId, { status: 'awaiting_review', title: 'Not for us' });
-    expect(existsSync(path.join(t.dataDir, 'media', item.id))).toBe(true);
+    expect(await hasMedia(t, item.id)).toBe(true);
     const res = await app.inject({ method: 'DELETE', url: `/api/items/${item.id}`, headers: { cookie: teacher } });
     expect(res.statusCode).toBe(200);
     expect(await t.ctx.repos.items.get(item.id)).toBeUndefined();
-    expect(existsSync(path.join(t.dataDir, 'media', item.id))).toBe(false);
+    expect(await hasMedia(t, item.id)).toBe(false);
     const entry = (await auditActions(app, admin, `target=item:${item.id}`)).find((e) => e.action === 'item.delete');
     expect(entry).toMatchObject({ actor: 'teacher@school.test' });
     expect((await app.inject({ method: 'DELETE', url: `/api/items/${item.id}`, headers: { cookie: teacher } })).statusCode).toBe(404);

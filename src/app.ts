@@ -4,7 +4,7 @@ import fastifyCookie from '@fastify/cookie';
 import fastifyStatic from '@fastify/static';
 import fastifySwagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import type { AppContext } from './context.js';
 import { itemEvents, type ItemEvents } from './db/item-events.js';
 import accessPlugin from './http/access.js';
@@ -22,6 +22,10 @@ import { pairingRoutes } from './http/routes-pairing.js';
 import { playlistOrderRoutes } from './http/routes-playlist-order.js';
 import { uploadRoutes } from './http/routes-uploads.js';
 import { webRoutes } from './http/routes-web.js';
+import { presentBoard } from './http/present.js';
+import { boardService, type BoardService } from './services/board.js';
+import { liveSiteJudge } from './services/live-site.js';
+import { attentionRepository } from './db/attention.js';
 import { installRouteTable } from './http/route-table.js';
 import { opsRoutes } from './http/routes-ops.js';
 import { createMetrics } from './http/metrics.js';
@@ -46,13 +50,19 @@ function proxyTrust(setting: false | number | string[]): false | string[] | ((ad
 }
 
 /** Builds the HTTP app: external plugins, then access rules, then routes. It does not listen. */
-export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promise<FastifyInstance & { events: ItemEvents }> {
+export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promise<FastifyInstance & { events: ItemEvents; board: BoardService }> {
   const logger = opts.logger ? { ...(opts.logger === true ? {} : opts.logger), serializers: { req: logRequest } } : false;
   const app = Fastify({
     logger,
     bodyLimit: 64 * 1024,
     // A hop count or the proxies' addresses (never "trust everyone"): the client's own X-Forwarded-For is ignored.
     trustProxy: proxyTrust(ctx.config.trustProxy),
+    // A path the router cannot decode (`/api/classes/%`) gets the same error shape as everything else.
+    frameworkErrors: (_error, _request, reply: FastifyReply) => {
+      void reply.status(400).send({
+        error: { code: 'bad_url', message: 'This address is not valid (it has a broken %-code). Check the link and try again.' },
+      });
+    },
   }).withTypeProvider<TypeBoxTypeProvider>();
   installValidation(app);
 
@@ -90,15 +100,29 @@ export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promis
   const events = itemEvents(ctx.config.databaseUrl, (m) => app.log.warn(m));
   await events.start();
   app.addHook('onClose', async () => events.close());
+  const board = boardService({
+    boards: ctx.repos.boards,
+    events,
+    present: presentBoard,
+    liveSites: () => liveSiteJudge(ctx.db),
+    seen: (classId) => attentionRepository(ctx.db).boardSeen(classId),
+  });
+  // Read your own writes: a request that may have changed items is answered only once this process
+  // has heard the resulting notifications, so its next board read already reflects them ("at once").
+  app.addHook('onSend', async (request, _reply, payload) => {
+    if (request.method !== 'GET' && request.method !== 'HEAD') await events.sync();
+    return payload;
+  });
+  app.addHook('onClose', async () => board.close());
 
   await app.register(authRoutes, { ctx });
   await app.register(classRoutes, { ctx });
   await app.register(itemRoutes, { ctx, events });
-  await app.register(boardRoutes, { ctx });
-  await app.register(mediaRoutes, { ctx });
+  await app.register(boardRoutes, { board });
+  await app.register(mediaRoutes, { ctx, board });
   await app.register(playlistOrderRoutes, { ctx });
   await app.register(uploadRoutes, { ctx });
-  await app.register(boardEventRoutes, { ctx, events });
+  await app.register(boardEventRoutes, { board });
   await app.register(pairingRoutes, { ctx });
   await app.register(webRoutes);
   // Safeguarding governance (issue 4).
@@ -113,5 +137,5 @@ export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promis
   await app.register(schoolSignInRoutes, { ctx });
   await app.register(viewingRoutes, { ctx });
   await app.register(attentionRoutes, { ctx, events });
-  return Object.assign(app, { events });
+  return Object.assign(app, { events, board });
 }

@@ -68,6 +68,13 @@ export interface Config {
   trustProxy: false | number | string[];
   ffmpegPath: string | undefined;
   ffprobePath: string | undefined;
+  /**
+   * `nginx`: media requests are checked for access and then answered with `X-Accel-Redirect`, so a
+   * reverse proxy in front (deploy/nginx.conf) sends the bytes with sendfile. Unset: Vetted sends them.
+   */
+  mediaAccel: 'none' | 'nginx';
+  /** The proxy's internal location that maps to the media folder (`MEDIA_ACCEL_PREFIX`). */
+  mediaAccelPrefix: string;
   /** Sign-in with the school's Google or Microsoft account (OpenID Connect); null when OIDC_ISSUER is unset. */
   oidc: OidcConfig | null;
   /** `off`: only the break-glass admin may sign in with a password (an admin can also turn it off at run time). */
@@ -214,6 +221,14 @@ function list(raw: string | undefined): string[] {
     .filter(Boolean);
 }
 
+function accelPrefix(raw: string | undefined): string {
+  const value = raw || '/_vetted_media/';
+  if (!/^\/[A-Za-z0-9._~\/-]*\/$/.test(value) || value.includes('..')) {
+    throw new Error(`MEDIA_ACCEL_PREFIX must be a path that starts and ends with "/", such as /_vetted_media/ (got "${value}")`);
+  }
+  return value;
+}
+
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
 function oidcConfig(env: NodeJS.ProcessEnv): OidcConfig | null {
@@ -303,10 +318,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     trustProxy: trustProxy(env),
     ffmpegPath: env.FFMPEG_PATH || undefined,
     ffprobePath: env.FFPROBE_PATH || undefined,
+    mediaAccel: oneOf(env, 'MEDIA_ACCEL', ['none', 'nginx'] as const, 'none'),
+    mediaAccelPrefix: accelPrefix(env.MEDIA_ACCEL_PREFIX),
     oidc: oidcConfig(env),
     passwordLogin: oneOf(env, 'PASSWORD_LOGIN', ['on', 'off'] as const, 'on'),
     storage: storageSettings(env),
   };
+  if (config.mediaAccel === 'nginx' && config.storage.kind !== 'local') {
+    throw new Error('MEDIA_ACCEL=nginx lets nginx send files from the local media folder; with STORAGE=s3 leave MEDIA_ACCEL unset');
+  }
   if (config.passwordLogin === 'off' && !config.oidc) {
     throw new Error('PASSWORD_LOGIN=off needs school-account sign-in (OIDC_ISSUER and the rest), or nobody but the break-glass admin could sign in');
   }

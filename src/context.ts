@@ -1,5 +1,6 @@
 import type { Config } from './config.js';
 import { auditRepository } from './db/audit.js';
+import { boardsRepository } from './db/boards.js';
 import { classesRepository, playlistsRepository } from './db/classes.js';
 import { classMembersRepository } from './db/class-members.js';
 import { storageLeasesRepository } from './db/storage-leases.js';
@@ -36,6 +37,7 @@ export interface AppContext {
     classMembers: ReturnType<typeof classMembersRepository>;
     storageLeases: ReturnType<typeof storageLeasesRepository>;
     playlists: ReturnType<typeof playlistsRepository>;
+    boards: ReturnType<typeof boardsRepository>;
     audit: ReturnType<typeof auditRepository>;
     // Safeguarding governance (issue 4).
     accounts: ReturnType<typeof accountsRepository>;
@@ -77,6 +79,7 @@ export function createContext(config: Readonly<Config>, opts: { role: 'api' | 'w
       classMembers: classMembersRepository(db),
       storageLeases: storageLeasesRepository(db),
       playlists: playlistsRepository(db),
+      boards: boardsRepository(db),
       audit: auditRepository(db),
       accounts: accountsRepository(db),
       auditQuery: auditQuery(db),

@@ -10,6 +10,12 @@ export const NO_PASSWORD = '!school-account';
 /** How long a started sign-in may take at the provider before it has to be started again. */
 export const ATTEMPT_MINUTES = 10;
 
+/**
+ * Sign-ins in flight at once, at most. Starting one needs no account, so without a ceiling anyone could fill the
+ * table; a whole school signing in at 8:30 stays far below it.
+ */
+export const MAX_ATTEMPTS_IN_FLIGHT = 10_000;
+
 export interface SignInAttempt {
   state: string;
   nonce: string;
@@ -60,13 +66,19 @@ export function schoolAccountsRepository(db: Db) {
       });
     },
 
-    /** Keeps a started sign-in, keyed by the hash of the browser's attempt cookie; forgets ones too old to finish. */
-    async saveAttempt(id: string, attempt: SignInAttempt): Promise<void> {
+    /**
+     * Keeps a started sign-in, keyed by the hash of the browser's attempt cookie; forgets ones too old to finish.
+     * false when too many are in flight.
+     */
+    async saveAttempt(id: string, attempt: SignInAttempt): Promise<boolean> {
       await db.deleteFrom('sign_in_attempts').where(sql<boolean>`created_at < now() - make_interval(mins => ${ATTEMPT_MINUTES})`).execute();
+      const { n } = await db.selectFrom('sign_in_attempts').select(sql<number>`count(*)::int`.as('n')).executeTakeFirstOrThrow();
+      if (n >= MAX_ATTEMPTS_IN_FLIGHT) return false;
       await db
         .insertInto('sign_in_attempts')
         .values({ id, state: attempt.state, nonce: attempt.nonce, code_verifier: attempt.codeVerifier, return_to: attempt.returnTo })
         .execute();
+      return true;
     },
 
     /** Takes a started sign-in out (it works once), if it is still fresh. */

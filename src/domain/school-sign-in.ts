@@ -21,6 +21,7 @@ export const SIGN_IN_REFUSALS = {
   token_rejected:
     'The answer from the school’s sign-in service failed Vetted’s security checks, so you were not signed in. Try again; if it keeps happening, ask the school’s IT support.',
   sign_in_expired: 'That sign-in had expired or was started in another window. Please sign in again.',
+  sign_in_busy: 'Too many sign-ins are under way at once. Wait a few minutes and try again, or ask the school’s IT support.',
   sign_in_failed: 'Something went wrong while signing you in. Try again; if it keeps happening, ask the school’s IT support.',
 } as const;
 

@@ -8,11 +8,20 @@ export function redactBoardTokens(url: string): string {
   return url.replace(/\/board\/[^/?#]+/g, '/board/[redacted]');
 }
 
-/** The request as the log sees it: fastify's usual fields, with board tokens taken out of the URL. */
+/**
+ * The school-account sign-in's callback carries a one-time authorization code and the attempt's state: neither
+ * belongs in a log, where someone quick could try to redeem the code.
+ */
+export function redactSignInCodes(url: string): string {
+  if (!url.startsWith('/api/auth/oidc/callback?')) return url;
+  return url.replace(/([?&](?:code|state|session_state)=)[^&#]*/g, '$1[redacted]');
+}
+
+/** The request as the log sees it: fastify's usual fields, with board tokens and sign-in codes taken out of the URL. */
 export function logRequest(request: FastifyRequest) {
   return {
     method: request.method,
-    url: redactBoardTokens(request.url),
+    url: redactSignInCodes(redactBoardTokens(request.url)),
     host: request.host,
     remoteAddress: request.ip,
     remotePort: request.socket?.remotePort,

@@ -1,3 +1,4 @@
+import type { BoardContents } from '../db/boards.js';
 import type { ItemMediaFiles, ItemRow } from '../db/schema.js';
 import type { VettingChecks } from '../domain/vetting.js';
 
@@ -115,3 +116,17 @@ export function presentItem(item: ItemRow, viewer: MediaViewer = { kind: 'staff'
 }
 
 export { boardUrl } from '../services/classes.js';
+
+/** The board answer: the class and its playlists with the items on show, media under the board's own link. */
+export function presentBoard(contents: BoardContents, token: string, liveAllowed: (url: string) => boolean) {
+  const viewer = { kind: 'board' as const, token };
+  return {
+    class: { id: contents.class.id, name: contents.class.name },
+    playlists: contents.playlists.map((p) => ({
+      id: p.id,
+      name: p.name,
+      kind: p.kind,
+      items: p.items.map((i) => ({ ...presentItem(i, viewer), openLive: i.open_live && liveAllowed(i.url) })),
+    })),
+  };
+}

@@ -3,10 +3,8 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { AppContext } from '../context.js';
 import type { ClassRow } from '../db/schema.js';
 import { VettedError } from '../domain/errors.js';
-import { boardMayShow } from '../domain/visibility.js';
-import { attentionRepository } from '../db/attention.js';
-import { liveSiteJudge } from '../services/live-site.js';
-import { presentItem } from './present.js';
+import type { BoardService } from '../services/board.js';
+import { etagMatches } from './byte-range.js';
 
 import { BoardToken as Token } from './schemas.js';
 
@@ -19,28 +17,17 @@ export async function classOfBoard(ctx: AppContext, token: string): Promise<Clas
   return cls;
 }
 
-export const boardRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async (app, { ctx }) => {
-  const { playlists, items } = ctx.repos;
-
+export const boardRoutes: FastifyPluginAsyncTypebox<{ board: BoardService }> = async (app, { board }) => {
   app.get(
     '/api/board/:token',
     { config: { access: 'board' }, schema: { params: Type.Object({ token: Token }) } },
     async (request, reply) => {
-      const cls = await classOfBoard(ctx, request.params.token);
-      const lists = await playlists.listByClasses([cls.id]);
-      const now = new Date();
-      const viewer = { kind: 'board' as const, token: request.params.token };
-      const liveAllowed = await liveSiteJudge(ctx.db);
-      await attentionRepository(ctx.db).boardSeen(cls.id);
-      const out = [];
-      for (const p of lists) {
-        const visible = (await items.listByPlaylist(p.id)).filter((i) =>
-          boardMayShow({ status: i.status, expiresAt: i.expires_at }, now),
-        );
-        out.push({ id: p.id, name: p.name, kind: p.kind, items: visible.map((i) => ({ ...presentItem(i, viewer), openLive: i.open_live && liveAllowed(i.url) })) });
-      }
-      reply.header('cache-control', 'no-store');
-      return { class: { id: cls.id, name: cls.name }, playlists: out };
+      const view = await board.read(request.params.token);
+      if (!view) throw unknownBoard();
+      // The browser keeps the answer but asks each time; an unchanged board costs a 304 and no query.
+      reply.header('etag', view.etag).header('cache-control', 'private, no-cache');
+      if (etagMatches(request.headers['if-none-match'], view.etag)) return reply.code(304).send();
+      return reply.type('application/json; charset=utf-8').send(view.body);
     },
   );
 };

@@ -49,7 +49,10 @@ export async function startSchoolSignIn(ctx: AppContext, input: { returnTo: unkn
     throw e;
   }
   const attemptToken = randomBytes(32).toString('base64url');
-  await ctx.repos.schoolAccounts.saveAttempt(hash(attemptToken), { ...begun.pending, returnTo });
+  // Not audited: a flood of starts is what fills the table, and it would fill the audit log the same way.
+  if (!(await ctx.repos.schoolAccounts.saveAttempt(hash(attemptToken), { ...begun.pending, returnTo }))) {
+    return { location: refusalLocation(returnTo, 'sign_in_busy') };
+  }
   return { location: begun.url, attemptToken };
 }
 

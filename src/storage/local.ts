@@ -128,6 +128,10 @@ export function localMediaStore(dataDir: string): MediaStore {
       return stream;
     },
 
+    accelPath(key) {
+      return `${safe(key.itemId)}/${key.generation}/${safe(key.name)}`;
+    },
+
     async removeItem(itemId) {
       await fs.rm(itemDir(itemId), { recursive: true, force: true });
       await fs.rm(path.join(originalsRoot, safe(itemId)), { recursive: true, force: true });

@@ -268,6 +268,11 @@ export function s3MediaStore(settings: S3Settings, dataDir: string): MediaStore 
       return res.Body as Readable;
     },
 
+    accelPath() {
+      // A bucket is not a folder nginx can serve; Vetted streams from it (config refuses MEDIA_ACCEL=nginx with s3).
+      return undefined;
+    },
+
     async removeItem(itemId) {
       await deletePrefix(mediaPrefix(itemId));
       await deletePrefix(`originals/${safe(itemId)}/`);

@@ -83,6 +83,11 @@ export interface MediaStore {
   stat(key: MediaKey): Promise<StoredFile | undefined>;
   /** Reads a published file, or the given inclusive byte range of it. */
   open(key: MediaKey, range?: ByteRange): Promise<Readable>;
+  /**
+   * The file's path under the media folder (`<item>/<generation>/<name>`) for a reverse proxy that
+   * serves that folder itself (`MEDIA_ACCEL=nginx`); undefined when the files are not on this disk.
+   */
+  accelPath(key: MediaKey): string | undefined;
 
   /** Deletes every published file, fetched source, scratch folder and uploaded original of an item. */
   removeItem(itemId: string): Promise<void>;

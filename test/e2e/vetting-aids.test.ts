@@ -18,6 +18,7 @@ import { accessibilityProblems, launchBrowser, newWatchedContext, shot, signInTh
 const run = promisify(execFile);
 const SOON = { timeout: 10_000, interval: 100 };
 const TEACHER = { email: 'teacher@school.test', password: 'correct horse battery' };
+const ADMIN = { email: 'lead@school.test', password: 'correct horse battery' };
 
 let server: LiveServer;
 let workers: RunningWorkers;
@@ -34,6 +35,7 @@ beforeAll(async () => {
   server = await startLiveServer();
   workers = await startWorkers(server.t.ctx, { log: { info: () => {}, error: () => {} }, reconcileEveryMs: 3_600_000 });
   await addStaff(server.t, TEACHER.email, 'teacher', TEACHER.password);
+  await addStaff(server.t, ADMIN.email, 'admin', ADMIN.password);
   const dir = path.join(server.t.dataDir, 'fixtures');
   await mkdir(dir, { recursive: true });
   // 4 s of calm test picture, 2 s of full-frame flashing, 4 s of colour bars; a swear word at 7 s.
@@ -108,5 +110,23 @@ describe('the review page', () => {
     expect(await approve.isDisabled()).toBe(false);
     await approve.click();
     await expect.poll(() => desk.getByTestId('review-status').textContent(), SOON).toMatch(/board|Approved/i);
+  });
+});
+
+describe("the admin console's word screen", () => {
+  it('saves the school’s own words, one a line', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    await page.goto(`${server.base}/admin`);
+    await signInThroughPage(page, ADMIN.email, ADMIN.password);
+    await page.goto(`${server.base}/admin#/words`);
+    await page.getByLabel('Words and phrases to flag (one a line)').fill('frogspawn\n  scary clown  \n');
+    await page.getByLabel('Words never to flag (one a line)').fill('Scunthorpe');
+    await page.getByRole('button', { name: 'Save the word list' }).click();
+    await page.getByText(/Saved: 2 to flag, 1 to ignore/).waitFor();
+    expect(await server.t.ctx.repos.settings.wordList()).toEqual({ flag: ['frogspawn', 'scary clown'], ignore: ['scunthorpe'] });
+    const problems = await accessibilityProblems(page, 'admin word screen');
+    expect(problems).toEqual([]);
+    await context.close();
   });
 });

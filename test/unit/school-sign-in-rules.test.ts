@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { classifyFailure, OidcFailure } from '../../src/auth/oidc.js';
 import { loadConfig } from '../../src/config.js';
+import { redactSignInCodes } from '../../src/http/log-redaction.js';
 import { domainAllowed, emailClaim, emailVerified, isSignInRefusal, safeReturnPath, SIGN_IN_REFUSALS } from '../../src/domain/school-sign-in.js';
 
 const OIDC = {
@@ -90,5 +91,15 @@ describe('school-account sign-in rules', () => {
     expect(classifyFailure(new Error('signature verification failed'), 'callback').refusal).toBe('token_rejected');
     const known = new OidcFailure('provider_refused', 'access_denied');
     expect(classifyFailure(known, 'callback')).toBe(known);
+  });
+});
+
+describe('the log', () => {
+  it('keeps the one-time code and the state of a sign-in callback out of request logs', () => {
+    expect(redactSignInCodes('/api/auth/oidc/callback?code=abc123&state=s1&iss=https%3A%2F%2Faccounts.google.com')).toBe(
+      '/api/auth/oidc/callback?code=[redacted]&state=[redacted]&iss=https%3A%2F%2Faccounts.google.com',
+    );
+    expect(redactSignInCodes('/api/auth/oidc/callback?error=access_denied&state=s1')).toBe('/api/auth/oidc/callback?error=access_denied&state=[redacted]');
+    expect(redactSignInCodes('/api/items?code=keep')).toBe('/api/items?code=keep');
   });
 });

@@ -16,6 +16,7 @@ import { PurgeSection } from './PurgeSection';
 import { ReminderSection } from './ReminderSection';
 import { StaffSection } from './StaffSection';
 import { SignInSection } from './SignInSection';
+import { WordListSection } from './WordListSection';
 import { YouTubeSection } from './YouTubeSection';
 
 const SECTIONS = [
@@ -25,6 +26,7 @@ const SECTIONS = [
   { id: 'reminder', name: 'E-safety reminder', view: ReminderSection },
   { id: 'filtering', name: 'Filtering rules', view: FilteringSection },
   { id: 'expiry', name: 'Expiry', view: ExpirySection },
+  { id: 'words', name: 'Word screen', view: WordListSection },
   { id: 'purge', name: 'Purge', view: PurgeSection },
   { id: 'audit', name: 'Audit log', view: AuditSection },
   { id: 'youtube', name: 'YouTube', view: YouTubeSection },

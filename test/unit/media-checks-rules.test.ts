@@ -1,0 +1,94 @@
+import { describe, expect, it } from 'vitest';
+import { loudnormFilter, parseEbur128Summary, parseLoudnormReport, planLoudness } from '../../src/domain/loudness.js';
+import { analysisFps, analysisSize, planPreparation, spriteGrid } from '../../src/domain/media-plan.js';
+import type { ProbeResult } from '../../src/domain/media-rules.js';
+import { ScenePicker, sceneScore } from '../../src/domain/scenes.js';
+import { requiredAcknowledgements } from '../../src/domain/vetting.js';
+
+const probe = (o: Partial<ProbeResult> = {}): ProbeResult => ({
+  formatName: 'mov,mp4',
+  durationSeconds: 120,
+  sizeBytes: 1,
+  streamCount: 2,
+  video: { codec: 'h264', pixFmt: 'yuv420p', width: 1920, height: 1080, rotation: 0, frameRate: 29.97 },
+  audio: { codec: 'aac', channels: 2, sampleRate: 48000 },
+  ...o,
+});
+
+describe('what the media stage runs', () => {
+  it('analyses small upright frames, aspect kept, at the source rate up to 60', () => {
+    expect(analysisSize({ width: 1920, height: 1080, rotation: 0 })).toEqual({ width: 160, height: 90 });
+    expect(analysisSize({ width: 1920, height: 1080, rotation: 90 })).toEqual({ width: 90, height: 160 });
+    expect(analysisSize({ width: 640, height: 480, rotation: 0 })).toEqual({ width: 160, height: 120 });
+    expect(analysisFps(29.97)).toBe(29.97);
+    expect(analysisFps(120)).toBe(60);
+    expect(analysisFps(undefined)).toBe(30);
+  });
+
+  it('takes the poster in output time, measures sound only when there is some, and picks an embedded text track', () => {
+    const p = planPreparation(probe({ textSubtitles: [{ index: 1, codec: 'subrip', language: 'eng' }] }), 'transcode', { start: 30, duration: 20 }, { hasCaptions: false });
+    expect(p).toMatchObject({ encode: 'transcode', outputSeconds: 20, posterAt: 2, audio: true, subtitleTrack: 1 });
+    expect(planPreparation(probe({ audio: null }), 'copy', null, { hasCaptions: true }).audio).toBe(false);
+    // The source's own captions (YouTube's) win over an embedded track.
+    expect(planPreparation(probe({ textSubtitles: [{ index: 0, codec: 'mov_text', language: null }] }), 'copy', null, { hasCaptions: true }).subtitleTrack).toBeNull();
+  });
+
+  it('lays the storyboard sprite out up to 10 across', () => {
+    expect(spriteGrid(1)).toEqual({ columns: 1, rows: 1 });
+    expect(spriteGrid(23)).toEqual({ columns: 10, rows: 3 });
+    expect(spriteGrid(60)).toEqual({ columns: 10, rows: 6 });
+  });
+});
+
+describe('loudness', () => {
+  const m = (inputI: number, inputTp: number) => ({ inputI, inputTp, inputLra: 3, inputThresh: inputI - 10, targetOffset: 0 });
+  it('keeps a track already at −16 ±1 LUFS with its peak under −1 dBTP, normalises the rest', () => {
+    expect(planLoudness(m(-16.5, -3))).toEqual({ kind: 'keep' });
+    expect(planLoudness(m(-16.5, -0.5))).toEqual({ kind: 'normalise', targetLufs: -16 });
+    expect(planLoudness(m(-9, -0.1))).toEqual({ kind: 'normalise', targetLufs: -16 });
+    expect(planLoudness(m(-30, -12))).toEqual({ kind: 'normalise', targetLufs: -16 });
+  });
+  it('never raises by more than 20 dB, and leaves silence alone', () => {
+    expect(planLoudness(m(-50, -40))).toEqual({ kind: 'normalise', targetLufs: -30 });
+    expect(planLoudness(m(Number.NEGATIVE_INFINITY, Number.NEGATIVE_INFINITY))).toEqual({ kind: 'silent' });
+    expect(planLoudness(m(-75, -60))).toEqual({ kind: 'silent' });
+  });
+  it('feeds the first pass into the second and reads both reports', () => {
+    expect(loudnormFilter(m(-30, -12), -16)).toContain('measured_I=-30.00:measured_TP=-12.00');
+    const report = parseLoudnormReport('[Parsed_loudnorm_0 @ 0x1] \n{\n\t"input_i" : "-inf",\n\t"input_tp" : "-inf",\n\t"input_lra" : "0.00",\n\t"input_thresh" : "-70.00",\n\t"target_offset" : "0.00"\n}\n');
+    expect(report?.inputI).toBe(Number.NEGATIVE_INFINITY);
+    expect(parseLoudnormReport('no report')).toBeUndefined();
+    expect(parseEbur128Summary('Summary:\n\n  Integrated loudness:\n    I:         -16.1 LUFS\n  True peak:\n    Peak:       -1.8 dBFS')).toEqual({ integrated: -16.1, truePeak: -1.8 });
+  });
+});
+
+describe('storyboard points', () => {
+  it('scores cuts, not steady motion', () => {
+    expect(sceneScore(60, 2)).toBeCloseTo(0.58);
+    expect(sceneScore(20, 20)).toBe(0);
+  });
+  it('takes the first frame, cuts at least 2 s apart, and a point every 30 s of a still video', () => {
+    const p = new ScenePicker(120);
+    const picked = [0, 1, 1.5, 4, 40, 75].filter((t) => p.consider(t, t === 0 || t === 75 ? 0 : 0.9));
+    expect(picked).toEqual([0, 4, 40, 75]);
+  });
+  it('spreads at most 60 points over a long video', () => {
+    const p = new ScenePicker(3 * 3600);
+    let n = 0;
+    for (let t = 0; t < 3 * 3600; t += 0.5) if (p.consider(t, 1)) n++;
+    expect(n).toBeLessThanOrEqual(60);
+    expect(n).toBeGreaterThan(50);
+  });
+});
+
+describe('approving with a failed flashing check', () => {
+  const fail = { flashing: { verdict: 'fail' as const, moments: [{ startSeconds: 75, endSeconds: 80, kind: 'luminance' as const, flashesPerSecond: 5 }] } };
+  it('needs the acknowledgement, naming the first moment', () => {
+    expect(() => requiredAcknowledgements(fail, [])).toThrow(/1:15/);
+    expect(requiredAcknowledgements(fail, ['flashing'])).toEqual(['flashing']);
+  });
+  it('needs nothing for a pass, a warning or no check', () => {
+    expect(requiredAcknowledgements({ flashing: { verdict: 'warning', moments: [] } }, [])).toEqual([]);
+    expect(requiredAcknowledgements(undefined, [])).toEqual([]);
+  });
+});

@@ -8,7 +8,7 @@ import { VettedError } from '../domain/errors.js';
 import { assertTransition, SETTLED_STATUSES, type ItemStatus } from '../domain/item-state.js';
 import { checkSubmittedUrl } from '../net/submit-check.js';
 import { assertDomainAllowed } from '../governance/domain-policy.js';
-import { assertReadablePath, parseFetchableUrl } from '../net/url.js';
+import { assertReadablePath, parseFetchableUrl, withSchemeAsMeant } from '../net/url.js';
 import { titleFromUrl } from '../sources/direct-media.js';
 import { recogniseLink } from '../sources/link.js';
 import { decideKind } from '../domain/submission.js';
@@ -106,7 +106,7 @@ export const itemRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext; events: It
       const staff = staffOf(request);
       const body = request.body;
       // Pure checks first (form, scheme, what kind of link); then where the host points.
-      const link = recogniseLink(assertReadablePath(parseFetchableUrl(body.url.trim())));
+      const link = recogniseLink(assertReadablePath(parseFetchableUrl(withSchemeAsMeant(body.url))));
       // The school's filtering policy, before any lookup: a blocked domain is refused naming its rule.
       const domainRule = await assertDomainAllowed(ctx.db, link.url, body.playlistId);
       const url = await checkSubmittedUrl(link.url.toString(), ctx.config.fetchAllowPrivate, {

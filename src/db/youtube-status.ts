@@ -4,6 +4,7 @@ import { settingsRepository } from './settings.js';
 /**
  * What the admin console shows about YouTube and the updater, kept in the school settings table:
  * - youtube_updater_enabled: `false` when the admin turned the daily update off (on by default)
+ * - youtube_pot_provider_enabled: `true` while the admin has the PO-token provider (YOUTUBE_POT_PROVIDER_URL) on
  * - youtube_updater: `{lastCheck, lastError, version}` of the last update attempt
  * - youtube_warnings: yt-dlp's own warnings an admin can act on, the latest of each kind
  */
@@ -30,6 +31,13 @@ export function youtubeStatusRepository(db: Db) {
     },
     async setUpdaterEnabled(on: boolean, by: string | null): Promise<void> {
       await settings.write('youtube_updater_enabled', on ? null : false, by);
+    },
+    /** Off until an admin turns it on: it lets yt-dlp load plugins and reach a private address. */
+    async potProviderEnabled(): Promise<boolean> {
+      return (await settings.read('youtube_pot_provider_enabled')) === true;
+    },
+    async setPotProviderEnabled(on: boolean, by: string | null): Promise<void> {
+      await settings.write('youtube_pot_provider_enabled', on ? true : null, by);
     },
     async updater(): Promise<UpdaterRecord> {
       const r = (await settings.read('youtube_updater')) as Partial<UpdaterRecord> | undefined;

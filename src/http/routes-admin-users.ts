@@ -8,6 +8,7 @@ import { VettedError } from '../domain/errors.js';
 import { formerStaffLabel } from '../domain/people.js';
 import { staffOf } from './access.js';
 import { accountSignInMethods } from '../services/sign-in-methods.js';
+import { NO_PASSWORD } from '../db/school-accounts.js';
 
 import { Uuid } from './schemas.js';
 import { keepingAnActiveAdmin } from '../db/accounts.js';
@@ -69,7 +70,8 @@ export const adminUserRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = a
         body: Type.Object({
           email: Email,
           role: Role,
-          password: Type.String({ minLength: 1, maxLength: 1024 }),
+          /** Optional when school-account sign-in is set up: the person then signs in only that way. */
+          password: Type.Optional(Type.String({ minLength: 1, maxLength: 1024 })),
           /** Ask the person to choose their own password at first sign-in. */
           mustChangePassword: Type.Optional(Type.Boolean()),
         }),
@@ -78,17 +80,20 @@ export const adminUserRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = a
     async (request, reply) => {
       const staff = staffOf(request);
       const { email, role, password } = request.body;
-      checkNewPassword(password, { email });
+      if (password === undefined && !ctx.config.oidc) {
+        throw new VettedError('password_required', 'Give the new account a first password: this school does not sign in with school accounts.', { httpStatus: 400 });
+      }
+      if (password !== undefined) checkNewPassword(password, { email });
       if (await users.byEmail(email)) throw conflict('user_exists', `A staff account for ${email.trim().toLowerCase()} already exists.`);
       let user: UserRow;
       try {
-        user = await users.create(email, await hashPassword(password), role);
+        user = await users.create(email, password === undefined ? NO_PASSWORD : await hashPassword(password), role);
       } catch (e) {
         if ((e as { code?: string }).code === '23505') throw conflict('user_exists', `A staff account for ${email.trim().toLowerCase()} already exists.`);
         throw e;
       }
-      if (request.body.mustChangePassword) user = (await accounts.requirePasswordChange(user.id)) ?? user;
-      await audit.record({ actorId: staff.user.id, actorKind: 'staff', action: 'user.create', target: `user:${user.id}`, ip: request.ip, detail: { role } });
+      if (request.body.mustChangePassword && password !== undefined) user = (await accounts.requirePasswordChange(user.id)) ?? user;
+      await audit.record({ actorId: staff.user.id, actorKind: 'staff', action: 'user.create', target: `user:${user.id}`, ip: request.ip, detail: password === undefined ? { role, signIn: 'school_account' } : { role } });
       reply.status(201);
       return { user: presentUser(user) };
     },

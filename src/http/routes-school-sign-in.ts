@@ -3,7 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply } from 'fastify';
 import type { AppContext } from '../context.js';
 import { finishSchoolSignIn, refusalLocation, startSchoolSignIn, type SignInOutcome } from '../services/school-sign-in.js';
-import { setPasswordSignIn, signInMethods, signInSettings } from '../services/sign-in-methods.js';
+import { checkSchoolAccountProvider, setPasswordSignIn, signInMethods, signInSettings } from '../services/sign-in-methods.js';
 import { SESSION_COOKIE, staffOf } from './access.js';
 
 /** The browser's handle on a sign-in in flight; Lax, because the provider's redirect back is a cross-site navigation. */
@@ -59,6 +59,11 @@ export const schoolSignInRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> 
   });
 
   app.get('/api/admin/sign-in', { config: { access: 'admin' } }, async () => signInSettings(ctx));
+
+  app.get('/api/admin/sign-in/check', { config: { access: 'admin' } }, async (_request, reply) => {
+    reply.header('cache-control', 'no-store');
+    return checkSchoolAccountProvider(ctx);
+  });
 
   app.put(
     '/api/admin/sign-in',

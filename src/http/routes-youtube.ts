@@ -20,10 +20,21 @@ export const youtubeRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asy
 
   app.put(
     '/api/admin/youtube',
-    { config: { access: 'admin' }, schema: { body: Type.Object({ updaterEnabled: Type.Boolean() }, { additionalProperties: false }) } },
+    {
+      config: { access: 'admin' },
+      schema: {
+        body: Type.Object(
+          { updaterEnabled: Type.Optional(Type.Boolean()), potProviderEnabled: Type.Optional(Type.Boolean()) },
+          { additionalProperties: false, minProperties: 1 },
+        ),
+      },
+    },
     async (request) => {
       const staff = staffOf(request);
-      await youtube.setUpdaterEnabled(request.body.updaterEnabled, { id: staff.user.id, ip: request.ip });
+      const by = { id: staff.user.id, ip: request.ip };
+      const { updaterEnabled, potProviderEnabled } = request.body;
+      if (potProviderEnabled !== undefined) await youtube.setPotProviderEnabled(potProviderEnabled, by);
+      if (updaterEnabled !== undefined) await youtube.setUpdaterEnabled(updaterEnabled, by);
       return youtube.status();
     },
   );

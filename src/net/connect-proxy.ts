@@ -41,7 +41,7 @@ export interface ConnectProxyOptions {
   hosts?: readonly string[];
   /** Ports a connection may go to. Default 443 and 80. */
   ports?: readonly number[];
-  /** Reached although private; the host and port must match exactly. */
+  /** Reached although private, by every ticket; the host and port must match exactly. */
   trusted?: readonly TrustedEndpoint[];
   /** YOUTUBE_PROXY: `http://host:port` of the school's proxy. */
   upstream?: URL;
@@ -60,6 +60,8 @@ export interface ProxyTicket {
   refusals: Refusal[];
   /** Ends the ticket; later connections with it are refused. */
   close(): void;
+  /** Endpoints this run may reach although private (the PO-token provider, when an admin turned it on). */
+  trusted: readonly TrustedEndpoint[];
 }
 
 export interface Refusal {
@@ -70,7 +72,7 @@ export interface Refusal {
 
 export interface ConnectProxy {
   readonly port: number;
-  ticket(): ProxyTicket;
+  ticket(opts?: { trusted?: readonly TrustedEndpoint[] }): ProxyTicket;
   close(): Promise<void>;
 }
 
@@ -120,12 +122,13 @@ export async function startConnectProxy(opts: ConnectProxyOptions): Promise<Conn
   const sockets = new Set<Socket>();
   const log = opts.log ?? (() => {});
 
-  const isTrusted = (host: string, port: number) => trusted.some((t) => t.host.toLowerCase() === host && t.port === port);
+  const isTrusted = (host: string, port: number, ticket: ProxyTicket) =>
+    [...trusted, ...ticket.trusted].some((t) => t.host.toLowerCase() === host && t.port === port);
 
   /** The rules, in the order a person would explain them; throws Refused. */
-  async function admit(host: string, port: number): Promise<ResolvedAddress[] | 'upstream'> {
+  async function admit(host: string, port: number, ticket: ProxyTicket): Promise<ResolvedAddress[] | 'upstream'> {
     const target = `${host}:${port}`;
-    const trustedEndpoint = isTrusted(host, port);
+    const trustedEndpoint = isTrusted(host, port, ticket);
     if (!trustedEndpoint && !hostAllowed(host, hosts)) {
       throw new Refused({ kind: 'host', target, reason: `${host} is not one of the hosts YouTube needs` });
     }
@@ -258,8 +261,8 @@ export async function startConnectProxy(opts: ConnectProxyOptions): Promise<Conn
     }
     void (async () => {
       try {
-        const via = await admit(target.host, target.port);
-        const upstream = await dial(target.host, target.port, via, isTrusted(target.host, target.port));
+        const via = await admit(target.host, target.port, ticket);
+        const upstream = await dial(target.host, target.port, via, isTrusted(target.host, target.port, ticket));
         if (client.destroyed) {
           upstream.destroy();
           return;
@@ -294,8 +297,8 @@ export async function startConnectProxy(opts: ConnectProxyOptions): Promise<Conn
     const port = Number(url.port) || 80;
     void (async () => {
       try {
-        const via = await admit(host, port);
-        const socket = await dial(host, port, via, isTrusted(host, port));
+        const via = await admit(host, port, ticket);
+        const socket = await dial(host, port, via, isTrusted(host, port, ticket));
         const headers: http.OutgoingHttpHeaders = { ...req.headers, connection: 'close' };
         delete headers['proxy-authorization'];
         delete headers['proxy-connection'];
@@ -327,12 +330,13 @@ export async function startConnectProxy(opts: ConnectProxyOptions): Promise<Conn
 
   return {
     port,
-    ticket(): ProxyTicket {
+    ticket(o: { trusted?: readonly TrustedEndpoint[] } = {}): ProxyTicket {
       const token = randomBytes(16).toString('hex');
       const ticket: ProxyTicket = {
         url: `http://run-${token}:x@127.0.0.1:${port}`,
         refusals: [],
         close: () => tickets.delete(token),
+        trusted: o.trusted ?? [],
       };
       tickets.set(token, ticket);
       return ticket;

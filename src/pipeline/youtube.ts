@@ -28,7 +28,7 @@ export function youtubeSourceFor(ctx: AppContext): Source {
         ...(c.youtubeProxy ? { upstream: c.youtubeProxy } : {}),
       },
       ...(c.youtubeCookiesFile ? { cookiesFile: c.youtubeCookiesFile } : {}),
-      ...(c.youtubePotProviderUrl ? { potProviderUrl: c.youtubePotProviderUrl } : {}),
+      ...(c.youtubePotProviderUrl ? { potProvider: { url: c.youtubePotProviderUrl, enabled: () => ctx.repos.youtube.potProviderEnabled() } } : {}),
     });
     const site = chooseVideoSite({
       backend: c.youtubeBackend,

@@ -32,7 +32,7 @@ export interface YoutubeStatus {
   runtime: (JsRuntime & { version: string | null }) | null;
   updater: { enabled: boolean; managed: boolean; lastCheck: string | null; lastError: string | null };
   /** The ways through YouTube's blocks that this installation has set up (README: "YouTube from a data centre"). */
-  network: { schoolProxy: boolean; potProvider: boolean; cookies: boolean };
+  network: { schoolProxy: boolean; potProviderConfigured: boolean; potProvider: boolean; cookies: boolean };
   warnings: AdminWarning[];
 }
 
@@ -72,7 +72,7 @@ export function youtubeService(ctx: AppContext) {
     const deno = findDeno();
     const runtime = findJsRuntime({ deno });
     const runtimeVersion = runtime.name === 'deno' ? await firstLine(runtime.path, ['--version']) : process.version;
-    const [enabled, updater, recorded] = await Promise.all([repo.updaterEnabled(), repo.updater(), repo.warnings()]);
+    const [enabled, updater, recorded, pot] = await Promise.all([repo.updaterEnabled(), repo.updater(), repo.warnings(), repo.potProviderEnabled()]);
 
     const warnings: AdminWarning[] = [];
     if (config.youtubeBackend === 'ytdl') {
@@ -119,7 +119,12 @@ export function youtubeService(ctx: AppContext) {
       source: program.source,
       runtime: { ...runtime, version: runtimeVersion },
       updater: { enabled: enabled && managed, managed, lastCheck: updater.lastCheck, lastError: updater.lastError },
-      network: { schoolProxy: Boolean(config.youtubeProxy), potProvider: Boolean(config.youtubePotProviderUrl), cookies: Boolean(config.youtubeCookiesFile) },
+      network: {
+        schoolProxy: Boolean(config.youtubeProxy),
+        potProviderConfigured: Boolean(config.youtubePotProviderUrl),
+        potProvider: Boolean(config.youtubePotProviderUrl) && pot,
+        cookies: Boolean(config.youtubeCookiesFile),
+      },
       warnings,
     };
   }
@@ -149,6 +154,22 @@ export function youtubeService(ctx: AppContext) {
     async setUpdaterEnabled(on: boolean, by: { id: string; ip: string | null }): Promise<void> {
       await repo.setUpdaterEnabled(on, by.id);
       await ctx.repos.audit.record({ actorId: by.id, actorKind: 'staff', action: 'youtube.updater', target: 'setting:youtube_updater_enabled', ip: by.ip, detail: { enabled: on } });
+    },
+
+    /**
+     * The PO-token provider is off until an admin turns it on: while on, yt-dlp may load plugins (the provider's lives
+     * in a plugin folder) and Vetted's proxy lets it reach the provider's address, however private.
+     */
+    async setPotProviderEnabled(on: boolean, by: { id: string; ip: string | null }): Promise<void> {
+      if (on && !config.youtubePotProviderUrl) {
+        throw new VettedError(
+          'youtube_pot_not_configured',
+          'No PO-token provider is set up on this server. Your IT person sets YOUTUBE_POT_PROVIDER_URL first (see the README).',
+          { httpStatus: 409 },
+        );
+      }
+      await repo.setPotProviderEnabled(on, by.id);
+      await ctx.repos.audit.record({ actorId: by.id, actorKind: 'staff', action: 'youtube.pot_provider', target: 'setting:youtube_pot_provider_enabled', ip: by.ip, detail: { enabled: on } });
     },
 
     /** "Update now": a job for a worker (yt-dlp runs there, and a download of 35 MB does not hold a request open). */

@@ -116,13 +116,15 @@ describe('the CONNECT proxy', () => {
     expect(provider.hits.size).toBe(0);
   });
 
-  it("admits the PO-token provider the operator named, even off the host list and on a private address", async () => {
-    const p = await proxy({ trusted: [{ host: '127.0.0.1', port: provider.port }], allow: [] });
-    const cred = credentialsOf(p.ticket().url);
+  it("admits the PO-token provider the operator named, even off the host list and on a private address, for runs that may use it", async () => {
+    const p = await proxy({ allow: [] });
+    const cred = credentialsOf(p.ticket({ trusted: [{ host: '127.0.0.1', port: provider.port }] }).url);
     const res = await tunnel(p, `127.0.0.1:${provider.port}`, cred);
     expect(res.status).toBe(200);
     // The same address on another port is still judged by the rules (and 127.0.0.1 is not allowed here).
     expect(await tunnel(p, `127.0.0.1:${site.port}`, cred)).toMatchObject({ status: 403, refused: 'address' });
+    // A run without the provider (an admin turned it off) gets no such exception.
+    expect(await tunnel(p, `127.0.0.1:${provider.port}`, credentialsOf(p.ticket().url))).toMatchObject({ status: 403 });
   });
 
   it("chains to the school's proxy (YOUTUBE_PROXY) after applying its own host and port rules", async () => {

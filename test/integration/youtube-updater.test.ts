@@ -144,7 +144,12 @@ describe('the updater in the service, the job and the admin console', () => {
     expect(body.source).toBe('system');
     expect(body.ageDays).toBeGreaterThan(90);
     expect(body.warnings.map((w: { code: string }) => w.code)).toEqual(expect.arrayContaining(['outdated', 'no_js_runtime_support']));
-    expect(body.network).toEqual({ schoolProxy: false, potProvider: false, cookies: false });
+    expect(body.network).toEqual({ schoolProxy: false, potProviderConfigured: false, potProvider: false, cookies: false });
+    // Nothing to turn on without a provider set up.
+    const pot = await app.inject({ method: 'PUT', url: '/api/admin/youtube', headers: { cookie: admin }, payload: { potProviderEnabled: true } });
+    expect(pot.statusCode).toBe(409);
+    expect(pot.json().error.code).toBe('youtube_pot_not_configured');
+    expect((await app.inject({ method: 'PUT', url: '/api/admin/youtube', headers: { cookie: admin }, payload: {} })).statusCode).toBe(400);
   });
 
   it('shows the ways through that are set up, and a cookies file it cannot read', async () => {
@@ -153,7 +158,7 @@ describe('the updater in the service, the job and the admin console', () => {
       config: { ...t.config, youtubeProxy: new URL('http://proxy.school.test:3128'), youtubeCookiesFile: path.join(dir, 'no-such-cookies.txt') },
     });
     const status = await set.status();
-    expect(status.network).toEqual({ schoolProxy: true, potProvider: false, cookies: true });
+    expect(status.network).toEqual({ schoolProxy: true, potProviderConfigured: false, potProvider: false, cookies: true });
     expect(status.warnings.map((w) => w.code)).toContain('cookies_unreadable');
   });
 
@@ -245,6 +250,23 @@ describe('the updater in the service, the job and the admin console', () => {
     await expect
       .poll(async () => (await app.inject({ method: 'GET', url: '/api/admin/youtube', headers: { cookie: admin } })).json().warnings.map((w: { code: string }) => w.code))
       .toContain('po_token');
+
+    // A PO-token provider set up by the IT person stays unused (no plugins, no provider) until an admin turns it on.
+    const withPot = { ...t.ctx, config: { ...t.config, youtubePotProviderUrl: 'http://127.0.0.1:4416' } };
+    const fetchOnce = () => vettedFailure(youtubeSourceFor(withPot).fetch({ item, workDir: dir, policy, signal: new AbortController().signal, onProgress: () => {} }));
+    await fetchOnce();
+    let potArgs = (await readFile(argsLog, 'utf8')).trimEnd().split('\n');
+    expect(potArgs).toContain('--no-plugin-dirs');
+    expect(potArgs).not.toContain('--extractor-args');
+    const by = { id: (await t.ctx.repos.users.byEmail('head@school.test'))!.id, ip: null };
+    await youtubeService(withPot).setPotProviderEnabled(true, by);
+    expect((await youtubeService(withPot).status()).network).toMatchObject({ potProviderConfigured: true, potProvider: true });
+    await fetchOnce();
+    potArgs = (await readFile(argsLog, 'utf8')).trimEnd().split('\n');
+    expect(potArgs).not.toContain('--no-plugin-dirs');
+    expect(potArgs[potArgs.indexOf('--extractor-args') + 1]).toBe('youtubepot-bgutilhttp:base_url=http://127.0.0.1:4416');
+    expect(potArgs).toContain('--no-remote-components');
+    await youtubeService(withPot).setPotProviderEnabled(false, by);
   });
 
   it('leaves a program the IT person manages (YTDLP_PATH) alone', async () => {

@@ -55,7 +55,8 @@ export interface YtdlpSetupOptions {
   proxy: Omit<ConnectProxyOptions, 'trusted'>;
   runtime?: JsRuntime;
   cookiesFile?: string;
-  potProviderUrl?: string;
+  /** YOUTUBE_POT_PROVIDER_URL, used only while an admin has the provider turned on (its plugin then may load). */
+  potProvider?: { url: string; enabled: () => Promise<boolean> };
   /** Tests only: another extractor and target (the generic extractor on a loopback site). */
   testTarget?: YtdlpRunSettings['testTarget'];
 }
@@ -69,13 +70,13 @@ export interface YtdlpSetup {
 export function ytdlpSetup(o: YtdlpSetupOptions): YtdlpSetup {
   const runtime = o.runtime ?? findJsRuntime();
   let proxy: Promise<ConnectProxy> | undefined;
-  const provider = o.potProviderUrl ? new URL(o.potProviderUrl) : undefined;
+  const provider = o.potProvider ? new URL(o.potProvider.url) : undefined;
+  // The provider is where the operator said it is (often a container on a private address).
+  const providerEndpoint = provider
+    ? [{ host: provider.hostname.replace(/^\[|\]$/g, '').toLowerCase(), port: Number(provider.port) || (provider.protocol === 'https:' ? 443 : 80) }]
+    : [];
   const startProxy = () => {
-    proxy ??= startConnectProxy({
-      ...o.proxy,
-      // The provider is where the operator said it is (often a container on a private address).
-      trusted: provider ? [{ host: provider.hostname.replace(/^\[|\]$/g, '').toLowerCase(), port: Number(provider.port) || (provider.protocol === 'https:' ? 443 : 80) }] : [],
-    }).catch((e: unknown) => {
+    proxy ??= startConnectProxy(o.proxy).catch((e: unknown) => {
       proxy = undefined;
       throw e;
     });
@@ -84,8 +85,12 @@ export function ytdlpSetup(o: YtdlpSetupOptions): YtdlpSetup {
   return {
     runtime,
     async prepare(binary: string): Promise<PreparedRun> {
-      const [caps, running] = await Promise.all([capabilitiesOf(binary), startProxy()]);
-      const ticket = running.ticket();
+      const [caps, running, pot] = await Promise.all([
+        capabilitiesOf(binary),
+        startProxy(),
+        o.potProvider ? o.potProvider.enabled().catch(() => false) : Promise.resolve(false),
+      ]);
+      const ticket = running.ticket({ trusted: pot ? providerEndpoint : [] });
       const settings: YtdlpRunSettings = { caps, runtime, proxy: ticket.url };
       // yt-dlp writes the cookie jar back when it ends: each run gets its own copy, so the operator's file stays as
       // they made it (it may be read-only) and two runs at once cannot corrupt it.
@@ -101,7 +106,7 @@ export function ytdlpSetup(o: YtdlpSetupOptions): YtdlpSetup {
           cookies = undefined;
         }
       }
-      if (o.potProviderUrl) settings.potProviderUrl = o.potProviderUrl;
+      if (pot && o.potProvider) settings.potProviderUrl = o.potProvider.url;
       if (o.testTarget) settings.testTarget = o.testTarget;
       return {
         settings,

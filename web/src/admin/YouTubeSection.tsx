@@ -18,7 +18,7 @@ interface YouTubeStatus {
   source: 'configured' | 'managed' | 'system' | 'missing';
   runtime: { name: string; path: string; version: string | null } | null;
   updater: { enabled: boolean; managed: boolean; lastCheck: string | null; lastError: string | null };
-  network?: { schoolProxy: boolean; potProvider: boolean; cookies: boolean };
+  network?: { schoolProxy: boolean; potProviderConfigured: boolean; potProvider: boolean; cookies: boolean };
   warnings: Warning[];
 }
 
@@ -36,7 +36,7 @@ const SOURCE_WORDS: Record<YouTubeStatus['source'], string> = {
  */
 export function YouTubeSection() {
   const { data, error, missing, reload, set } = useResource<YouTubeStatus>('/api/admin/youtube');
-  const [busy, setBusy] = useState<'' | 'toggle' | 'update' | 'upload'>('');
+  const [busy, setBusy] = useState<'' | 'toggle' | 'update' | 'upload' | 'pot'>('');
   const [upload, setUpload] = useState<number | null>(null);
   const [flash, say, clear] = useFlash();
 
@@ -47,6 +47,20 @@ export function YouTubeSection() {
       const next = await api<YouTubeStatus>('PUT', '/api/admin/youtube', { updaterEnabled: !data.updater.enabled });
       set(next);
       say('ok', next.updater.enabled ? 'yt-dlp will be updated every night.' : 'The nightly update is off. Remember to update yt-dlp by hand.');
+    } catch (e) {
+      say('error', errorText(e));
+    } finally {
+      setBusy('');
+    }
+  };
+
+  const togglePot = async () => {
+    if (!data?.network) return;
+    setBusy('pot');
+    try {
+      const next = await api<YouTubeStatus>('PUT', '/api/admin/youtube', { potProviderEnabled: !data.network.potProvider });
+      set(next);
+      say('ok', next.network?.potProvider ? 'yt-dlp now asks the PO-token provider for tokens.' : 'The PO-token provider is off; yt-dlp loads no plugins.');
     } catch (e) {
       say('error', errorText(e));
     } finally {
@@ -141,6 +155,19 @@ export function YouTubeSection() {
               )}
             </dl>
           </section>
+          {data.network?.potProviderConfigured && (
+            <section class="card" aria-labelledby="yt-pot-h">
+              <h2 id="yt-pot-h">PO-token provider</h2>
+              <p>
+                Your IT person has set up a PO-token provider, which helps when YouTube blocks the server. It is{' '}
+                <strong>{data.network.potProvider ? 'on' : 'off'}</strong>. While it is on, yt-dlp may load the provider’s plugin
+                and reach the provider’s address.
+              </p>
+              <Button busy={busy === 'pot'} disabled={busy !== ''} onClick={() => void togglePot()}>
+                {data.network.potProvider ? 'Turn the PO-token provider off' : 'Turn the PO-token provider on'}
+              </Button>
+            </section>
+          )}
           <section class="card" aria-labelledby="yt-update-h">
             <h2 id="yt-update-h">Updates</h2>
             {data.updater.managed ? (

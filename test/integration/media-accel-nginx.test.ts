@@ -49,7 +49,8 @@ async function siteConfig(port: number, upstream: number, mediaRoot: string, acc
 }
 
 beforeAll(async () => {
-  t = await createTestEnv({ MEDIA_ACCEL: 'nginx' });
+  // nginx sends files from the local media folder: a local store, whatever TEST_STORAGE says.
+  t = await createTestEnv({ MEDIA_ACCEL: 'nginx', STORAGE: 'local' });
   app = await buildTestApp(t);
   ({ teacher } = await signInAdminAndTeacher(t, app));
   ids = await makeClassAndPlaylist(app, teacher);

@@ -46,13 +46,14 @@ export const schoolSignInRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> 
     },
   );
 
+  // No HEAD twins: a HEAD must not start an attempt, nor use one up.
   app.get(
     '/api/auth/oidc/start',
-    { config: { access: 'anyone' }, schema: { querystring: Type.Object({ return: Type.Optional(Type.String({ maxLength: 64 })) }) } },
+    { config: { access: 'anyone' }, exposeHeadRoute: false, schema: { querystring: Type.Object({ return: Type.Optional(Type.String({ maxLength: 64 })) }) } },
     async (request, reply) => guarded(reply, request.query.return, () => startSchoolSignIn(ctx, { returnTo: request.query.return, ip: request.ip })),
   );
 
-  app.get('/api/auth/oidc/callback', { config: { access: 'anyone' } }, async (request, reply) => {
+  app.get('/api/auth/oidc/callback', { config: { access: 'anyone' }, exposeHeadRoute: false }, async (request, reply) => {
     const q = request.url.indexOf('?');
     const query = q < 0 ? '' : request.url.slice(q);
     return guarded(reply, '/', () => finishSchoolSignIn(ctx, { attemptToken: request.cookies[ATTEMPT_COOKIE], query, ip: request.ip }));

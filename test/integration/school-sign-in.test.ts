@@ -483,6 +483,12 @@ describe('refusals: a sentence on the sign-in page and an audit entry, never a s
       expect(res.status, query).toBe(302);
       expect(res.headers.get('location'), query).toMatch(/^\/\?signin=[a-z_]+$/);
     }
+    // A HEAD (a link checker, a prefetch) neither starts an attempt nor uses one up.
+    const attempts = async () => (await one.t.ctx.db.selectFrom('sign_in_attempts').select('id').execute()).length;
+    const before = await attempts();
+    expect((await one.app.inject({ method: 'HEAD', url: '/api/auth/oidc/start' })).statusCode).toBe(404);
+    expect((await one.app.inject({ method: 'HEAD', url: '/api/auth/oidc/callback?code=x&state=y' })).statusCode).toBe(404);
+    expect(await attempts()).toBe(before);
     const noCookie = await one.app.inject({ method: 'GET', url: '/api/auth/oidc/callback?code=x&state=y' });
     expect(noCookie.statusCode).toBe(302);
     expect(noCookie.headers.location).toBe('/?signin=sign_in_expired');

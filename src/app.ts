@@ -4,7 +4,7 @@ import fastifyCookie from '@fastify/cookie';
 import fastifyStatic from '@fastify/static';
 import fastifySwagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import type { AppContext } from './context.js';
 import { itemEvents, type ItemEvents } from './db/item-events.js';
 import accessPlugin from './http/access.js';
@@ -57,6 +57,12 @@ export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promis
     bodyLimit: 64 * 1024,
     // A hop count or the proxies' addresses (never "trust everyone"): the client's own X-Forwarded-For is ignored.
     trustProxy: proxyTrust(ctx.config.trustProxy),
+    // A path the router cannot decode (`/api/classes/%`) gets the same error shape as everything else.
+    frameworkErrors: (_error, _request, reply: FastifyReply) => {
+      void reply.status(400).send({
+        error: { code: 'bad_url', message: 'This address is not valid (it has a broken %-code). Check the link and try again.' },
+      });
+    },
   }).withTypeProvider<TypeBoxTypeProvider>();
   installValidation(app);
 

@@ -141,7 +141,12 @@ export async function startEmbeddedPostgres(
     'postgres',
     path.join(binDir, 'postgres'),
     ['-D', dir, '-c', "listen_addresses=", '-c', `unix_socket_directories=${dir}`, '-c', 'unix_socket_permissions=0700'],
-    { cwd: dir, ...(account ?? {}), log: opts.log },
+    {
+      cwd: dir,
+      ...(account ?? {}),
+      // Our own readiness probe, refused while the server starts, is not news.
+      log: (line) => (line.includes('the database system is starting up') ? undefined : opts.log(line)),
+    },
   );
   const url = embeddedDatabaseUrl(dataDir, 'postgres');
   await waitUntilReady(

@@ -36,6 +36,7 @@ beforeAll(async () => {
       { sub: 'sub-teacher', email: 'teacher@school.test' },
       { sub: 'sub-head', email: 'head@school.test' },
       { sub: 'sub-outsider', email: 'visitor@elsewhere.test' },
+      { sub: 'sub-colleague', email: 'new.colleague@school.test' },
     ],
   });
   await addStaff(server.t, 'teacher@school.test', 'teacher', PASSWORD);
@@ -128,9 +129,25 @@ describe('school-account sign-in in the browser', () => {
     const deputyRow = page.getByTestId('staff-row').filter({ hasText: 'deputy@school.test' });
     await expect(deputyRow.getByTestId('staff-sign-in').textContent()).resolves.toBe('Password');
 
+    // A new colleague, added without a Vetted password: they will sign in with their school account.
+    await page.getByLabel('Email').fill('new.colleague@school.test');
+    await expect(page.getByLabel('First password').count()).resolves.toBe(0);
+    await page.getByRole('button', { name: 'Add account' }).click();
+    await page.getByText('Account for new.colleague@school.test added. They sign in with their school account.').waitFor(SOON);
+    const colleagueRow = page.getByTestId('staff-row').filter({ hasText: 'new.colleague@school.test' });
+    await expect(colleagueRow.getByTestId('staff-sign-in').textContent()).resolves.toBe('None yet');
+    const colleague = await newPage();
+    await colleague.goto(server.base);
+    await signInWithSchoolAccount(colleague, 'new.colleague@school.test');
+    await acknowledgeReminder(colleague);
+    await colleague.getByText('Signed in as new.colleague@school.test').waitFor(SOON);
+    await colleague.context().close();
+
     await page.goto(`${server.base}/admin#/sign-in`);
     await page.getByTestId('school-account-settings').waitFor(SOON);
     expect(await page.getByTestId('school-account-settings').textContent()).toContain(`${server.base}/api/auth/oidc/callback`);
+    await page.getByRole('button', { name: 'Check the connection to the provider' }).click();
+    await page.getByText(`Vetted reached ${idp.issuer} and read its settings`).waitFor(SOON);
     await page.getByRole('button', { name: 'Turn password sign-in off' }).click();
     await page.getByText('Password sign-in is off for this school.').waitFor(SOON);
     expect(await accessibilityProblems(page, 'admin sign-in section')).toEqual([]);

@@ -211,6 +211,8 @@ describe('signing in with the school account', () => {
     const byEmail = new Map(list.json().users.map((u: { email: string }) => [u.email, u]));
     expect(byEmail.get('teacher@school.test')).toMatchObject({ signInMethods: ['password', 'school_account'], breakGlass: false });
     expect(byEmail.get('deputy@school.test')).toMatchObject({ signInMethods: ['password'] });
+    const check = await one.app.inject({ method: 'GET', url: '/api/admin/sign-in/check', headers: { cookie: admin } });
+    expect(check.json()).toEqual({ ok: true, message: `Vetted reached ${idp.issuer} and read its settings; sign-ins go to ${idp.issuer}/auth.` });
     const settings = await one.app.inject({ method: 'GET', url: '/api/admin/sign-in', headers: { cookie: admin } });
     expect(settings.json()).toMatchObject({
       passwordSignIn: { open: true, byConfiguration: 'on', bySchool: 'on' },
@@ -233,6 +235,38 @@ describe('account changes the admin makes', () => {
       expect(password.json().mustChangePassword).toBe(true);
     } finally {
       await one.t.ctx.db.updateTable('users').set({ must_change_password: false }).where('id', '=', user.id).execute();
+    }
+  });
+
+  it('the admin adds someone without a password; they sign in with their school account', async () => {
+    const admin = (await signIn(one, 'sub-head')).session!;
+    const me = await one.app.inject({ method: 'GET', url: '/api/me', headers: { cookie: admin } });
+    await one.app.inject({ method: 'POST', url: '/api/reminder/acknowledge', headers: { cookie: admin }, payload: { version: me.json().reminderVersion } });
+    const added = await one.app.inject({ method: 'POST', url: '/api/admin/users', headers: { cookie: admin }, payload: { email: 'Supply.Teacher@school.test', role: 'teacher' } });
+    expect(added.statusCode).toBe(201);
+    expect(added.json().user).toMatchObject({ email: 'supply.teacher@school.test', signInMethods: [] });
+    expect((await lastAudit(one, 'user.create'))?.detail).toEqual({ role: 'teacher', signIn: 'school_account' });
+    idp.accounts.set('sub-supply', { sub: 'sub-supply', email: 'supply.teacher@school.test' });
+    expect((await signIn(one, 'sub-supply')).location).toBe('/');
+    const list = await one.app.inject({ method: 'GET', url: '/api/admin/users', headers: { cookie: admin } });
+    expect(list.json().users.find((u: { email: string }) => u.email === 'supply.teacher@school.test').signInMethods).toEqual(['school_account']);
+
+    // Where the school does not sign in with school accounts, a new account needs its first password.
+    const plain = await createTestEnv();
+    const plainApp = await buildTestApp(plain);
+    try {
+      const { hashPassword } = await import('../../src/auth/passwords.js');
+      await plain.ctx.repos.users.create('head@school.test', await hashPassword(PASSWORD), 'admin');
+      const login = await plainApp.inject({ method: 'POST', url: '/api/login', payload: { email: 'head@school.test', password: PASSWORD } });
+      const cookie = `vetted_session=${login.cookies.find((c) => c.name === 'vetted_session')!.value}`;
+      await plainApp.inject({ method: 'POST', url: '/api/reminder/acknowledge', headers: { cookie }, payload: { version: login.json().reminderVersion } });
+      const refused = await plainApp.inject({ method: 'POST', url: '/api/admin/users', headers: { cookie }, payload: { email: 'x@school.test', role: 'teacher' } });
+      expect(refused.statusCode).toBe(400);
+      expect(refused.json().error.code).toBe('password_required');
+      expect((await plainApp.inject({ method: 'GET', url: '/api/auth/oidc/start' })).headers.location).toBe('/?signin=not_configured');
+    } finally {
+      await plainApp.close();
+      await plain.cleanup();
     }
   });
 
@@ -408,6 +442,14 @@ describe('refusals: a sentence on the sign-in page and an audit entry, never a s
       expect(res.status).toBe(302);
       expect(res.headers.get('location')).toBe('/?signin=provider_unreachable');
       expect((await lastAudit(one, 'login.refused'))?.detail).toMatchObject({ reason: 'provider_unreachable' });
+      // The admin's connection check says so, in words.
+      const admin = (await one.app.inject({ method: 'POST', url: '/api/login', payload: { email: 'head@school.test', password: PASSWORD } })).cookies.find((c) => c.name === 'vetted_session')!;
+      const cookie = `vetted_session=${admin.value}`;
+      const me = await one.app.inject({ method: 'GET', url: '/api/me', headers: { cookie } });
+      await one.app.inject({ method: 'POST', url: '/api/reminder/acknowledge', headers: { cookie }, payload: { version: me.json().reminderVersion } });
+      const check = await one.app.inject({ method: 'GET', url: '/api/admin/sign-in/check', headers: { cookie } });
+      expect(check.json().ok).toBe(false);
+      expect(check.json().message).toMatch(new RegExp(`Vetted could not use http://127.0.0.1:${dead}: .+ Check OIDC_ISSUER`));
     } finally {
       one.t.ctx.oidc = right;
     }
@@ -441,6 +483,12 @@ describe('refusals: a sentence on the sign-in page and an audit entry, never a s
       expect(res.status, query).toBe(302);
       expect(res.headers.get('location'), query).toMatch(/^\/\?signin=[a-z_]+$/);
     }
+    // A HEAD (a link checker, a prefetch) neither starts an attempt nor uses one up.
+    const attempts = async () => (await one.t.ctx.db.selectFrom('sign_in_attempts').select('id').execute()).length;
+    const before = await attempts();
+    expect((await one.app.inject({ method: 'HEAD', url: '/api/auth/oidc/start' })).statusCode).toBe(404);
+    expect((await one.app.inject({ method: 'HEAD', url: '/api/auth/oidc/callback?code=x&state=y' })).statusCode).toBe(404);
+    expect(await attempts()).toBe(before);
     const noCookie = await one.app.inject({ method: 'GET', url: '/api/auth/oidc/callback?code=x&state=y' });
     expect(noCookie.statusCode).toBe(302);
     expect(noCookie.headers.location).toBe('/?signin=sign_in_expired');

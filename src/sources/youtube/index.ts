@@ -8,14 +8,13 @@ import { createMediaAdapter, type MediaAdapter } from '../../media/ffmpeg.js';
 import { recogniseLink } from '../link.js';
 import type { FetchedVideo, Source, SourceContext } from '../types.js';
 import { assessVideo, type AgeRestrictedPolicy, type VideoSite } from './video-site.js';
-import { createYtdlBackend } from './ytdl-backend.js';
 import type { YtdlpWarning } from './messages.js';
 import { createYtdlpBackend, findYtdlp } from './ytdlp-backend.js';
 import type { YtdlpSetup } from './ytdlp-setup.js';
 
 export { assessVideo, pickEnglishCaptions, CAPTIONS_FILE } from './video-site.js';
 export type { AgeRestrictedPolicy, CaptionTrack, VideoDetails, VideoSite } from './video-site.js';
-export { createYtdlBackend, type YtdlBackendOptions } from './ytdl-backend.js';
+export type { YtdlBackendOptions } from './ytdl-backend.js';
 export { createYtdlpBackend, findYtdlp, type YtdlpBackendOptions } from './ytdlp-backend.js';
 
 export type YouTubeBackendChoice = 'ytdl' | 'yt-dlp' | 'auto';
@@ -38,6 +37,20 @@ export interface VideoSiteEnv {
  * been unmaintained since 2025 and no longer deciphers YouTube's player. 'auto' uses yt-dlp when a program is found,
  * else ytdl-core. An unknown backend name is an operator's typo and fails at start, not at the first video.
  */
+/**
+ * The opt-in ytdl-core backend, loaded on its first use: the library and its HTTP stack cost a worker
+ * about 27 MB, which a worker using yt-dlp (the default) should not carry.
+ */
+function lazyYtdlBackend(): VideoSite {
+  let site: Promise<VideoSite> | undefined;
+  const load = () => (site ??= import('./ytdl-backend.js').then((m) => m.createYtdlBackend()));
+  return {
+    name: 'ytdl',
+    details: async (id, ctx) => (await load()).details(id, ctx),
+    download: async (id, details, ctx) => (await load()).download(id, details, ctx),
+  };
+}
+
 export function chooseVideoSite(env: VideoSiteEnv = {}): VideoSite {
   const backend = env.backend ?? 'yt-dlp';
   const configured = (): string | undefined => (typeof env.ytdlpPath === 'function' ? env.ytdlpPath() : env.ytdlpPath);
@@ -50,13 +63,13 @@ export function chooseVideoSite(env: VideoSiteEnv = {}): VideoSite {
     });
   switch (backend) {
     case 'ytdl':
-      return createYtdlBackend();
+      return lazyYtdlBackend();
     case 'yt-dlp':
       // A missing program is reported on the item (youtube_backend_missing), not hidden behind another backend.
       return ytdlp(() => findYtdlp(configured()) ?? configured() ?? 'yt-dlp');
     case 'auto': {
       const found = findYtdlp(configured());
-      return found ? ytdlp(() => findYtdlp(configured()) ?? found) : createYtdlBackend();
+      return found ? ytdlp(() => findYtdlp(configured()) ?? found) : lazyYtdlBackend();
     }
     default:
       throw new Error(`YOUTUBE_BACKEND must be yt-dlp, ytdl or auto, not "${backend}"`);

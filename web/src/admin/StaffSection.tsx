@@ -86,8 +86,8 @@ export function StaffSection({ me }: { me: StaffUser }) {
       <FlashLine flash={flash} onClose={clear} />
       {missing ? <Missing what="staff accounts" /> : <LoadError error={error} />}
       <AddStaff
-        onAdded={(email) => {
-          say('ok', `Account for ${email} added. Give them their password in person.`);
+        onAdded={(email, withPassword) => {
+          say('ok', withPassword ? `Account for ${email} added. Give them their password in person.` : `Account for ${email} added. They sign in with their school account.`);
           void reload();
         }}
         onError={(m) => say('error', m)}
@@ -257,22 +257,27 @@ export function StaffSection({ me }: { me: StaffUser }) {
   );
 }
 
-function AddStaff({ onAdded, onError }: { onAdded: (email: string) => void; onError: (m: string) => void }) {
+function AddStaff({ onAdded, onError }: { onAdded: (email: string, withPassword: boolean) => void; onError: (m: string) => void }) {
   const [email, setEmail] = useState('');
   const [role, setRole] = useState<'teacher' | 'admin'>('teacher');
   const [password, setPassword] = useState('');
   const [mustChange, setMustChange] = useState(true);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState('');
+  // With school-account sign-in set up, a new person needs no Vetted password at all.
+  const signIn = useResource<{ schoolAccount: { label: string } | null }>('/api/admin/sign-in');
+  const schoolAccount = signIn.data?.schoolAccount ?? null;
+  const [passwordless, setPasswordless] = useState(true);
+  const withPassword = !schoolAccount || !passwordless;
 
   const submit = async (e: Event) => {
     e.preventDefault();
     setError('');
-    if (password.length < 12) return setError('The password needs at least 12 characters.');
+    if (withPassword && password.length < 12) return setError('The password needs at least 12 characters.');
     setBusy(true);
     try {
-      await api('POST', '/api/admin/users', { email: email.trim(), role, password, mustChangePassword: mustChange });
-      onAdded(email.trim());
+      await api('POST', '/api/admin/users', withPassword ? { email: email.trim(), role, password, mustChangePassword: mustChange } : { email: email.trim(), role });
+      onAdded(email.trim(), withPassword);
       setEmail('');
       setPassword('');
     } catch (err) {
@@ -298,27 +303,37 @@ function AddStaff({ onAdded, onError }: { onAdded: (email: string) => void; onEr
             <option value="admin">Admin (e-safety lead)</option>
           </select>
         </div>
-        <div class="field">
-          <label for="staff-password">First password</label>
-          <input
-            id="staff-password"
-            type="password"
-            required
-            minLength={12}
-            autocomplete="new-password"
-            value={password}
-            aria-describedby="staff-password-hint"
-            onInput={(e) => setPassword(e.currentTarget.value)}
-          />
-          <p id="staff-password-hint" class="hint">
-            At least 12 characters, not a common password.
-          </p>
-        </div>
+        {withPassword && (
+          <div class="field">
+            <label for="staff-password">First password</label>
+            <input
+              id="staff-password"
+              type="password"
+              required
+              minLength={12}
+              autocomplete="new-password"
+              value={password}
+              aria-describedby="staff-password-hint"
+              onInput={(e) => setPassword(e.currentTarget.value)}
+            />
+            <p id="staff-password-hint" class="hint">
+              At least 12 characters, not a common password.
+            </p>
+          </div>
+        )}
       </div>
-      <label class="check">
-        <input type="checkbox" checked={mustChange} onChange={(e) => setMustChange(e.currentTarget.checked)} />
-        <span>Ask them to choose their own password when they first sign in</span>
-      </label>
+      {schoolAccount && (
+        <label class="check">
+          <input type="checkbox" checked={passwordless} onChange={(e) => setPasswordless(e.currentTarget.checked)} />
+          <span>They sign in with their school account only (“{schoolAccount.label}”): no Vetted password</span>
+        </label>
+      )}
+      {withPassword && (
+        <label class="check">
+          <input type="checkbox" checked={mustChange} onChange={(e) => setMustChange(e.currentTarget.checked)} />
+          <span>Ask them to choose their own password when they first sign in</span>
+        </label>
+      )}
       <p class="field-error" role="alert">
         {error}
       </p>

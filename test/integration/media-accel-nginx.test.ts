@@ -1,0 +1,202 @@
+/**
+ * `MEDIA_ACCEL=nginx` through a real nginx (Debian's) started on a loopback port with the shipped
+ * `deploy/nginx.conf`: Vetted checks access and answers `X-Accel-Redirect`; nginx sends the bytes
+ * with Range, If-Range and 304 from the file. The internal location is not reachable from outside,
+ * and nginx's access log carries no board link.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeItem } from '../helpers/governance.js';
+import { makeFixture } from '../helpers/fixtures-media.js';
+import { buildTestApp, createTestEnv, makeClassAndPlaylist, signInAdminAndTeacher, waitFor, type TestApp, type TestEnv } from '../helpers/harness.js';
+
+let t: TestEnv;
+let app: TestApp;
+let nginx: ChildProcess;
+let prefix: string;
+let base: string;
+let teacher: string;
+let ids: Awaited<ReturnType<typeof makeClassAndPlaylist>>;
+let itemId: string;
+let bytes: Buffer;
+
+async function freePort(): Promise<number> {
+  const srv = net.createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const port = (srv.address() as net.AddressInfo).port;
+  await new Promise((r) => srv.close(r));
+  return port;
+}
+
+/** The shipped site file with its four machine-specific values replaced; each must be there to replace. */
+async function siteConfig(port: number, upstream: number, mediaRoot: string, accessLog: string): Promise<string> {
+  let site = await readFile(path.resolve('deploy/nginx.conf'), 'utf8');
+  const swaps: Array<[string, string]> = [
+    ['listen 80;', `listen 127.0.0.1:${port};`],
+    ['server 127.0.0.1:3000;', `server 127.0.0.1:${upstream};`],
+    ['alias /var/lib/vetted/media/;', `alias ${mediaRoot}/;`],
+    ['/var/log/nginx/vetted.access.log', accessLog],
+  ];
+  for (const [from, to] of swaps) {
+    expect(site, `deploy/nginx.conf has "${from}"`).toContain(from);
+    site = site.replace(from, to);
+  }
+  return site;
+}
+
+beforeAll(async () => {
+  // nginx sends files from the local media folder: a local store, whatever TEST_STORAGE says.
+  t = await createTestEnv({ MEDIA_ACCEL: 'nginx', STORAGE: 'local' });
+  app = await buildTestApp(t);
+  ({ teacher } = await signInAdminAndTeacher(t, app));
+  ids = await makeClassAndPlaylist(app, teacher);
+
+  const item = await makeItem(t, ids.playlistId);
+  itemId = item.id;
+  const dir = await t.ctx.store.workDir(item.id, 'remake');
+  bytes = await readFile(await makeFixture('h264', path.join(dir, 'video.mp4'), { seconds: 2 }));
+  await writeFile(path.join(dir, 'page.html'), '<!doctype html><p>Frogs</p>');
+  await t.ctx.store.publish(item.id, 1, dir);
+  await t.ctx.db
+    .updateTable('items')
+    .set({ media_generation: 1, media: JSON.stringify({ video: 'video.mp4', page: 'page.html' }) })
+    .where('id', '=', item.id)
+    .execute();
+
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const upstream = (app.server.address() as net.AddressInfo).port;
+  prefix = await mkdtemp(path.join(os.tmpdir(), 'vetted-nginx-'));
+  const port = await freePort();
+  base = `http://127.0.0.1:${port}`;
+  const site = await siteConfig(port, upstream, path.join(t.dataDir, 'media'), path.join(prefix, 'access.log'));
+  const temp = ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'];
+  for (const d of temp) await mkdir(path.join(prefix, d));
+  const main = [
+    'daemon off;',
+    // nginx started by root hands its workers to `nobody`, who cannot read a private temp folder.
+    process.getuid?.() === 0 ? 'user root;' : '',
+    'worker_processes 1;',
+    `pid ${prefix}/nginx.pid;`,
+    `error_log ${prefix}/error.log warn;`,
+    'events { worker_connections 256; }',
+    'http {',
+    '  default_type application/octet-stream;',
+    ...temp.map((d) => `  ${d === 'client_body' ? 'client_body' : d}_temp_path ${prefix}/${d};`),
+    site,
+    '}',
+  ].join('\n');
+  await writeFile(path.join(prefix, 'nginx.conf'), main);
+  nginx = spawn('nginx', ['-c', path.join(prefix, 'nginx.conf'), '-p', prefix, '-e', path.join(prefix, 'error.log')], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  nginx.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  await waitFor(async () => {
+    if (nginx.exitCode !== null) throw new Error(`nginx stopped: ${stderr}`);
+    return fetch(`${base}/healthz`).then((r) => r.ok).catch(() => false);
+  }, 10_000, 50);
+});
+
+afterAll(async () => {
+  if (nginx && nginx.exitCode === null) {
+    nginx.kill('SIGQUIT');
+    await new Promise((r) => nginx.once('exit', r));
+  }
+  await app?.close();
+  await t?.cleanup();
+  if (prefix) await rm(prefix, { recursive: true, force: true });
+});
+
+const video = () => `${base}/media/board/${ids.boardToken}/${itemId}/1/video.mp4`;
+const body = async (r: Response) => Buffer.from(await r.arrayBuffer());
+
+describe('media through nginx (MEDIA_ACCEL=nginx)', () => {
+  it('Vetted answers X-Accel-Redirect and no bytes; nginx sends the file with the headers', async () => {
+    const direct = await app.inject({ method: 'GET', url: `/media/board/${ids.boardToken}/${itemId}/1/video.mp4` });
+    expect(direct.statusCode).toBe(200);
+    expect(direct.headers['x-accel-redirect']).toBe(`/_vetted_media/${itemId}/1/video.mp4`);
+    expect(direct.rawPayload.length).toBe(0);
+
+    const res = await fetch(video());
+    expect(res.status).toBe(200);
+    expect((await body(res)).equals(bytes)).toBe(true);
+    expect(res.headers.get('x-accel-redirect')).toBeNull();
+    expect(res.headers.get('content-type')).toBe('video/mp4');
+    expect(res.headers.get('cache-control')).toBe('private, max-age=31536000, immutable');
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(res.headers.get('accept-ranges')).toBe('bytes');
+    expect(res.headers.get('etag')).toMatch(/^"[0-9a-f]+-[0-9a-f]+"$/);
+    expect(res.headers.get('last-modified')).toBeTruthy();
+  });
+
+  it('Range edges: first byte, last byte, past the end, If-Range, 304', async () => {
+    const first = await fetch(video(), { headers: { range: 'bytes=0-0' } });
+    expect(first.status).toBe(206);
+    expect(first.headers.get('content-range')).toBe(`bytes 0-0/${bytes.length}`);
+    expect((await body(first)).equals(bytes.subarray(0, 1))).toBe(true);
+    const last = await fetch(video(), { headers: { range: `bytes=${bytes.length - 1}-` } });
+    expect(last.status).toBe(206);
+    expect((await body(last)).equals(bytes.subarray(-1))).toBe(true);
+    const past = await fetch(video(), { headers: { range: `bytes=${bytes.length}-` } });
+    expect(past.status).toBe(416);
+    expect(past.headers.get('content-range')).toBe(`bytes */${bytes.length}`);
+    await past.arrayBuffer();
+    const etag = String((await fetch(video(), { method: 'HEAD' })).headers.get('etag'));
+    expect((await fetch(video(), { headers: { range: 'bytes=0-9', 'if-range': etag } })).status).toBe(206);
+    const stale = await fetch(video(), { headers: { range: 'bytes=0-9', 'if-range': '"0-0"' } });
+    expect(stale.status).toBe(200);
+    expect((await body(stale)).length).toBe(bytes.length);
+    expect((await fetch(video(), { headers: { 'if-none-match': etag } })).status).toBe(304);
+  });
+
+  it('access is still Vetted’s: an unknown board, another generation, a taken-off item get Vetted’s 404', async () => {
+    const unknown = await fetch(video().replace(ids.boardToken, 'not-a-board-link-at-all'));
+    expect(unknown.status).toBe(404);
+    expect((await unknown.json()).error.code).toBe('board_not_found');
+    expect((await fetch(video().replace('/1/video.mp4', '/0/video.mp4'))).status).toBe(404);
+    const staff = `${base}/media/items/${itemId}/1/video.mp4`;
+    expect((await fetch(staff)).status).toBe(401);
+    const asStaff = await fetch(staff, { headers: { cookie: teacher, range: 'bytes=0-3' } });
+    expect(asStaff.status).toBe(206);
+    expect((await body(asStaff)).equals(bytes.subarray(0, 4))).toBe(true);
+
+    const report = await fetch(`${base}/api/items/${itemId}/report`, {
+      method: 'POST',
+      headers: { cookie: teacher, 'content-type': 'application/json' },
+      body: JSON.stringify({ note: 'wrong video' }),
+    });
+    expect(report.status).toBe(201);
+    const gone = await fetch(video());
+    expect(gone.status).toBe(404);
+    expect((await gone.json()).error.code).toBe('media_not_found');
+  });
+
+  it('the internal location cannot be asked for from outside', async () => {
+    const res = await fetch(`${base}/_vetted_media/${itemId}/1/video.mp4`);
+    expect(res.status).toBe(404);
+    await res.arrayBuffer();
+  });
+
+  it('a web page copy keeps its content security policy', async () => {
+    const res = await fetch(`${base}/media/items/${itemId}/1/page.html`, { headers: { cookie: teacher } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(res.headers.get('content-security-policy')).toContain("default-src 'none'");
+    expect(await res.text()).toContain('Frogs');
+  });
+
+  it('the board answer and its 304 pass through; the access log has no board link', async () => {
+    const res = await fetch(`${base}/api/board/${ids.boardToken}`);
+    expect(res.status).toBe(200);
+    const etag = String(res.headers.get('etag'));
+    expect((await fetch(`${base}/api/board/${ids.boardToken}`, { headers: { 'if-none-match': etag } })).status).toBe(304);
+    const log = await waitFor(async () => {
+      const text = await readFile(path.join(prefix, 'access.log'), 'utf8').catch(() => '');
+      return text.includes('/api/board/[redacted]') ? text : undefined;
+    }, 3000, 50);
+    expect(log).toContain('/media/board/[redacted]/');
+    expect(log).not.toContain(ids.boardToken);
+  });
+});

@@ -420,6 +420,38 @@ describe('what a teacher types, and a colleague does, is never lost or hidden', 
   });
 });
 
+describe('trimming on the timeline', () => {
+  it('moves the clip marks with the handles (keyboard here), shows the frame at once, and previews the clip before it is made', async () => {
+    const video = await readFile(path.join(fixtures, 'frogs.mp4'));
+    const clip = await vetted(videos.playlistId, { title: 'Tadpole clip', url: 'https://videos.example.org/tadpole.mp4', kind: 'video', files: { 'video.mp4': video, 'poster.jpg': video }, status: 'awaiting_review', seconds: 4 });
+    const { page: desk, watched } = await staffPage(teacher, DESK);
+    await desk.goto(`${server.base}/#/item/${clip.id}`);
+    const player = desk.getByTestId('review-video');
+    await player.evaluate((v: HTMLVideoElement) => new Promise((r) => (v.readyState >= 1 ? r(null) : v.addEventListener('loadedmetadata', r, { once: true }))));
+    const start = desk.getByRole('slider', { name: 'Start of the clip' });
+    await start.focus();
+    await desk.keyboard.press('ArrowRight');
+    await desk.keyboard.press('ArrowRight');
+    expect(await desk.getByLabel('Start', { exact: true }).inputValue()).toBe('0:02');
+    expect(await start.getAttribute('aria-valuetext')).toBe('0:02');
+    // The player jumped to the new start: the teacher sees the first frame of the clip at once.
+    await expect.poll(() => player.evaluate((v: HTMLVideoElement) => Math.round(v.currentTime)), SOON).toBe(2);
+    const end = desk.getByRole('slider', { name: 'End of the clip' });
+    await end.focus();
+    await desk.keyboard.press('ArrowLeft');
+    expect(await desk.getByLabel('End', { exact: true }).inputValue()).toBe('0:03');
+    // Preview: plays from the start mark and stops at the end mark, before anything is re-made.
+    await player.evaluate((v: HTMLVideoElement) => (v.muted = true));
+    await desk.getByRole('button', { name: 'Preview the clip' }).click();
+    await expect.poll(() => player.evaluate((v: HTMLVideoElement) => v.paused && v.currentTime > 2.5), { timeout: 8_000, interval: 100 }).toBe(true);
+    expect(await player.evaluate((v: HTMLVideoElement) => v.currentTime)).toBeLessThan(3.5);
+    expect((await server.t.ctx.repos.items.get(clip.id))!.media_generation).toBe(clip.media_generation);
+    a11y.push(...(await accessibilityProblems(desk, 'review with trim handles')));
+    expect(watched.problems).toEqual([]);
+    await watched.context.close();
+  });
+});
+
 describe('quality', () => {
   it('meets WCAG 2.2 AA on every screen above (axe-core)', () => {
     expect(a11y).toEqual([]);

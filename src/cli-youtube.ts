@@ -1,5 +1,5 @@
 import type { Config } from './config.js';
-import { createContext } from './context.js';
+import { createApiContext } from './api-context.js';
 import { createDb, ensureDatabase, migrateToLatest } from './db/database.js';
 import { youtubeService } from './services/youtube.js';
 
@@ -12,7 +12,7 @@ export async function youtubeCli(argv: string[], config: Readonly<Config>): Prom
   await ensureDatabase(config.databaseUrl);
   const migrateDb = createDb(config.databaseUrl, 1);
   await migrateToLatest(migrateDb).finally(() => migrateDb.destroy());
-  const ctx = createContext(config, { role: 'api' });
+  const ctx = createApiContext(config, { role: 'api' });
   try {
     const youtube = youtubeService(ctx);
     if (verb === 'status') {

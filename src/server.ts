@@ -1,6 +1,6 @@
 import { buildApp } from './app.js';
 import { loadConfig } from './config.js';
-import { createContext } from './context.js';
+import { createApiContext } from './api-context.js';
 import { requireServersFor } from './platform/services.js';
 import { createDb, ensureDatabase, migrateToLatest } from './db/database.js';
 
@@ -13,7 +13,7 @@ async function startApi() {
     const db = createDb(config.databaseUrl, 1);
     await migrateToLatest(db).finally(() => db.destroy());
   }
-  const ctx = createContext(config, { role: 'api' });
+  const ctx = createApiContext(config, { role: 'api' });
   const app = await buildApp(ctx, { logger: { level: config.logLevel } });
   await app.listen({ port: config.port, host: config.host });
   let stopping = false;

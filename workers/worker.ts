@@ -1,5 +1,5 @@
 import { loadConfig } from '../src/config.js';
-import { createContext } from '../src/context.js';
+import { createWorkerContext } from '../src/worker/context.js';
 import { createDb, ensureDatabase, migrateToLatest } from '../src/db/database.js';
 import { requireServersFor } from '../src/platform/services.js';
 import { startWorkers } from '../src/pipeline/runtime.js';
@@ -20,7 +20,7 @@ if (!config.skipMigrate) {
   const db = createDb(config.databaseUrl, 1);
   await migrateToLatest(db).finally(() => db.destroy());
 }
-const ctx = createContext(config, { role: 'worker' });
+const ctx = createWorkerContext(config);
 const running = await startWorkers(ctx, { log });
 log.info('ready');
 

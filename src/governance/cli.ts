@@ -3,7 +3,7 @@ import { keepingAnActiveAdmin } from '../db/accounts.js';
 import { checkNewPassword, temporaryPassword } from '../auth/password-policy.js';
 import { hashPassword } from '../auth/passwords.js';
 import type { Config } from '../config.js';
-import { createContext, type AppContext } from '../context.js';
+import { createApiContext, type AppContext } from '../api-context.js';
 import { createDb, ensureDatabase, migrateToLatest } from '../db/database.js';
 import { purge } from './purge.js';
 import { nameBreakGlassAdmin } from '../services/sign-in-methods.js';
@@ -22,7 +22,7 @@ async function withContext<T>(config: Readonly<Config>, fn: (ctx: AppContext) =>
   await ensureDatabase(config.databaseUrl);
   const migrateDb = createDb(config.databaseUrl, 1);
   await migrateToLatest(migrateDb).finally(() => migrateDb.destroy());
-  const ctx = createContext(config, { role: 'api' });
+  const ctx = createApiContext(config, { role: 'api' });
   try {
     return await fn(ctx);
   } finally {

@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { AppContext } from '../context.js';
+import type { AppContext } from '../api-context.js';
 import type { ItemEvents } from '../db/item-events.js';
 import type { ItemRow } from '../db/schema.js';
 import { parseStrictDate } from '../domain/dates.js';

@@ -1,5 +1,5 @@
-import { accessSync, constants, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { findOnPath, isExecutableFile } from '../platform/programs.js';
 import path from 'node:path';
 
 export interface MediaBinaries {
@@ -11,29 +11,8 @@ export interface MediaBinaries {
 const NOT_FOUND = "ffmpeg was not found: install Debian's ffmpeg package or set FFMPEG_PATH";
 const PROBE_NOT_FOUND = "ffprobe was not found: install Debian's ffmpeg package or set FFPROBE_PATH";
 
-/** Shared with the yt-dlp backend, which locates its program the same way. */
-export function isExecutableFile(file: string): boolean {
-  try {
-    if (!statSync(file).isFile()) return false;
-    accessSync(file, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/**
- * Looks a program up the way a shell would. PATH is read here, not in config.ts: it is the operating system's search
- * path for programs rather than a setting of Vetted, and it is read at each lookup like a shell does.
- */
-export function findOnPath(name: string): string | undefined {
-  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
-    if (!dir) continue;
-    const candidate = path.join(dir, name);
-    if (isExecutableFile(candidate)) return candidate;
-  }
-  return undefined;
-}
+// Moved to platform/ (the API's embedded servers use them too, without loading the media adapter); re-exported for old callers.
+export { findOnPath, isExecutableFile } from '../platform/programs.js';
 
 /** ffprobe usually ships next to ffmpeg; prefer that copy so both come from the same build. */
 function siblingProbe(ffmpeg: string): string | undefined {

@@ -1,4 +1,4 @@
-import type { AppContext } from '../context.js';
+import type { WorkerContext } from '../worker/context.js';
 import { parseAllowList } from '../net/address.js';
 import { chooseVideoSite, youtubeSource } from '../sources/youtube/index.js';
 import { currentYtdlp } from '../sources/youtube/managed-binary.js';
@@ -13,7 +13,7 @@ let cached: { key: string; source: Source; setup: YtdlpSetup } | undefined;
  * the updater between runs), its JavaScript runtime and Vetted's proxy, and the age-restriction policy. yt-dlp's
  * warnings are recorded for the admin console.
  */
-export function youtubeSourceFor(ctx: AppContext): Source {
+export function youtubeSourceFor(ctx: WorkerContext): Source {
   if (ctx.videoSite) {
     return youtubeSource(ctx.videoSite, { ageRestrictedPolicy: ctx.config.youtubeAgeRestricted, media: ctx.media });
   }

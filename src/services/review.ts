@@ -1,7 +1,7 @@
 import { createReadStream, promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { AppContext } from '../context.js';
+import type { AppContext } from '../api-context.js';
 import type { ItemRow } from '../db/schema.js';
 import { VettedError } from '../domain/errors.js';
 import { assertTransition } from '../domain/item-state.js';

@@ -156,14 +156,8 @@ export function pickVideoFile(names: readonly string[]): string | undefined {
 // ---------------------------------------------------------------------------------------------------------------
 // Running the program
 
-/** The yt-dlp to run: an explicit path if it is executable, else `yt-dlp` found on the PATH; undefined if neither. */
-export function findYtdlp(configured: string | undefined): string | undefined {
-  if (configured) {
-    if (configured.includes(path.sep)) return isExecutableFile(configured) ? configured : undefined;
-    return findOnPath(configured);
-  }
-  return findOnPath('yt-dlp');
-}
+// Lives with the managed copy (the admin page's status needs it without loading this backend); re-exported here.
+export { findYtdlp } from './managed-binary.js';
 
 interface RunResult {
   code: number | null;

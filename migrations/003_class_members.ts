@@ -32,6 +32,31 @@ export async function up(db: Kysely<any>): Promise<void> {
     WHERE key = 'default_expiry' AND jsonb_typeof(value->'until') = 'string'
       AND value->>'until' !~ '^(19[7-9][0-9]|[2-9][0-9]{3})-[0-9]{2}-[0-9]{2}'`.execute(db);
 
+  // A re-made copy of an approved item (a new trim) is made as a draft item beside it, so the approved copy
+  // stays on the board meanwhile; when the draft is approved, in the same transaction the old item leaves the
+  // board (rejected, "replaced"), and the draft takes its place in the playlist and keeps its expiry.
+  await sql`
+    CREATE FUNCTION items_remake_replaces() RETURNS trigger LANGUAGE plpgsql AS $$
+    DECLARE
+      old_position integer;
+      old_expiry timestamptz;
+    BEGIN
+      UPDATE items
+        SET status = 'rejected', reject_reason = 'Replaced by a re-made copy', reviewed_by = NEW.reviewed_by,
+            reviewed_at = now(), updated_at = now()
+        WHERE id = (NEW.details->>'remakeOf')::uuid AND status = 'approved' AND playlist_id = NEW.playlist_id
+        RETURNING position, expires_at INTO old_position, old_expiry;
+      IF FOUND THEN
+        NEW.position := old_position;
+        IF old_expiry IS NOT NULL THEN NEW.expires_at := old_expiry; END IF;
+      END IF;
+      RETURN NEW;
+    END $$`.execute(db);
+  await sql`
+    CREATE TRIGGER items_remake_replaces BEFORE UPDATE ON items FOR EACH ROW
+    WHEN (NEW.status = 'approved' AND OLD.status IS DISTINCT FROM 'approved' AND NEW.details ? 'remakeOf')
+    EXECUTE FUNCTION items_remake_replaces()`.execute(db);
+
   // Storage being written before its item row exists (an upload's original), which `storage check --fix` must
   // not take for an orphan.
   await db.schema
@@ -48,6 +73,8 @@ export async function up(db: Kysely<any>): Promise<void> {
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
+  await sql`DROP TRIGGER items_remake_replaces ON items`.execute(db);
+  await sql`DROP FUNCTION items_remake_replaces()`.execute(db);
   await db.schema.dropTable('storage_leases').execute();
   await db.schema.alterTable('sessions').dropColumn('reminder_version').execute();
   await db.schema.alterTable('classes').dropColumn('deleted_at').execute();

@@ -1,4 +1,4 @@
-import { loadConfig } from './config.js';
+import type { Config } from './config.js';
 import { createContext } from './context.js';
 import { createDb, ensureDatabase, migrateToLatest } from './db/database.js';
 import { youtubeService } from './services/youtube.js';
@@ -6,10 +6,9 @@ import { youtubeService } from './services/youtube.js';
 export const YOUTUBE_USAGE = 'npm run cli -- youtube status|update|rollback';
 
 /** `npm run cli -- youtube …`: the same use cases as the admin console's YouTube page. Returns -1 when not ours. */
-export async function youtubeCli(argv: string[]): Promise<number> {
+export async function youtubeCli(argv: string[], config: Readonly<Config>): Promise<number> {
   const [noun, verb] = argv;
   if (noun !== 'youtube' || !['status', 'update', 'rollback'].includes(verb ?? '')) return -1;
-  const config = loadConfig();
   await ensureDatabase(config.databaseUrl);
   const migrateDb = createDb(config.databaseUrl, 1);
   await migrateToLatest(migrateDb).finally(() => migrateDb.destroy());

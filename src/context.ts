@@ -4,6 +4,7 @@ import { boardsRepository } from './db/boards.js';
 import { classesRepository, playlistsRepository } from './db/classes.js';
 import { classMembersRepository } from './db/class-members.js';
 import { storageLeasesRepository } from './db/storage-leases.js';
+import { remakesRepository } from './db/remakes.js';
 import { createDb, type Db } from './db/database.js';
 import { itemsRepository } from './db/items.js';
 import { usersRepository } from './db/users.js';
@@ -36,6 +37,7 @@ export interface AppContext {
     classes: ReturnType<typeof classesRepository>;
     classMembers: ReturnType<typeof classMembersRepository>;
     storageLeases: ReturnType<typeof storageLeasesRepository>;
+    remakes: ReturnType<typeof remakesRepository>;
     playlists: ReturnType<typeof playlistsRepository>;
     boards: ReturnType<typeof boardsRepository>;
     audit: ReturnType<typeof auditRepository>;
@@ -78,6 +80,7 @@ export function createContext(config: Readonly<Config>, opts: { role: 'api' | 'w
       classes: classesRepository(db),
       classMembers: classMembersRepository(db),
       storageLeases: storageLeasesRepository(db),
+      remakes: remakesRepository(db),
       playlists: playlistsRepository(db),
       boards: boardsRepository(db),
       audit: auditRepository(db),

@@ -8,7 +8,7 @@ import { createDb, ensureDatabase, migrateToLatest } from './db/database.js';
 async function startApi() {
   const config = loadConfig();
   await requireServersFor(config, 'The API process alone');
-  if (process.env.VETTED_SKIP_MIGRATE !== '1') {
+  if (!config.skipMigrate) {
     await ensureDatabase(config.databaseUrl);
     const db = createDb(config.databaseUrl, 1);
     await migrateToLatest(db).finally(() => db.destroy());

@@ -15,7 +15,7 @@ await requireServersFor(config, 'A worker process alone').catch((e: Error) => {
   console.error(e.message);
   process.exit(1);
 });
-if (process.env.VETTED_SKIP_MIGRATE !== '1') {
+if (!config.skipMigrate) {
   await ensureDatabase(config.databaseUrl);
   const db = createDb(config.databaseUrl, 1);
   await migrateToLatest(db).finally(() => db.destroy());
@@ -29,7 +29,7 @@ async function stop(signal: string) {
   if (stopping) return;
   stopping = true;
   log.info(`${signal}: finishing current work`);
-  await running.close(Number(process.env.SHUTDOWN_GRACE_MS || 10_000));
+  await running.close(config.shutdownGraceMs);
   await ctx.close();
   process.exit(0);
 }

@@ -26,6 +26,8 @@ export interface OidcClient {
   begin(): Promise<{ url: string; pending: PendingSignIn }>;
   /** Checks the provider's answer on the callback URL and redeems the code; throws OidcFailure. */
   finish(callbackUrl: URL, pending: PendingSignIn): Promise<ProviderPerson>;
+  /** Discovers the provider afresh (for the admin setting it up): its endpoints, or why not. */
+  check(): Promise<{ ok: true; authorizationEndpoint: string } | { ok: false; detail: string }>;
 }
 
 /** A sign-in the provider or the checks refused. `detail` is for the audit log, never for the page. */
@@ -128,6 +130,16 @@ export function createOidcClient(cfg: OidcConfig, opts: OidcClientOptions): Oidc
         nonce: pending.nonce,
       });
       return { url: url.toString(), pending };
+    },
+
+    async check() {
+      discovered = undefined;
+      try {
+        const meta = (await configuration()).serverMetadata();
+        return { ok: true, authorizationEndpoint: String(meta.authorization_endpoint) };
+      } catch (e) {
+        return { ok: false, detail: e instanceof Error ? e.message : String(e) };
+      }
     },
 
     async finish(callbackUrl, pending) {

@@ -98,7 +98,7 @@ export function auditQuery(db: Db) {
         actorId: r.actor_id,
         action: r.action,
         target: r.target,
-        targetLabel: r.target ? (labels.get(r.target) ?? null) : null,
+        targetLabel: r.target ? (labels.get(r.target) ?? ruleFromDetail(r.target, r.detail)) : null,
         ip: r.ip,
         detail: r.detail,
       }));
@@ -138,6 +138,13 @@ async function targetLabels(db: Db, targets: Array<string | null>): Promise<Map<
   if (playlists.length) {
     for (const p of await db.selectFrom('playlists').select(['id', 'name']).where('id', 'in', playlists).execute()) out.set(`playlist:${p.id}`, p.name);
   }
+  // Filtering rules by their domain (issue 15: never "rule:88da…"); a deleted rule is named from its entry's detail.
+  const rules = ids('rule:');
+  if (rules.length) {
+    for (const r of await db.selectFrom('domain_rules').select(['id', 'pattern', 'action']).where('id', 'in', rules).execute()) {
+      out.set(`rule:${r.id}`, `${r.action} ${r.pattern}`);
+    }
+  }
   const incidents = ids('incident:');
   if (incidents.length) {
     for (const i of await db.selectFrom('incidents').select(['id', 'item_title', 'item_url']).where('id', 'in', incidents).execute()) {
@@ -148,3 +155,10 @@ async function targetLabels(db: Db, targets: Array<string | null>): Promise<Map<
 }
 
 export type AuditQuery = ReturnType<typeof auditQuery>;
+
+/** The domain of a rule that no longer exists, from what its audit entry recorded. */
+function ruleFromDetail(target: string, detail: unknown): string | null {
+  if (!target.startsWith('rule:') || !detail || typeof detail !== 'object') return null;
+  const d = detail as { pattern?: unknown; action?: unknown };
+  return typeof d.pattern === 'string' ? `${typeof d.action === 'string' ? `${d.action} ` : ''}${d.pattern}` : null;
+}

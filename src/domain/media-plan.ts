@@ -69,3 +69,24 @@ export function spriteGrid(n: number): { columns: number; rows: number } {
   const columns = Math.max(1, Math.min(10, n));
   return { columns, rows: Math.max(1, Math.ceil(n / columns)) };
 }
+
+/**
+ * The picture size of the published video, as ffmpeg's scale filter computes it for the transcode (box fitted to the
+ * upright picture, aspect kept, rounded to the nearest pixel, then down to even); a copy keeps the stored size.
+ * Known from the plan, so the published file need not be probed again.
+ */
+export function encodedSize(
+  video: { width: number; height: number; rotation: number },
+  encode: 'copy' | 'transcode',
+): { width: number; height: number } {
+  if (encode === 'copy') return { width: video.width, height: video.height };
+  const up = uprightSize(video);
+  const [boxW, boxH] = up.width >= up.height ? [1920, 1080] : [1080, 1920];
+  let w = Math.min(boxW, up.width);
+  let h = Math.min(boxH, up.height);
+  const tmpW = Math.round((h * up.width) / up.height);
+  const tmpH = Math.round((w * up.height) / up.width);
+  w = Math.min(tmpW, w);
+  h = Math.min(tmpH, h);
+  return { width: Math.floor(w / 2) * 2, height: Math.floor(h / 2) * 2 };
+}

@@ -60,7 +60,7 @@ export async function checkStorage(ctx: AppContext): Promise<StorageReport> {
 export async function removeFilesWithoutItem(ctx: AppContext, report: StorageReport): Promise<number> {
   let n = 0;
   for (const f of report.filesWithoutItem) {
-    const row = await ctx.db.selectFrom('items').select(['status']).where('id', '=', f.itemId).executeTakeFirst();
+    const row = await ctx.repos.items.get(f.itemId);
     if ((await ctx.repos.storageLeases.held([f.itemId])).size > 0) continue;
     if (row && (f.area === 'originals' || (f.area === 'work' ? WORKING_STATUSES.includes(row.status) : row.status !== 'removed'))) continue;
     if (f.area === 'work') await ctx.store.removeWork(f.itemId);

@@ -6,12 +6,12 @@ import type { AppContext } from '../context.js';
 import type { UserRow } from '../db/schema.js';
 import { VettedError } from '../domain/errors.js';
 import { formerStaffLabel } from '../domain/people.js';
-import { staffOf } from './access.js';
+import { actorOf, staffOf } from './access.js';
 import { accountSignInMethods } from '../services/sign-in-methods.js';
 import { NO_PASSWORD } from '../db/school-accounts.js';
 
 import { Uuid } from './schemas.js';
-import { keepingAnActiveAdmin } from '../db/accounts.js';
+import { changeStanding, eraseStaff } from '../services/staff.js';
 const Role = Type.Union([Type.Literal('teacher'), Type.Literal('admin')]);
 export const Email = Type.String({ minLength: 3, maxLength: 320, pattern: '^[^\\s@]+@[^\\s@]+$' });
 
@@ -58,7 +58,6 @@ export const adminUserRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = a
     if (user.erased_at) throw conflict('user_erased', 'This account has been erased and cannot be changed.');
   }
 
-  const lastAdmin = () => conflict('last_admin', 'This is the only active admin. Make someone else an admin first.');
 
   app.get('/api/admin/users', { config: { access: 'admin' } }, async () => ({ users: (await accounts.list()).map(presentUser) }));
 
@@ -109,27 +108,7 @@ export const adminUserRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = a
       },
     },
     async (request) => {
-      const staff = staffOf(request);
-      let user = await load(request.params.id);
-      refuseErased(user);
-      const { disabled, role } = request.body;
-      if (user.id === staff.user.id && disabled === true) throw conflict('cannot_disable_self', 'You cannot disable your own account.');
-      const before = user;
-      // Both changes in one transaction that keeps an active admin, whatever other admins do meanwhile.
-      const done = await keepingAnActiveAdmin(ctx.db, async (a) => {
-        let row = before;
-        if (role !== undefined && role !== row.role) row = (await a.setRole(row.id, role)) ?? row;
-        if (disabled !== undefined && disabled !== row.disabled) row = (await a.setDisabled(row.id, disabled)) ?? row;
-        return row;
-      });
-      if (!done.ok) throw lastAdmin();
-      user = done.result;
-      if (user.role !== before.role) {
-        await audit.record({ actorId: staff.user.id, actorKind: 'staff', action: 'user.role', target: `user:${user.id}`, ip: request.ip, detail: { from: before.role, to: user.role } });
-      }
-      if (user.disabled !== before.disabled) {
-        await audit.record({ actorId: staff.user.id, actorKind: 'staff', action: user.disabled ? 'user.disable' : 'user.enable', target: `user:${user.id}`, ip: request.ip });
-      }
+      const user = await changeStanding(ctx, actorOf(request), request.params.id, request.body);
       return { user: presentUser(user) };
     },
   );
@@ -196,16 +175,8 @@ export const adminUserRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = a
     '/api/admin/users/:id/erase',
     { config: { access: 'admin' }, schema: { params: Type.Object({ id: Uuid }) } },
     async (request) => {
-      const staff = staffOf(request);
-      const user = await load(request.params.id);
-      refuseErased(user);
-      if (user.id === staff.user.id) throw conflict('cannot_erase_self', 'You cannot erase your own account. Ask another admin.');
-      const done = await keepingAnActiveAdmin(ctx.db, (a) => a.erase(user.id));
-      if (!done.ok) throw lastAdmin();
-      const erased = done.result;
-      if (!erased) throw userNotFound();
-      await audit.record({ actorId: staff.user.id, actorKind: 'staff', action: 'user.erase', target: `user:${user.id}`, ip: request.ip });
-      return { user: presentUser(erased), pseudonym: formerStaffLabel(user.id) };
+      const erased = await eraseStaff(ctx, actorOf(request), request.params.id);
+      return { user: presentUser(erased), pseudonym: formerStaffLabel(erased.id) };
     },
   );
 };

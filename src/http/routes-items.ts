@@ -8,12 +8,13 @@ import { VettedError } from '../domain/errors.js';
 import { assertTransition, SETTLED_STATUSES, type ItemStatus } from '../domain/item-state.js';
 import { checkSubmittedUrl } from '../net/submit-check.js';
 import { assertDomainAllowed } from '../governance/domain-policy.js';
-import { assertReadablePath, parseFetchableUrl } from '../net/url.js';
+import { assertReadablePath, parseFetchableUrl, withSchemeAsMeant } from '../net/url.js';
 import { titleFromUrl } from '../sources/direct-media.js';
 import { recogniseLink } from '../sources/link.js';
 import { decideKind } from '../domain/submission.js';
 import { requiredAcknowledgements, type VettingChecks } from '../domain/vetting.js';
-import { scopeOf, staffOf } from './access.js';
+import { actorOf, scopeOf, staffOf } from './access.js';
+import { remakeItem, remakeOf } from '../services/review.js';
 import { Uuid } from './schemas.js';
 import { playlistNotFound } from './routes-classes.js';
 import { presentItem } from './present.js';
@@ -105,7 +106,7 @@ export const itemRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext; events: It
       const staff = staffOf(request);
       const body = request.body;
       // Pure checks first (form, scheme, what kind of link); then where the host points.
-      const link = recogniseLink(assertReadablePath(parseFetchableUrl(body.url.trim())));
+      const link = recogniseLink(assertReadablePath(parseFetchableUrl(withSchemeAsMeant(body.url))));
       // The school's filtering policy, before any lookup: a blocked domain is refused naming its rule.
       const domainRule = await assertDomainAllowed(ctx.db, link.url, body.playlistId);
       const url = await checkSubmittedUrl(link.url.toString(), ctx.config.fetchAllowPrivate, {
@@ -165,9 +166,10 @@ export const itemRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext; events: It
     },
   );
 
-  app.get('/api/items/:id', { config: { access: 'member', scope: ofItem }, schema: { params: IdParams } }, async (request) =>
-    presentItem(await load(request.params.id)),
-  );
+  app.get('/api/items/:id', { config: { access: 'member', scope: ofItem }, schema: { params: IdParams } }, async (request) => {
+    const item = await load(request.params.id);
+    return { ...presentItem(item), remake: await remakeOf(ctx, item) };
+  });
 
   app.post(
     '/api/items/:id/approve',
@@ -242,22 +244,12 @@ export const itemRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext; events: It
       },
     },
     async (request, reply) => {
-      const staff = staffOf(request);
       const current = await load(request.params.id);
       const start = request.body?.startSeconds === undefined ? current.start_seconds : request.body.startSeconds;
       const end = request.body?.endSeconds === undefined ? current.end_seconds : request.body.endSeconds;
       checkClip(start ?? undefined, end ?? undefined);
-      const item = await move(request, staff.user.id, current.id, 'queued', 'item.reprocess', {
-        start_seconds: start,
-        end_seconds: end,
-        progress: 0,
-        error_code: null,
-        error_message: null,
-        reviewed_by: null,
-        reviewed_at: null,
-        attempts: 0,
-        media_generation: current.media_generation + 1,
-      }, { startSeconds: start, endSeconds: end });
+      // An approved item stays on the board: the new copy is made as a draft beside it (services/review.ts).
+      const { item } = await remakeItem(ctx, actorOf(request), current.id, { startSeconds: start, endSeconds: end });
       await ctx.producer.enqueue('fetch', item.id, item.media_generation).catch((e) => request.log.warn({ err: e }, 'enqueue failed; the reconciler will retry'));
       reply.status(202);
       return presentItem(item);

@@ -3,7 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply } from 'fastify';
 import type { AppContext } from '../context.js';
 import { finishSchoolSignIn, refusalLocation, startSchoolSignIn, type SignInOutcome } from '../services/school-sign-in.js';
-import { setPasswordSignIn, signInMethods, signInSettings } from '../services/sign-in-methods.js';
+import { checkSchoolAccountProvider, setPasswordSignIn, signInMethods, signInSettings } from '../services/sign-in-methods.js';
 import { SESSION_COOKIE, staffOf } from './access.js';
 
 /** The browser's handle on a sign-in in flight; Lax, because the provider's redirect back is a cross-site navigation. */
@@ -46,19 +46,25 @@ export const schoolSignInRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> 
     },
   );
 
+  // No HEAD twins: a HEAD must not start an attempt, nor use one up.
   app.get(
     '/api/auth/oidc/start',
-    { config: { access: 'anyone' }, schema: { querystring: Type.Object({ return: Type.Optional(Type.String({ maxLength: 64 })) }) } },
+    { config: { access: 'anyone' }, exposeHeadRoute: false, schema: { querystring: Type.Object({ return: Type.Optional(Type.String({ maxLength: 64 })) }) } },
     async (request, reply) => guarded(reply, request.query.return, () => startSchoolSignIn(ctx, { returnTo: request.query.return, ip: request.ip })),
   );
 
-  app.get('/api/auth/oidc/callback', { config: { access: 'anyone' } }, async (request, reply) => {
+  app.get('/api/auth/oidc/callback', { config: { access: 'anyone' }, exposeHeadRoute: false }, async (request, reply) => {
     const q = request.url.indexOf('?');
     const query = q < 0 ? '' : request.url.slice(q);
     return guarded(reply, '/', () => finishSchoolSignIn(ctx, { attemptToken: request.cookies[ATTEMPT_COOKIE], query, ip: request.ip }));
   });
 
   app.get('/api/admin/sign-in', { config: { access: 'admin' } }, async () => signInSettings(ctx));
+
+  app.get('/api/admin/sign-in/check', { config: { access: 'admin' } }, async (_request, reply) => {
+    reply.header('cache-control', 'no-store');
+    return checkSchoolAccountProvider(ctx);
+  });
 
   app.put(
     '/api/admin/sign-in',

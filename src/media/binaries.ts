@@ -22,6 +22,10 @@ export function isExecutableFile(file: string): boolean {
   }
 }
 
+/**
+ * Looks a program up the way a shell would. PATH is read here, not in config.ts: it is the operating system's search
+ * path for programs rather than a setting of Vetted, and it is read at each lookup like a shell does.
+ */
 export function findOnPath(name: string): string | undefined {
   for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
     if (!dir) continue;
@@ -63,15 +67,11 @@ function fromStaticPackages(): { ffmpeg: string; ffprobe: string | undefined } |
 }
 
 /**
- * Finds the ffmpeg and ffprobe executables: FFMPEG_PATH/FFPROBE_PATH first, then the optional `ffmpeg-static`
- * (and `ffprobe-static`) packages, then the PATH. Throws a sentence an operator can act on when nothing fits.
- * Without an argument it reads FFMPEG_PATH and FFPROBE_PATH from the environment.
+ * Finds the ffmpeg and ffprobe executables: the configured paths first (FFMPEG_PATH/FFPROBE_PATH, read by
+ * config.ts), then the optional `ffmpeg-static` (and `ffprobe-static`) packages, then the PATH. Throws a sentence an
+ * operator can act on when nothing fits.
  */
-export function resolveBinaries(env?: { ffmpegPath?: string; ffprobePath?: string }): MediaBinaries {
-  const wanted = env ?? {
-    ffmpegPath: process.env.FFMPEG_PATH || undefined,
-    ffprobePath: process.env.FFPROBE_PATH || undefined,
-  };
+export function resolveBinaries(wanted: { ffmpegPath?: string | undefined; ffprobePath?: string | undefined } = {}): MediaBinaries {
 
   if (wanted.ffprobePath && !isExecutableFile(wanted.ffprobePath)) {
     throw new Error(`FFPROBE_PATH points at "${wanted.ffprobePath}", which is not an executable file`);

@@ -15,7 +15,7 @@ import {
   planLoudness,
   type LoudnessMeasurement,
 } from '../domain/loudness.js';
-import { spriteGrid, type PreparationPlan } from '../domain/media-plan.js';
+import { encodedSize, spriteGrid, type PreparationPlan } from '../domain/media-plan.js';
 import type { ProbeResult } from '../domain/media-rules.js';
 import { frameAnalysis, type SceneFrame } from './analysis.js';
 import { encodeFailed, nonEmpty, regularFile, SHORT_JOB_TIMEOUT_MS } from './basics.js';
@@ -46,6 +46,11 @@ export interface PreparedVideo {
   scenes: Array<{ startSeconds: number; file: string }>;
   flashing: FlashResult | null;
   loudness: LoudnessCheck | null;
+  /**
+   * The published video's length (its frames counted at the analysis rate) and picture size (from the plan), so it
+   * need not be probed again; null when the frames were not analysed.
+   */
+  output: { durationSeconds: number; width: number; height: number } | null;
   /** Notes for the operators' log: which checks could not run, and why. */
   notes: string[];
 }
@@ -174,7 +179,11 @@ export async function prepareVideo(deps: PrepareDeps, input: string, workDir: st
       notes.push('captions: the subtitle track could not be read');
     }
   }
-  return { files, scenes, flashing: result.flashing, loudness: loudnessCheck(measurement, published), notes };
+  const output =
+    result.frames > 0 && probe.video
+      ? { durationSeconds: Math.round((result.frames / plan.analysis.fps) * 100) / 100, ...encodedSize(probe.video, plan.encode) }
+      : null;
+  return { files, scenes, flashing: result.flashing, loudness: loudnessCheck(measurement, published), output, notes };
 }
 
 async function runPlain(deps: PrepareDeps, src: string, target: string, o: PrepareOptions): Promise<void> {

@@ -29,6 +29,15 @@ export function timeoutError(phase: 'dns' | 'connect' | 'idle', ms?: number, cau
 }
 
 export function networkError(cause?: unknown): VettedError {
+  const code = (cause as { code?: unknown } | null)?.code;
+  if (code === 'ECONNREFUSED') {
+    // Nothing answered: the site (or that port) is down or does not take visitors — not a broken-off download.
+    return make('fetch_refused', 'The site refused the connection: nothing answered at that address. Check the link, or try again later.', {
+      transient: true,
+      httpStatus: 502,
+      cause,
+    });
+  }
   return make('fetch_network', 'The connection to the site broke off. Vetted will try again later.', {
     transient: true,
     httpStatus: 502,
@@ -87,7 +96,10 @@ export function encodingError(cause: unknown): VettedError {
 export function statusError(status: number): VettedError | undefined {
   if (status >= 200 && status < 300) return undefined;
   if (status === 404 || status === 410) {
-    return make('fetch_not_found', "The link returned 'not found'. Check that the video is still online.");
+    return make(
+      'fetch_not_found',
+      `The site says there is nothing at this link (HTTP ${status} "not found"): it was taken down or moved, or the link has a typo. Open it in your browser to check.`,
+    );
   }
   if (status === 429 || status >= 500) {
     return make('fetch_server_error', `The site is having trouble right now (HTTP ${status}). Vetted will try again later.`, {
@@ -174,7 +186,7 @@ export function offlineError(host: string, cause?: unknown): VettedError {
 export function mapNetworkErrorFor(host: string, e: unknown): Error {
   const mapped = mapNetworkError(e);
   if (!isWellKnownHost(host) || !(mapped instanceof VettedError)) return mapped;
-  if (mapped.code === 'fetch_dns' || (mapped.code === 'fetch_network' && isConnectFailure(e))) return offlineError(host, e);
+  if (mapped.code === 'fetch_dns' || (['fetch_network', 'fetch_refused'].includes(mapped.code) && isConnectFailure(e))) return offlineError(host, e);
   return mapped;
 }
 

@@ -15,6 +15,18 @@ function invalid(): VettedError {
  * Parses a link someone pasted and keeps only what the fetcher may request: absolute http(s) URLs without
  * embedded credentials. Every redirect target goes through here too, so a server cannot bounce us to file: or data:.
  */
+/**
+ * A link as a teacher types it: "www.bbc.co.uk/cbeebies" or "youtube.com/watch?v=…" without http(s)://
+ * means the https:// address (issue 15). Only text that starts with a dotted host name gains the scheme;
+ * anything else is left for parseFetchableUrl to refuse with its own sentence.
+ */
+export function withSchemeAsMeant(raw: string): string {
+  const text = typeof raw === 'string' ? raw.trim() : raw;
+  if (typeof text !== 'string' || /^[a-z][a-z0-9+.-]*:\/\//i.test(text)) return text;
+  if (/^(\/\/)?[a-z0-9-]+(\.[a-z0-9-]+)+(:\d{1,5})?([/?#]\S*)?$/i.test(text)) return `https://${text.replace(/^\/\//, '')}`;
+  return text;
+}
+
 export function parseFetchableUrl(raw: string): URL {
   if (typeof raw !== 'string') throw invalid();
   const text = raw.trim();

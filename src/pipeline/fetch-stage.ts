@@ -18,6 +18,9 @@ export async function runFetchStage(ctx: AppContext, itemId: string, signal: Abo
   if (item.status === 'queued') {
     item = await items.transition(itemId, 'fetching', { progress: 0, error_code: null, error_message: null }, ['queued']);
     if (!item) return 'skipped';
+  } else if (item.error_message) {
+    // A retry starts: the note saying when it would come is now out of date.
+    item = (await items.update(itemId, { error_code: null, error_message: null })) ?? item;
   }
 
   const workDir = await ctx.store.workDir(itemId, FETCH_WORK);

@@ -68,7 +68,9 @@ export async function runMediaStage(ctx: AppContext, itemId: string, signal: Abo
     ctx.producer.recordEncode(plan, (performance.now() - encodeStarted) / 1000);
     await progress.flush();
 
-    const output = await media.probe(video);
+    // Known from the run itself (frames counted, size from the plan); probed only if the checks' frames were lost.
+    const output: { durationSeconds: number; width?: number; height?: number } =
+      prepared.output ?? (await media.probe(video).then((o) => ({ durationSeconds: o.durationSeconds, width: o.video?.width, height: o.video?.height })));
     const files: ItemMediaFiles = { ...prepared.files, ...(prepared.scenes.length ? { scenes: prepared.scenes.map((s) => s.file) } : {}) };
     if (meta.captions) {
       // Captions follow the clip: what the children see and read start and end together.
@@ -107,7 +109,7 @@ export async function runMediaStage(ctx: AppContext, itemId: string, signal: Abo
         media_bytes: String(bytes),
         duration_seconds: Math.round(output.durationSeconds * 100) / 100,
         ...(item.title_locked || !meta.title ? {} : { title: meta.title }),
-        details: { ...(item.details ?? {}), ...(meta.details ?? {}), encode: plan, width: output.video?.width, height: output.video?.height, vetting },
+        details: { ...(item.details ?? {}), ...(meta.details ?? {}), encode: plan, width: output.width, height: output.height, vetting },
         error_code: null,
         error_message: null,
       },

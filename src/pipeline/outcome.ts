@@ -2,6 +2,7 @@ import { UnrecoverableError } from 'bullmq';
 import { isVettedError, VettedError } from '../domain/errors.js';
 import type { ItemsRepository } from '../db/items.js';
 import { WORKING_STATUSES } from '../domain/item-state.js';
+import { retriesExhausted, retryScheduled } from '../domain/failure-words.js';
 
 export const INTERNAL_FAILURE = new VettedError(
   'internal_error',
@@ -24,7 +25,8 @@ export async function settleFailure(
   items: ItemsRepository,
   itemId: string,
   error: unknown,
-  attempt: { made: number; max: number },
+  /** `retryInMs`: when the queue will try again if this try fails with a fault that may clear. */
+  attempt: { made: number; max: number; retryInMs?: number },
   log: (msg: string, err: unknown) => void,
   /** Runs before the item is marked failed, so nobody sees a failed item with files still behind it. */
   cleanUp: () => Promise<void> = async () => {},
@@ -33,15 +35,28 @@ export async function settleFailure(
   const known = isVettedError(error) ? error : undefined;
   if (!known) log(`item ${itemId}: unexpected error`, error);
   const lastAttempt = attempt.made + 1 >= attempt.max;
-  if (known && known.transient && !lastAttempt) throw error;
+  if (known && known.transient && !lastAttempt) {
+    // The teacher sees why it is waiting and when the next try comes (cleared when that try starts).
+    if (attempt.retryInMs !== undefined) {
+      const note = { error_code: known.code, error_message: retryScheduled(known.message, attempt.made + 2, attempt.max, attempt.retryInMs) };
+      // Only on an item still being made: one that was rejected or re-made meanwhile keeps no stale note.
+      await items
+        .get(itemId)
+        .then((now) => (now && WORKING_STATUSES.includes(now.status) ? items.transition(itemId, now.status, note, [now.status]) : undefined))
+        .catch((e) => log(`item ${itemId}: could not record the retry`, e));
+    }
+    throw error;
+  }
   if (!known && !lastAttempt) throw error;
   const reason = known ?? INTERNAL_FAILURE;
+  // A fault that might have cleared, but no more tries are coming: say so instead of promising one.
+  const message = known?.transient ? retriesExhausted(reason.message, attempt.max) : reason.message;
   await cleanUp().catch((e) => log(`item ${itemId}: clean-up failed`, e));
   await items.transition(
     itemId,
     'failed',
-    { error_code: reason.code, error_message: reason.message, progress: 0 },
+    { error_code: reason.code, error_message: message, progress: 0 },
     WORKING_STATUSES,
   );
-  throw new UnrecoverableError(`${reason.code}: ${reason.message}`);
+  throw new UnrecoverableError(`${reason.code}: ${message}`);
 }

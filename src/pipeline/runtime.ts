@@ -64,7 +64,7 @@ export async function startWorkers(
             ctx.repos.items,
             job.data.itemId,
             e,
-            { made: job.attemptsMade, max: job.opts.attempts ?? spec.attempts },
+            { made: job.attemptsMade, max: job.opts.attempts ?? spec.attempts, retryInMs: nextRetryMs(job) },
             (m, err) => log.error(m, err),
             () => ctx.store.removeWork(job.data.itemId),
           );
@@ -115,4 +115,12 @@ export async function startWorkers(
       connection.disconnect();
     },
   };
+}
+
+/** When BullMQ will run the job again after this failure (exponential backoff: delay × 2^failures so far). */
+function nextRetryMs(job: Job<ItemJobData>): number | undefined {
+  const b = job.opts.backoff;
+  if (typeof b === 'number') return b;
+  if (!b?.delay) return undefined;
+  return b.type === 'exponential' ? b.delay * 2 ** job.attemptsMade : b.delay;
 }

@@ -107,3 +107,17 @@ export async function nameBreakGlassAdmin(ctx: AppContext, email: string | null)
   await audit.record({ actorId: null, actorKind: 'system', action: 'user.break_glass', target: `user:${user.id}`, detail: { via: 'cli', on: true } });
   return `${user.email} is now the break-glass admin: they can sign in with their password even when password sign-in is off.`;
 }
+
+/** The admin's "check the connection": can Vetted discover the provider, with the issuer it was given? */
+export async function checkSchoolAccountProvider(ctx: AppContext) {
+  if (!ctx.oidc) {
+    return { ok: false, message: 'School-account sign-in is not set up on this server (OIDC_ISSUER is not set).' };
+  }
+  const result = await ctx.oidc.check();
+  return result.ok
+    ? { ok: true, message: `Vetted reached ${ctx.oidc.issuer} and read its settings; sign-ins go to ${result.authorizationEndpoint}.` }
+    : {
+        ok: false,
+        message: `Vetted could not use ${ctx.oidc.issuer}: ${result.detail}. Check OIDC_ISSUER (it must be the provider's issuer exactly) and that this server can reach it.`,
+      };
+}

@@ -76,6 +76,8 @@ export function s3MediaStore(settings: S3Settings, dataDir: string): MediaStore 
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
     maxAttempts: 3,
+    // A server that stops answering must not hang a job or a request for ever (the SDK's default).
+    requestHandler: { connectionTimeout: 5_000, requestTimeout: 120_000 },
   });
   client.middlewareStack.add(
     (next) => async (args) => {

@@ -156,6 +156,8 @@ describe('the admin console', () => {
     await expect.poll(() => page.locator('.verdict').textContent(), SOON).toMatch(/blocked\.example.*refused by the rule “block \*\.blocked\.example”/);
 
     await page.getByRole('link', { name: 'Expiry' }).click();
+    // The settings have loaded (a choice made before they arrive would be reset by them, as for a person).
+    await page.getByTestId('approval-needs-watching').waitFor();
     await page.getByLabel('It leaves the boards a number of days after approval').check();
     await page.getByLabel('Days', { exact: true }).fill('45');
     await page.getByRole('button', { name: 'Save' }).click();

@@ -146,6 +146,8 @@ describe('school-account sign-in in the browser', () => {
     await page.goto(`${server.base}/admin#/sign-in`);
     await page.getByTestId('school-account-settings').waitFor(SOON);
     expect(await page.getByTestId('school-account-settings').textContent()).toContain(`${server.base}/api/auth/oidc/callback`);
+    await page.getByRole('button', { name: 'Check the connection to the provider' }).click();
+    await page.getByText(`Vetted reached ${idp.issuer} and read its settings`).waitFor(SOON);
     await page.getByRole('button', { name: 'Turn password sign-in off' }).click();
     await page.getByText('Password sign-in is off for this school.').waitFor(SOON);
     expect(await accessibilityProblems(page, 'admin sign-in section')).toEqual([]);

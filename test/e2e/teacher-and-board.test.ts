@@ -152,6 +152,22 @@ describe('the teacher desk', () => {
     a11y.push(...(await accessibilityProblems(desk, 'classes')));
   });
 
+  it('shows the class’s teachers and adds a colleague by email, who then sees the class', async () => {
+    await addStaff(server.t, 'colleague@school.test', 'teacher', 'a colleague sentence of words');
+    const card = desk.getByTestId('class-card').filter({ hasText: 'Reception — Robins' });
+    await card.getByRole('button', { name: /^Teachers/ }).click();
+    const list = desk.getByTestId('member-list');
+    await expect.poll(() => list.textContent(), SOON).toContain(TEACHER.email);
+    await desk.getByLabel('Add a colleague by email').fill('colleague@school.test');
+    await desk.getByRole('button', { name: 'Add teacher' }).click();
+    await expect.poll(() => desk.getByTestId('members-message').textContent(), SOON).toMatch(/colleague@school\.test can now see and vet Reception — Robins/);
+    expect(await list.textContent()).toContain('colleague@school.test');
+    a11y.push(...(await accessibilityProblems(desk, 'teachers dialog')));
+    await desk.keyboard.press('Escape');
+    const { members } = await api<{ members: Array<{ email: string }> }>('GET', `/api/classes/${ids.classId}`);
+    expect(members.map((m) => m.email).sort()).toEqual(['colleague@school.test', TEACHER.email]);
+  });
+
   it('takes a pasted video link and shows its progress live until it is ready to watch', async () => {
     await desk.getByRole('link', { name: /Minibeasts/ }).click();
     await desk.getByRole('heading', { name: 'Minibeasts' }).waitFor();

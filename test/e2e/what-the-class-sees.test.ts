@@ -25,6 +25,7 @@ import {
   startLiveServer,
   type Browser,
   type LiveServer,
+  signInThroughPage,
   type Page,
 } from './support.js';
 
@@ -367,6 +368,92 @@ describe('the desk puts attention where it is needed', () => {
     await expect.poll(() => desk.evaluate(() => document.activeElement?.textContent), SOON).toBe('Your classes');
     expect(await small()).toEqual([]);
     a11y.push(...(await accessibilityProblems(desk, 'classes, upright iPad')));
+    await desk.goto(`${server.base}/#/playlist/${videos.playlistId}`);
+    await desk.getByTestId('item-row').first().waitFor();
+    await expect.poll(() => desk.evaluate(() => document.activeElement?.tagName), SOON).toBe('H1');
+    expect(await small()).toEqual([]);
+    await desk.goto(`${server.base}/#/review`);
+    await desk.getByRole('heading', { name: 'To review' }).waitFor();
+    expect(await small()).toEqual([]);
+    expect(watched.problems).toEqual([]);
+    await watched.context.close();
+  });
+});
+
+describe('what a teacher types, and a colleague does, is never lost or hidden', () => {
+  it('typed words survive a session expiry, and the action is done only when pressed again', async () => {
+    await addStaff(server.t, 'colleague@school.test');
+    const joined = await server.app.inject({ method: 'POST', url: `/api/classes/${videos.classId}/members`, headers: { cookie: teacher }, payload: { email: 'colleague@school.test' } });
+    expect(joined.statusCode).toBe(201);
+    const colleague = await signIn(server.app, 'colleague@school.test');
+    const video = await readFile(path.join(fixtures, 'frogs.mp4'));
+    const song = await vetted(videos.playlistId, { title: 'Frog song', url: 'https://videos.example.org/song.mp4', kind: 'video', files: { 'video.mp4': video, 'poster.jpg': video }, status: 'awaiting_review', seconds: 4 });
+    const { page: desk, watched } = await staffPage(colleague, DESK);
+    await desk.goto(`${server.base}/#/item/${song.id}`);
+    await desk.getByTestId('review-title').filter({ hasText: 'Frog song' }).waitFor();
+    await desk.getByRole('button', { name: 'Reject…' }).click();
+    await desk.getByLabel('Why? (optional)').fill('Too loud for the little ones');
+    // The session ends while the teacher types (signed out elsewhere, or idle too long).
+    const me = (await server.t.ctx.repos.users.byEmail('colleague@school.test'))!;
+    await server.t.ctx.db.deleteFrom('sessions').where('user_id', '=', me.id).execute();
+    await desk.getByRole('dialog').getByRole('button', { name: 'Reject', exact: true }).click();
+    await desk.getByRole('button', { name: 'Sign in' }).waitFor();
+    expect((await server.t.ctx.repos.items.get(song.id))!.status).toBe('awaiting_review');
+    await signInThroughPage(desk, 'colleague@school.test', 'correct horse battery');
+    // Back where they were: the dialog open with their words, and a plain note that nothing was done.
+    await expect.poll(() => desk.getByLabel('Why? (optional)').inputValue(), SOON).toBe('Too loud for the little ones');
+    expect(await desk.getByTestId('resumed').textContent()).toMatch(/nothing was changed/);
+    await desk.getByRole('dialog').getByRole('button', { name: 'Reject', exact: true }).click();
+    await expect.poll(() => desk.getByTestId('review-status').textContent(), SOON).toMatch(/Rejected/);
+    expect((await server.t.ctx.repos.items.get(song.id))!.reject_reason).toBe('Too loud for the little ones');
+    expect(watched.problems).toEqual([]);
+    await watched.context.close();
+  });
+
+  it("a colleague's approval shows on the open review page as information, live", async () => {
+    const video = await readFile(path.join(fixtures, 'frogs.mp4'));
+    const tune = await vetted(videos.playlistId, { title: 'Pond tune', url: 'https://videos.example.org/tune.mp4', kind: 'video', files: { 'video.mp4': video, 'poster.jpg': video }, status: 'awaiting_review', seconds: 4 });
+    const { page: desk, watched } = await staffPage(teacher, DESK);
+    await desk.goto(`${server.base}/#/item/${tune.id}`);
+    await desk.getByTestId('review-title').filter({ hasText: 'Pond tune' }).waitFor();
+    const colleague = await signIn(server.app, 'colleague@school.test');
+    const ok = await server.app.inject({ method: 'POST', url: `/api/items/${tune.id}/approve`, headers: { cookie: colleague }, payload: { acknowledge: ['watched_elsewhere'] } });
+    expect(ok.statusCode).toBe(200);
+    await expect.poll(() => desk.getByTestId('flash').textContent(), { timeout: 12_000, interval: 200 }).toMatch(/A colleague approved this meanwhile/);
+    expect(await desk.locator('.flash-error').count()).toBe(0);
+    expect(await desk.getByTestId('review-status').textContent()).toBe('On the board');
+    expect(watched.problems).toEqual([]);
+    await watched.context.close();
+  });
+});
+
+describe('trimming on the timeline', () => {
+  it('moves the clip marks with the handles (keyboard here), shows the frame at once, and previews the clip before it is made', async () => {
+    const video = await readFile(path.join(fixtures, 'frogs.mp4'));
+    const clip = await vetted(videos.playlistId, { title: 'Tadpole clip', url: 'https://videos.example.org/tadpole.mp4', kind: 'video', files: { 'video.mp4': video, 'poster.jpg': video }, status: 'awaiting_review', seconds: 4 });
+    const { page: desk, watched } = await staffPage(teacher, DESK);
+    await desk.goto(`${server.base}/#/item/${clip.id}`);
+    const player = desk.getByTestId('review-video');
+    await player.evaluate((v: HTMLVideoElement) => new Promise((r) => (v.readyState >= 1 ? r(null) : v.addEventListener('loadedmetadata', r, { once: true }))));
+    const start = desk.getByRole('slider', { name: 'Start of the clip' });
+    await start.focus();
+    await desk.keyboard.press('ArrowRight');
+    await desk.keyboard.press('ArrowRight');
+    expect(await desk.getByLabel('Start', { exact: true }).inputValue()).toBe('0:02');
+    expect(await start.getAttribute('aria-valuetext')).toBe('0:02');
+    // The player jumped to the new start: the teacher sees the first frame of the clip at once.
+    await expect.poll(() => player.evaluate((v: HTMLVideoElement) => Math.round(v.currentTime)), SOON).toBe(2);
+    const end = desk.getByRole('slider', { name: 'End of the clip' });
+    await end.focus();
+    await desk.keyboard.press('ArrowLeft');
+    expect(await desk.getByLabel('End', { exact: true }).inputValue()).toBe('0:03');
+    // Preview: plays from the start mark and stops at the end mark, before anything is re-made.
+    await player.evaluate((v: HTMLVideoElement) => (v.muted = true));
+    await desk.getByRole('button', { name: 'Preview the clip' }).click();
+    await expect.poll(() => player.evaluate((v: HTMLVideoElement) => v.paused && v.currentTime > 2.5), { timeout: 8_000, interval: 100 }).toBe(true);
+    expect(await player.evaluate((v: HTMLVideoElement) => v.currentTime)).toBeLessThan(3.5);
+    expect((await server.t.ctx.repos.items.get(clip.id))!.media_generation).toBe(clip.media_generation);
+    a11y.push(...(await accessibilityProblems(desk, 'review with trim handles')));
     expect(watched.problems).toEqual([]);
     await watched.context.close();
   });

@@ -186,10 +186,13 @@ describe('two APIs and two workers on one database, queue and bucket', () => {
       const statuses = s.got.filter((e) => e.event === 'item').map((e) => JSON.parse(e.data).status as string);
       expect(statuses.at(-1)).toBe('awaiting_review');
     }
-    const doneBy = workers.map((w) => ids.filter((id) => w.output().includes(`media done for item ${id}`)).length);
-    expect(doneBy[0]! + doneBy[1]!).toBe(6);
-    expect(doneBy[0]).toBeGreaterThan(0);
-    expect(doneBy[1]).toBeGreaterThan(0);
+    // A worker logs a job after its item has changed status: wait for the lines to arrive.
+    const doneBy = () => workers.map((w) => ids.filter((id) => w.output().includes(`media done for item ${id}`)).length);
+    await waitFor(async () => doneBy()[0]! + doneBy()[1]! === 6, 15_000, 50).catch(() => undefined);
+    const [a, b] = doneBy();
+    expect(a! + b!).toBe(6);
+    expect(a).toBeGreaterThan(0);
+    expect(b).toBeGreaterThan(0);
   }, 180_000);
 
   it('a board open on either API sees approvals made on the other', async () => {
@@ -235,6 +238,7 @@ describe('two APIs and two workers on one database, queue and bucket', () => {
     const done = await settled(id, 120_000);
     expect(done.status).toBe('awaiting_review');
     expect(done.durationSeconds).toBeGreaterThan(19);
+    await waitFor(async () => other.output().includes(`media done for item ${id}`), 15_000, 50).catch(() => undefined);
     expect(other.output()).toContain(`media done for item ${id}`);
 
     // The killed worker's scratch is swept when it comes back.

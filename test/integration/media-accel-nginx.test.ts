@@ -25,7 +25,8 @@ let itemId: string;
 let bytes: Buffer;
 
 beforeAll(async () => {
-  t = await createTestEnv({ MEDIA_ACCEL: 'nginx' });
+  // nginx sends files from the local media folder: a local store, whatever TEST_STORAGE says.
+  t = await createTestEnv({ MEDIA_ACCEL: 'nginx', STORAGE: 'local' });
   app = await buildTestApp(t);
   ({ teacher } = await signInAdminAndTeacher(t, app));
   ids = await makeClassAndPlaylist(app, teacher);

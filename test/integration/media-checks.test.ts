@@ -106,10 +106,15 @@ describe('flashing images', () => {
   });
 
   it('passes normal footage, transcoded (VP9) in the same decode as the encode', async () => {
-    const f = await make('normal.webm', `testsrc2=${SIZE}`, { vp9: true });
+    // An odd size, so the size rule's rounding is tested against ffmpeg's own.
+    const f = await make('normal.webm', `testsrc2=s=333x187:r=30`, { vp9: true, extra: ['-pix_fmt', 'yuv420p'] });
     const r = await prepare(f);
     expect(r.plan.encode).toBe('transcode');
     expect(r.flashing?.verdict).toBe('pass');
+    // Length and size known without probing the output again: the same as ffprobe reads them.
+    const out = await media.probe(path.join(r.work, 'video.mp4'));
+    expect(r.output).toMatchObject({ width: out.video!.width, height: out.video!.height });
+    expect(Math.abs(r.output!.durationSeconds - out.durationSeconds)).toBeLessThan(0.1);
     // The poster and thumbnail came from the same run.
     expect((await readdir(r.work)).sort()).toEqual(expect.arrayContaining(['poster.jpg', 'thumbnail.jpg', 'video.mp4', 'storyboard.jpg']));
   });

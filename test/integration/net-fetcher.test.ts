@@ -312,7 +312,9 @@ describe('downloadToFile', () => {
       const err = await vettedError(downloadToFile(`${main.origin}/status/${code}`, path.join(dir, 'v'), { policy: policy() }));
       expect(err.code).toBe('fetch_not_found');
       expect(err.transient).toBe(false);
-      expect(err.message).toContain("'not found'");
+      // Worded for a page as well as a video, with the cause and what to do.
+      expect(err.message).toContain(`HTTP ${code} "not found"`);
+      expect(err.message).not.toMatch(/video/);
     }
     expect(await dirEntries()).toEqual([]);
   });
@@ -551,13 +553,15 @@ describe('guardedRequest', () => {
     expect(err.code).toBe('fetch_timeout');
   });
 
-  it('reports a refused connection as a transient network fault', async () => {
+  it('reports a refused connection as such (not as a download that broke off), transient', async () => {
     const probe = http.createServer().listen(0, '127.0.0.1');
     await once(probe, 'listening');
     const { port } = probe.address() as { port: number };
     await new Promise<void>((resolve) => probe.close(() => resolve()));
     const err = await vettedError(guardedRequest(`http://127.0.0.1:${port}/`, { policy: policy() }));
-    expect(err.code).toBe('fetch_network');
+    expect(err.code).toBe('fetch_refused');
+    expect(err.message).toMatch(/refused the connection/);
+    expect(err.message).not.toMatch(/broke off/);
     expect(err.transient).toBe(true);
   });
 

@@ -211,6 +211,8 @@ describe('signing in with the school account', () => {
     const byEmail = new Map(list.json().users.map((u: { email: string }) => [u.email, u]));
     expect(byEmail.get('teacher@school.test')).toMatchObject({ signInMethods: ['password', 'school_account'], breakGlass: false });
     expect(byEmail.get('deputy@school.test')).toMatchObject({ signInMethods: ['password'] });
+    const check = await one.app.inject({ method: 'GET', url: '/api/admin/sign-in/check', headers: { cookie: admin } });
+    expect(check.json()).toEqual({ ok: true, message: `Vetted reached ${idp.issuer} and read its settings; sign-ins go to ${idp.issuer}/auth.` });
     const settings = await one.app.inject({ method: 'GET', url: '/api/admin/sign-in', headers: { cookie: admin } });
     expect(settings.json()).toMatchObject({
       passwordSignIn: { open: true, byConfiguration: 'on', bySchool: 'on' },
@@ -440,6 +442,14 @@ describe('refusals: a sentence on the sign-in page and an audit entry, never a s
       expect(res.status).toBe(302);
       expect(res.headers.get('location')).toBe('/?signin=provider_unreachable');
       expect((await lastAudit(one, 'login.refused'))?.detail).toMatchObject({ reason: 'provider_unreachable' });
+      // The admin's connection check says so, in words.
+      const admin = (await one.app.inject({ method: 'POST', url: '/api/login', payload: { email: 'head@school.test', password: PASSWORD } })).cookies.find((c) => c.name === 'vetted_session')!;
+      const cookie = `vetted_session=${admin.value}`;
+      const me = await one.app.inject({ method: 'GET', url: '/api/me', headers: { cookie } });
+      await one.app.inject({ method: 'POST', url: '/api/reminder/acknowledge', headers: { cookie }, payload: { version: me.json().reminderVersion } });
+      const check = await one.app.inject({ method: 'GET', url: '/api/admin/sign-in/check', headers: { cookie } });
+      expect(check.json().ok).toBe(false);
+      expect(check.json().message).toMatch(new RegExp(`Vetted could not use http://127.0.0.1:${dead}: .+ Check OIDC_ISSUER`));
     } finally {
       one.t.ctx.oidc = right;
     }
@@ -473,6 +483,12 @@ describe('refusals: a sentence on the sign-in page and an audit entry, never a s
       expect(res.status, query).toBe(302);
       expect(res.headers.get('location'), query).toMatch(/^\/\?signin=[a-z_]+$/);
     }
+    // A HEAD (a link checker, a prefetch) neither starts an attempt nor uses one up.
+    const attempts = async () => (await one.t.ctx.db.selectFrom('sign_in_attempts').select('id').execute()).length;
+    const before = await attempts();
+    expect((await one.app.inject({ method: 'HEAD', url: '/api/auth/oidc/start' })).statusCode).toBe(404);
+    expect((await one.app.inject({ method: 'HEAD', url: '/api/auth/oidc/callback?code=x&state=y' })).statusCode).toBe(404);
+    expect(await attempts()).toBe(before);
     const noCookie = await one.app.inject({ method: 'GET', url: '/api/auth/oidc/callback?code=x&state=y' });
     expect(noCookie.statusCode).toBe(302);
     expect(noCookie.headers.location).toBe('/?signin=sign_in_expired');

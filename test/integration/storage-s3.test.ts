@@ -218,6 +218,11 @@ describe('an item through the pipeline with media in the bucket', () => {
       const res = await downApp.inject({ method: 'GET', url: `/media/items/${id}/0/video.mp4`, headers: { cookie, range: 'bytes=0-10' } });
       expect(res.statusCode).toBe(503);
       expect(res.json().error.code).toBe('storage_unavailable');
+      // The IT person's monitoring names the part that fails.
+      const ready = await downApp.inject({ method: 'GET', url: '/readyz' });
+      expect(ready.statusCode).toBe(503);
+      expect(ready.json().checks).toEqual({ database: 'ok', redis: 'ok', storage: 'failing' });
+      expect((await app.inject({ method: 'GET', url: '/readyz' })).json().checks.storage).toBe('ok');
     } finally {
       await downApp.close();
       await down.close();

@@ -84,6 +84,77 @@ describe('1. block rules and host names the normaliser cannot read', () => {
   });
 });
 
+describe('2. a re-trim never takes an approved item off the board', () => {
+  const boardIds = async () =>
+    ((await app.inject({ method: 'GET', url: `/api/board/${robins.boardToken}` })).json().playlists as Array<{ items: Array<{ id: string }> }>).flatMap((p) => p.items.map((i) => i.id));
+
+  it('the source has gone: the approved copy stays live and approved; the failure is on the draft', async () => {
+    const site = await startFixtureServer({});
+    try {
+      const live = await makeItem(t, robins.playlistId, { status: 'approved', url: site.url('/removed-by-now.mp4') });
+      const res = await inject('POST', `/api/items/${live.id}/reprocess`, { startSeconds: 1, endSeconds: 2 });
+      expect(res.statusCode).toBe(202);
+      const draft = res.json();
+      expect(draft.id).not.toBe(live.id);
+      expect(draft).toMatchObject({ status: 'queued', startSeconds: 1, endSeconds: 2, details: expect.objectContaining({ remakeOf: live.id }) });
+      // Nothing about the live item changed: status, generation, media, place on the board.
+      const still = (await t.ctx.repos.items.get(live.id))!;
+      expect(still).toMatchObject({ status: 'approved', media_generation: live.media_generation, start_seconds: null });
+      expect(await boardIds()).toContain(live.id);
+      const error = (await runFetchStage(t.ctx, draft.id, new AbortController().signal).catch((e: unknown) => e)) as { code?: string; message: string };
+      expect(error).toBeInstanceOf(Error);
+      // As the worker settles a failure: the draft fails, and the live item's page says so.
+      await t.ctx.repos.items.transition(draft.id, 'failed', { error_code: error.code ?? 'fetch_failed', error_message: error.message }, ['queued', 'fetching']);
+      const page = (await inject('GET', `/api/items/${live.id}`)).json();
+      expect(page).toMatchObject({ status: 'approved', remake: { id: draft.id, status: 'failed', error: { code: error.code ?? 'fetch_failed' } } });
+      expect((await t.ctx.repos.items.get(live.id))!.status).toBe('approved');
+      expect(await boardIds()).toContain(live.id);
+      const media = await app.inject({ method: 'GET', url: `/media/board/${robins.boardToken}/${live.id}/${live.media_generation}/video.mp4` });
+      expect(media.statusCode).toBe(200);
+    } finally {
+      await site.close();
+    }
+  });
+
+  it('approving the draft swaps it in: same place in the playlist, the old copy leaves the board', async () => {
+    const first = await makeItem(t, robins.playlistId, { status: 'approved', title: 'Before' });
+    const live = await makeItem(t, robins.playlistId, { status: 'approved', title: 'Frogs', expiresAt: new Date('2031-07-31T23:59:59Z') });
+    const draft = (await inject('POST', `/api/items/${live.id}/reprocess`, { startSeconds: 0, endSeconds: 1 })).json();
+    // The pipeline's part, as it would leave the draft.
+    await t.ctx.db.updateTable('items').set({ status: 'awaiting_review', progress: 100, media: JSON.stringify({ video: 'video.mp4' }) }).where('id', '=', draft.id).execute();
+    const approved = await inject('POST', `/api/items/${draft.id}/approve`, { acknowledge: ['watched_elsewhere'] });
+    expect(approved.statusCode).toBe(200);
+    const old = (await t.ctx.repos.items.get(live.id))!;
+    expect(old).toMatchObject({ status: 'rejected', reject_reason: 'Replaced by a re-made copy' });
+    const now = (await t.ctx.repos.items.get(draft.id))!;
+    expect(now.position).toBe(live.position);
+    expect(now.expires_at?.toISOString()).toBe('2031-07-31T23:59:59.000Z');
+    const ids = await boardIds();
+    expect(ids).toContain(draft.id);
+    expect(ids).not.toContain(live.id);
+    expect(ids.indexOf(first.id)).toBeLessThan(ids.indexOf(draft.id));
+  });
+
+  it('a re-trim of an upload uses the stored original, copied for the draft, and fetches nothing', async () => {
+    const live = await makeItem(t, robins.playlistId, { status: 'approved' });
+    await t.ctx.db.updateTable('items').set({ url: 'upload:ducks.mp4', canonical_url: `upload:${live.id}`, details: JSON.stringify({ link: 'upload', fileName: 'ducks.mp4' }) }).where('id', '=', live.id).execute();
+    await t.ctx.store.saveOriginal(live.id, Readable.from([Buffer.alloc(2048, 7)]));
+    const draft = (await inject('POST', `/api/items/${live.id}/reprocess`, { startSeconds: 0.5 })).json();
+    expect((await t.ctx.store.listItemIds()).originals).toEqual(expect.arrayContaining([live.id, draft.id]));
+    // The fetch stage of the draft is a copy of its own original: no network, and on to processing.
+    expect(await runFetchStage(t.ctx, draft.id, new AbortController().signal)).toBe('done');
+    expect((await t.ctx.repos.items.get(draft.id))!.status).toBe('processing');
+    expect((await t.ctx.repos.items.get(live.id))!.status).toBe('approved');
+  });
+
+  it('a failed item is retried in place (it was not on a board)', async () => {
+    const failed = await makeItem(t, robins.playlistId, { status: 'failed' });
+    const res = await inject('POST', `/api/items/${failed.id}/reprocess`, {});
+    expect(res.statusCode).toBe(202);
+    expect(res.json()).toMatchObject({ id: failed.id, status: 'queued' });
+  });
+});
+
 describe('3. tries are counted atomically', () => {
   it('100 parallel wrong passwords for one account: no more than 5 are looked at; the rest get 429', async () => {
     await addStaff(t, 'target@school.test');

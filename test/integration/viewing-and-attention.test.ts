@@ -198,6 +198,12 @@ describe('the filtering rules say what they do', () => {
     await app.inject({ method: 'POST', url: '/api/admin/domain-rules', headers: { cookie: admin }, payload: { pattern: '*.tiktok.com', action: 'block' } });
     const check = await app.inject({ method: 'GET', url: '/api/admin/domain-rules/check?url=tiktok.com', headers: { cookie: admin } });
     expect(check.json()).toMatchObject({ host: 'tiktok.com', allowed: false, rule: { pattern: '*.tiktok.com' } });
+    // The audit log names a rule by its domain, also after the rule is deleted.
+    await app.inject({ method: 'DELETE', url: `/api/admin/domain-rules/${rule.json().rule.id}`, headers: { cookie: admin } });
+    const audit = (await app.inject({ method: 'GET', url: '/api/admin/audit?action=rule.*', headers: { cookie: admin } })).json().entries as Array<{ action: string; target: string; targetLabel: string | null }>;
+    const mine = audit.filter((e) => e.target === `rule:${rule.json().rule.id}`);
+    expect(mine.map((e) => e.action).sort()).toEqual(['rule.create', 'rule.delete']);
+    expect(mine.every((e) => e.targetLabel === 'block www.tiktok.com')).toBe(true);
     const bad = await app.inject({ method: 'POST', url: '/api/admin/domain-rules', headers: { cookie: admin }, payload: { pattern: 'https://', action: 'block' } });
     expect(bad.statusCode).toBe(400);
     expect(bad.json().error.code).toBe('pattern_invalid');

@@ -142,6 +142,10 @@ describe('YouTube refusals end the item with a reason', () => {
     expect(item.status).toBe('failed');
     expect(item.error.code).toBe('youtube_blocked');
     expect(item.error.message).toMatch(/YouTube refused to send this video/);
+    // No retry is coming any more, so the message promises none: it says Vetted stopped, and the way out.
+    expect(item.error.message).toMatch(/Vetted tried 4 times and has stopped/);
+    expect(item.error.message).toMatch(/Download the video and upload the file/);
+    expect(item.error.message).not.toMatch(/will try again/);
     // Transient, so the fetch stage's attempts (4) each asked googlevideo again before giving up.
     const tries = yt.seen.filter((s) => s.startsWith(`rr1---sn-vetted.googlevideo.com/videoplayback?id=${BLOCKED}`));
     expect(tries.length).toBeGreaterThan(1);

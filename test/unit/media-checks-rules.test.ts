@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loudnormFilter, parseEbur128Summary, parseLoudnormReport, planLoudness } from '../../src/domain/loudness.js';
-import { analysisFps, analysisSize, planPreparation, spriteGrid } from '../../src/domain/media-plan.js';
+import { analysisFps, analysisSize, encodedSize, planPreparation, spriteGrid } from '../../src/domain/media-plan.js';
 import type { ProbeResult } from '../../src/domain/media-rules.js';
 import { ScenePicker, sceneScore } from '../../src/domain/scenes.js';
 import { requiredAcknowledgements } from '../../src/domain/vetting.js';
@@ -31,6 +31,14 @@ describe('what the media stage runs', () => {
     expect(planPreparation(probe({ audio: null }), 'copy', null, { hasCaptions: true }).audio).toBe(false);
     // The source's own captions (YouTube's) win over an embedded track.
     expect(planPreparation(probe({ textSubtitles: [{ index: 0, codec: 'mov_text', language: null }] }), 'copy', null, { hasCaptions: true }).subtitleTrack).toBeNull();
+  });
+
+  it('knows the published picture size without probing it again', () => {
+    expect(encodedSize({ width: 3840, height: 2160, rotation: 0 }, 'transcode')).toEqual({ width: 1920, height: 1080 });
+    expect(encodedSize({ width: 1920, height: 1080, rotation: 90 }, 'transcode')).toEqual({ width: 1080, height: 1920 });
+    expect(encodedSize({ width: 1366, height: 767, rotation: 0 }, 'transcode')).toEqual({ width: 1366, height: 766 });
+    expect(encodedSize({ width: 4000, height: 1000, rotation: 0 }, 'transcode')).toEqual({ width: 1920, height: 480 });
+    expect(encodedSize({ width: 1920, height: 1080, rotation: 90 }, 'copy')).toEqual({ width: 1920, height: 1080 });
   });
 
   it('lays the storyboard sprite out up to 10 across', () => {

@@ -15,6 +15,19 @@ export function SignInSection() {
   const [flash, say, clear] = useFlash();
   const [busy, setBusy] = useState(false);
 
+  const [checking, setChecking] = useState(false);
+  const check = async () => {
+    setChecking(true);
+    try {
+      const r = await api<{ ok: boolean; message: string }>('GET', '/api/admin/sign-in/check');
+      say(r.ok ? 'ok' : 'error', r.message);
+    } catch (e) {
+      say('error', errorText(e));
+    } finally {
+      setChecking(false);
+    }
+  };
+
   const setPasswords = async (on: boolean) => {
     setBusy(true);
     try {
@@ -40,20 +53,27 @@ export function SignInSection() {
         <>
           <h2>School account</h2>
           {data.schoolAccount ? (
-            <dl class="facts" data-testid="school-account-settings">
-              <dt>Provider</dt>
-              <dd>{data.schoolAccount.issuer}</dd>
-              <dt>Button</dt>
-              <dd>{data.schoolAccount.label}</dd>
-              <dt>Email domains allowed</dt>
-              <dd>{data.schoolAccount.allowedDomains.join(', ')}</dd>
-              <dt>New people</dt>
-              <dd>{data.schoolAccount.autoCreate === 'teacher' ? 'get a teacher account at their first sign-in' : 'need an account added here first'}</dd>
-              <dt>Redirect address to register at the provider</dt>
-              <dd>
-                <code>{data.schoolAccount.redirectUri}</code>
-              </dd>
-            </dl>
+            <>
+              <dl class="facts" data-testid="school-account-settings">
+                <dt>Provider</dt>
+                <dd>{data.schoolAccount.issuer}</dd>
+                <dt>Button</dt>
+                <dd>{data.schoolAccount.label}</dd>
+                <dt>Email domains allowed</dt>
+                <dd>{data.schoolAccount.allowedDomains.join(', ')}</dd>
+                <dt>New people</dt>
+                <dd>{data.schoolAccount.autoCreate === 'teacher' ? 'get a teacher account at their first sign-in' : 'need an account added here first'}</dd>
+                <dt>Redirect address to register at the provider</dt>
+                <dd>
+                  <code>{data.schoolAccount.redirectUri}</code>
+                </dd>
+              </dl>
+              <div class="row">
+                <Button variant="plain" busy={checking} busyText="Checking…" onClick={() => void check()}>
+                  Check the connection to the provider
+                </Button>
+              </div>
+            </>
           ) : (
             <p>Not set up. Whoever runs the server sets <code>OIDC_ISSUER</code> and the other settings described in the README.</p>
           )}

@@ -4,6 +4,7 @@ import { href } from '../shared/route';
 import type { ClassInfo, PlaylistKind, PlaylistSummary } from '../shared/types';
 import { Button, FlashLine, useFlash, useTitle } from '../shared/ui';
 import { GlobeIcon, PlayIcon } from '../shared/icons';
+import { MembersDialog } from './MembersDialog';
 import { PairDialog } from './PairDialog';
 import { useAttentionSummary } from './attention';
 
@@ -14,6 +15,7 @@ export function ClassesView() {
   const [loadError, setLoadError] = useState('');
   const [flash, say, clear] = useFlash();
   const [pairing, setPairing] = useState<ClassInfo | null>(null);
+  const [teachers, setTeachers] = useState<ClassInfo | null>(null);
 
   const load = async () => {
     try {
@@ -51,6 +53,7 @@ export function ClassesView() {
             key={c.id}
             cls={c}
             onPair={() => setPairing(c)}
+            onTeachers={() => setTeachers(c)}
             onPlaylistAdded={(p) => {
               say('ok', `Playlist “${p.name}” added to ${c.name}.`);
               void load();
@@ -60,6 +63,14 @@ export function ClassesView() {
         ))}
       </div>
       <PairDialog cls={pairing} onClose={() => setPairing(null)} />
+      <MembersDialog
+        cls={teachers}
+        onClose={() => {
+          setTeachers(null);
+          void load();
+        }}
+        onChanged={() => void load()}
+      />
     </>
   );
 }
@@ -119,11 +130,13 @@ function AddClass({ onAdded, onError }: { onAdded: (c: { id: string; name: strin
 function ClassCard({
   cls,
   onPair,
+  onTeachers,
   onPlaylistAdded,
   onError,
 }: {
   cls: ClassInfo;
   onPair: () => void;
+  onTeachers: () => void;
   onPlaylistAdded: (p: PlaylistSummary) => void;
   onError: (m: string) => void;
 }) {
@@ -157,6 +170,9 @@ function ClassCard({
         <div class="row">
           <Button variant="plain" onClick={onPair}>
             Pair a board
+          </Button>
+          <Button variant="quiet" onClick={onTeachers}>
+            Teachers<span class="visually-hidden"> of {cls.name}</span>
           </Button>
           <a class="btn btn-quiet" href={cls.board.url} target="_blank" rel="noopener">
             Open the board<span class="visually-hidden"> of {cls.name} (new tab)</span>

@@ -30,8 +30,17 @@ export function PlaylistView({ id }: { id: string }) {
   useEffect(() => void load(), [id]);
 
   const items = playlist?.items ?? [];
-  const updateItem = (item: Item) =>
+  // The item the "It is being prepared" message is about: when it is done, that message is replaced, never left stale.
+  const justAdded = useRef<string | null>(null);
+  const updateItem = (item: Item) => {
     setPlaylist((p) => (p ? { ...p, items: p.items.map((i) => (i.id === item.id ? { ...i, ...item, notice: i.notice } : i)) } : p));
+    if (justAdded.current === item.id && !isWorking(item.status)) {
+      justAdded.current = null;
+      if (item.status === 'failed') say('error', `“${item.title || item.url}” could not be prepared: ${item.error?.message ?? 'see below.'}`);
+      else if (item.status === 'awaiting_review') say('ok', `“${item.title || item.url}” is ready for you to ${item.kind === 'webpage' ? 'read' : 'watch'}.`);
+      else clear();
+    }
+  };
 
   // Follow every item that is still being prepared.
   const working = items.filter((i) => isWorking(i.status)).map((i) => i.id);
@@ -93,6 +102,7 @@ export function PlaylistView({ id }: { id: string }) {
 
   const added = (item: Item) => {
     setPlaylist((p) => (p ? { ...p, items: [...p.items, item] } : p));
+    justAdded.current = isWorking(item.status) ? item.id : null;
     say(
       'ok',
       `Added “${item.title || item.url}”. It is being prepared — you can carry on; it will say “${
@@ -194,7 +204,9 @@ function AddLink({ playlist, onAdded }: { playlist: Playlist; onAdded: (item: It
             onInput={(e) => setUrl(e.currentTarget.value)}
           />
           <p id="add-link-hint" class="hint">
-            YouTube links, links to video files and web pages all work. A YouTube link with a time (t=90) starts the clip there.
+            {playlist.kind === 'videos'
+              ? 'YouTube links and links to video files work, with or without https://. A YouTube link with a time (t=90) starts the clip there.'
+              : 'Paste the address of a web page, with or without https://. Vetted keeps a clean copy of it — no adverts, no pop-ups — and that copy is what the class sees.'}
           </p>
         </div>
         <div class="field grow">
@@ -328,6 +340,11 @@ function ItemRow({
             />
           )}
         </div>
+        {working && item.error && (
+          <p class="hint" data-testid="item-retry">
+            {item.error.message}
+          </p>
+        )}
         {item.status === 'failed' && item.error && (
           <p class="item-error" data-testid="item-error">
             {item.error.message}

@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, ApiError, errorText } from '../shared/api';
 import { interrupted } from '../shared/drafts';
-import { href } from '../shared/route';
+import { go, href } from '../shared/route';
 import type { ClassInfo, Item, Playlist } from '../shared/types';
 import { FlashLine, useFlash, useTitle } from '../shared/ui';
 import { dateText, isWorking, statusText, statusTone } from '../shared/words';
@@ -137,11 +137,25 @@ export function ReviewView({ id }: { id: string }) {
         </div>
       </div>
       <FlashLine flash={flash} onClose={clear} />
+      {item.remake && (
+        <p class={`flash ${item.remake.status === 'failed' ? 'flash-error' : 'flash-info'}`} data-testid="remake-line">
+          {item.remake.status === 'failed'
+            ? `The new clip could not be made${item.remake.error ? `: ${item.remake.error.message}` : '.'} This one is still on the board, unchanged.`
+            : 'A new clip of this item is being made or waits for review; this one stays on the board until you approve the new one. '}
+          <a href={href('item', item.remake.id)}>Open the new clip</a>
+        </p>
+      )}
       <div class="review-grid">
         <div class="review-main">
           <Copy item={item} watching={watching} onClip={(start, end) =>
-            act('Making the clip', () => api<Item>('POST', `/api/items/${item.id}/reprocess`, { startSeconds: start, endSeconds: end }),
-              'Making the new clip. This page shows its progress; you can leave it and come back.')
+            act('Making the clip', async () => {
+              const next = await api<Item>('POST', `/api/items/${item.id}/reprocess`, { startSeconds: start, endSeconds: end });
+              // An approved item stays on the board: the new clip is a draft of its own, reviewed on its own page.
+              if (next.id !== item.id) go('item', next.id);
+              return next;
+            }, item.status === 'approved'
+              ? 'Making the new clip as a draft. The approved one stays on the board until you approve the new one.'
+              : 'Making the new clip. This page shows its progress; you can leave it and come back.')
           } />
         </div>
         <aside class="review-side" aria-label="Checks and decision">

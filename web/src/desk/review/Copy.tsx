@@ -24,6 +24,11 @@ export function Copy({
           label="Progress of the copy"
           text={item.status === 'queued' ? '' : `${item.progress}%`}
         />
+        {item.error && (
+          <p class="hint" data-testid="review-retry">
+            {item.error.message}
+          </p>
+        )}
         <p class="muted">
           Vetted is making a clean copy — no adverts, no suggested videos, no comments. It appears here when it is ready.
         </p>

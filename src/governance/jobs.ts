@@ -1,5 +1,5 @@
 import type { AppContext } from '../api-context.js';
-import { NO_ITEM, STAGES } from '../queue/jobs.js';
+import { STAGES } from '../queue/jobs.js';
 import { expireDue } from './expiry.js';
 import { purge, purgeProgress } from './purge.js';
 
@@ -25,7 +25,7 @@ export const SCHEDULER_IDS = { expire: 'governance-expire', purge: 'governance-p
 export async function scheduleGovernanceJobs(ctx: AppContext): Promise<void> {
   const template = (stage: 'expire' | 'purge') => ({
     name: stage,
-    data: { itemId: NO_ITEM },
+    data: {},
     opts: {
       attempts: STAGES[stage].attempts,
       backoff: { type: 'exponential' as const, delay: STAGES[stage].backoffMs },

@@ -1,7 +1,7 @@
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { WorkerContext } from '../worker/context.js';
-import { STAGES, STAGE_NAMES, type ItemJobData, type Stage } from '../queue/jobs.js';
+import { STAGES, STAGE_NAMES, isItemStage, type JobData, type JobPayloads, type Stage } from '../queue/jobs.js';
 import { runFetchStage } from './fetch-stage.js';
 import { runMediaStage } from './media-stage.js';
 import { runExpiryJob, runPurgeJob, scheduleGovernanceJobs } from '../governance/jobs.js';
@@ -9,16 +9,23 @@ import { settleFailure } from './outcome.js';
 import { runYtdlpUpdateJob, scheduleYtdlpUpdate } from '../worker/youtube-update.js';
 import { reconcile, sweepWorkFolders } from './reconciler.js';
 
-type Handler = (ctx: WorkerContext, itemId: string, signal: AbortSignal) => Promise<'done' | 'skipped'>;
+type Handler<S extends Stage> = (ctx: WorkerContext, data: JobPayloads[S], signal: AbortSignal) => Promise<'done' | 'skipped'>;
 
-/** Every stage has exactly one handler; `startWorkers` refuses to start otherwise. */
-export const HANDLERS: Record<Stage, Handler> = {
-  fetch: runFetchStage,
-  media: runMediaStage,
-  expire: runExpiryJob,
-  purge: runPurgeJob,
+/** Every stage has exactly one handler, typed by its own payload; `startWorkers` refuses to start otherwise. */
+export const HANDLERS: { [S in Stage]: Handler<S> } = {
+  fetch: (ctx, { itemId }, signal) => runFetchStage(ctx, itemId, signal),
+  media: (ctx, { itemId }, signal) => runMediaStage(ctx, itemId, signal),
+  expire: (ctx) => runExpiryJob(ctx),
+  purge: (ctx) => runPurgeJob(ctx),
   ytdlpUpdate: runYtdlpUpdateJob,
 };
+
+/** Runs a job with its stage's handler; the queue's name tells which payload the job carries. */
+const runHandler = (stage: Stage, ctx: WorkerContext, data: JobData, signal: AbortSignal) =>
+  (HANDLERS[stage] as Handler<Stage>)(ctx, data as never, signal);
+
+/** What a log line says a job was for. */
+const subjectOf = (stage: Stage, data: JobData) => (isItemStage(stage) ? `item ${(data as JobPayloads[typeof stage]).itemId}` : 'housekeeping');
 
 export interface WorkerLogger {
   info(msg: string): void;
@@ -45,28 +52,34 @@ export async function startWorkers(
 
   const workers = STAGE_NAMES.map((stage) => {
     const spec = STAGES[stage];
-    const worker = new Worker<ItemJobData>(
+    const worker = new Worker<JobData>(
       spec.queue,
-      async (job: Job<ItemJobData>) => {
+      async (job: Job<JobData>) => {
         const abort = new AbortController();
         inFlight.add(abort);
         try {
           const started = Date.now();
-          const outcome = await HANDLERS[stage](ctx, job.data.itemId, abort.signal);
-          log.info(`${stage} ${outcome} for item ${job.data.itemId} in ${Date.now() - started} ms`);
+          const outcome = await runHandler(stage, ctx, job.data, abort.signal);
+          log.info(`${stage} ${outcome} for ${subjectOf(stage, job.data)} in ${Date.now() - started} ms`);
           ctx.producer.recordJob(stage, outcome);
           return outcome;
         } catch (e) {
           const final = e instanceof UnrecoverableError || job.attemptsMade + 1 >= (job.opts.attempts ?? spec.attempts);
           ctx.producer.recordJob(stage, abort.signal.aborted ? 'aborted' : final ? 'failed' : 'retried');
+          if (!isItemStage(stage)) {
+            // Housekeeping marks no item failed: BullMQ retries it, and the next scheduled run comes anyway.
+            if (!abort.signal.aborted) log.error(`${stage}: unexpected error`, e);
+            throw e;
+          }
+          const { itemId } = job.data as JobPayloads[typeof stage];
           // A permanent failure leaves nothing behind; a retry starts its scratch folder afresh anyway.
           return await settleFailure(
             ctx.repos.items,
-            job.data.itemId,
+            itemId,
             e,
             { made: job.attemptsMade, max: job.opts.attempts ?? spec.attempts, retryInMs: nextRetryMs(job) },
             (m, err) => log.error(m, err),
-            () => ctx.store.removeWork(job.data.itemId),
+            () => ctx.store.removeWork(itemId),
           );
         } finally {
           inFlight.delete(abort);
@@ -118,7 +131,7 @@ export async function startWorkers(
 }
 
 /** When BullMQ will run the job again after this failure (exponential backoff: delay × 2^failures so far). */
-function nextRetryMs(job: Job<ItemJobData>): number | undefined {
+function nextRetryMs(job: Job<JobData>): number | undefined {
   const b = job.opts.backoff;
   if (typeof b === 'number') return b;
   if (!b?.delay) return undefined;

@@ -2,11 +2,31 @@ import type { ItemStatus } from '../domain/item-state.js';
 
 /**
  * The job table: every stage, its queue, its retry policy and how many run at once, in one place.
- * Payloads carry the item id only; the handler reloads the row.
+ * Each job name has its own payload (`JobPayloads`). An item's stages carry the item id only; the handler reloads
+ * the row. Housekeeping jobs concern no single item and carry what they need, which may be nothing.
  */
 export interface ItemJobData {
   itemId: string;
 }
+
+export interface JobPayloads {
+  fetch: ItemJobData;
+  media: ItemJobData;
+  /** Expires approved items past their date: everything it needs is in the database. */
+  expire: Record<string, never>;
+  /** The scheduled purge. */
+  purge: Record<string, never>;
+  /** `schedule`: the daily run, which obeys the admin's setting; `admin`: "update now" from the console. */
+  ytdlpUpdate: { trigger: 'schedule' | 'admin' };
+}
+
+/** The payload of any job (what a queue holds). */
+export type JobData = JobPayloads[keyof JobPayloads];
+
+/** The stages that work on one item (and can mark it failed). */
+export const ITEM_STAGES = ['fetch', 'media'] as const;
+export type ItemStage = (typeof ITEM_STAGES)[number];
+export const isItemStage = (stage: Stage): stage is ItemStage => (ITEM_STAGES as readonly string[]).includes(stage);
 
 export const STAGES = {
   fetch: {
@@ -22,8 +42,8 @@ export const STAGES = {
     backoffMs: 5_000,
     owes: ['processing'] as ItemStatus[],
   },
-  // Governance housekeeping (src/governance/jobs.ts): repeatable jobs on a schedule, not per item; their
-  // payload's itemId is NO_ITEM. `expire` flips approved items past expiry; `purge` runs the daily purge.
+  // Governance housekeeping (src/governance/jobs.ts): repeatable jobs on a schedule, not per item (an empty
+  // payload). `expire` flips approved items past expiry; `purge` runs the daily purge.
   expire: {
     queue: 'expire',
     attempts: 3,
@@ -45,15 +65,12 @@ export const STAGES = {
   },
 } as const;
 
-/** The itemId of a job that concerns no single item (a nil UUID, so item lookups simply find nothing). */
-export const NO_ITEM = '00000000-0000-0000-0000-000000000000';
-
 export type Stage = keyof typeof STAGES;
 export const STAGE_NAMES = Object.keys(STAGES) as Stage[];
 
 /** The stage that owes work to an item in this status, if any. */
-export function stageFor(status: ItemStatus): Stage | undefined {
-  return STAGE_NAMES.find((s) => STAGES[s].owes.includes(status));
+export function stageFor(status: ItemStatus): ItemStage | undefined {
+  return ITEM_STAGES.find((s) => STAGES[s].owes.includes(status));
 }
 
 /**
@@ -61,6 +78,6 @@ export function stageFor(status: ItemStatus): Stage | undefined {
  * job exists. The generation changes when a teacher asks for the item to be made again.
  * (BullMQ refuses ':' in custom ids.)
  */
-export function jobIdFor(stage: Stage, itemId: string, generation: number): string {
+export function jobIdFor(stage: ItemStage, itemId: string, generation: number): string {
   return `${stage}.${itemId}.${generation}`;
 }

@@ -1,7 +1,7 @@
 import { Queue } from 'bullmq';
 import { Redis, type RedisOptions } from 'ioredis';
 import { VettedError } from '../domain/errors.js';
-import { STAGES, jobIdFor, type ItemJobData, type Stage } from './jobs.js';
+import { STAGES, jobIdFor, type ItemStage, type JobData, type Stage } from './jobs.js';
 
 export interface QueueSettings {
   redisUrl: string;
@@ -22,12 +22,12 @@ export function createProducer(settings: QueueSettings, opts: { failFast?: boole
   connection.on('error', () => {
     /* reported per call below; ioredis reconnects by itself */
   });
-  const queues = new Map<Stage, Queue<ItemJobData>>();
+  const queues = new Map<Stage, Queue<JobData>>();
   const metricsKey = `${settings.prefix}:metrics`;
   const queueFor = (stage: Stage) => {
     let q = queues.get(stage);
     if (!q) {
-      q = new Queue<ItemJobData>(STAGES[stage].queue, { connection, prefix: settings.prefix });
+      q = new Queue<JobData>(STAGES[stage].queue, { connection, prefix: settings.prefix });
       queues.set(stage, q);
     }
     return q;
@@ -36,7 +36,7 @@ export function createProducer(settings: QueueSettings, opts: { failFast?: boole
   return {
     connection,
     queueFor,
-    async enqueue(stage: Stage, itemId: string, generation: number): Promise<void> {
+    async enqueue(stage: ItemStage, itemId: string, generation: number): Promise<void> {
       const spec = STAGES[stage];
       try {
         await queueFor(stage).add(

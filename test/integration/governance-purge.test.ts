@@ -7,7 +7,6 @@ import type { ItemStatus } from '../../src/domain/item-state.js';
 import { EXPIRY_EVERY_MS, SCHEDULER_IDS } from '../../src/governance/jobs.js';
 import { purge } from '../../src/governance/purge.js';
 import { checkStorage } from '../../src/governance/storage-check.js';
-import { NO_ITEM } from '../../src/queue/jobs.js';
 import { HANDLERS, startWorkers } from '../../src/pipeline/runtime.js';
 import { addStaff, buildTestApp, createTestEnv, makeClassAndPlaylist, signIn, type TestApp, type TestEnv } from '../helpers/harness.js';
 import { auditActions, backdate, makeItem } from '../helpers/governance.js';
@@ -210,11 +209,11 @@ describe('scheduled jobs', () => {
       await workers.close(1000);
     }
     const old = await purgeable(['expired']);
-    expect(await HANDLERS.purge(t.ctx, NO_ITEM, new AbortController().signal)).toBe('done');
+    expect(await HANDLERS.purge(t.ctx, {}, new AbortController().signal)).toBe('done');
     expect(await exists(old[0]!.id)).toBe(false);
     expect((await auditActions(app, admin, 'action=purge'))[0]).toMatchObject({ actor: 'system' });
     const due = await makeItem(t, playlistId, { expiresAt: new Date(Date.now() - 1000) });
-    expect(await HANDLERS.expire(t.ctx, NO_ITEM, new AbortController().signal)).toBe('done');
+    expect(await HANDLERS.expire(t.ctx, {}, new AbortController().signal)).toBe('done');
     expect((await t.ctx.repos.items.get(due.id))!.status).toBe('expired');
   });
 });

@@ -10,8 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { policyFromConfig } from '../../src/net/fetcher.js';
-import { runYtdlpUpdateJob, UPDATE_NOW } from '../../src/worker/youtube-update.js';
-import { NO_ITEM } from '../../src/queue/jobs.js';
+import { runYtdlpUpdateJob } from '../../src/worker/youtube-update.js';
 import { managedPaths } from '../../src/sources/youtube/managed-binary.js';
 import { rollbackYtdlp, smokeTest, sumFor, updateYtdlp, versionAgeDays } from '../../src/sources/youtube/updater.js';
 import { youtubeService } from '../../src/services/youtube.js';
@@ -163,7 +162,7 @@ describe('the updater in the service, the job and the admin console', () => {
   });
 
   it("the daily job installs the release; the status then shows Vetted's copy", async () => {
-    expect(await runYtdlpUpdateJob(t.ctx, NO_ITEM, new AbortController().signal)).toBe('done');
+    expect(await runYtdlpUpdateJob(t.ctx, { trigger: 'schedule' }, new AbortController().signal)).toBe('done');
     const body = (await app.inject({ method: 'GET', url: '/api/admin/youtube', headers: { cookie: admin } })).json();
     expect(body).toMatchObject({ source: 'managed', version: '2026.10.01', updater: { lastError: null } });
     expect(body.updater.lastCheck).toEqual(expect.any(String));
@@ -183,8 +182,8 @@ describe('the updater in the service, the job and the admin console', () => {
     const off = await app.inject({ method: 'PUT', url: '/api/admin/youtube', headers: { cookie: admin }, payload: { updaterEnabled: false } });
     expect(off.statusCode).toBe(200);
     expect(off.json().updater.enabled).toBe(false);
-    expect(await runYtdlpUpdateJob(t.ctx, NO_ITEM, new AbortController().signal)).toBe('skipped');
-    expect(await runYtdlpUpdateJob(t.ctx, UPDATE_NOW, new AbortController().signal)).toBe('done');
+    expect(await runYtdlpUpdateJob(t.ctx, { trigger: 'schedule' }, new AbortController().signal)).toBe('skipped');
+    expect(await runYtdlpUpdateJob(t.ctx, { trigger: 'admin' }, new AbortController().signal)).toBe('done');
     const queued = await app.inject({ method: 'POST', url: '/api/admin/youtube/update', headers: { cookie: admin } });
     expect(queued.statusCode).toBe(202);
     const audit = await t.ctx.db.selectFrom('audit_log').select('action').where('action', 'like', 'youtube.%').execute();

@@ -12,6 +12,8 @@
  *                                                                  target ≤ 250 MB
  *  4. a 200 KB article page fetched, cleaned and stored (submit → awaiting_review), median of 5
  *  5. a repeat submission of an already-processed source           target: well under 1 s
+ *  6. serving (bench/serving.ts): Range ÷ nginx, board API ÷ a bare node:http + pg server, and a load run of
+ *     300 board streams + 50 Range readers + a teacher approving (`--serving` runs only these)
  *
  * Uses the real Postgres, Redis and ffmpeg, a worker in its own process (so its memory is its
  * own), and a fixture server on 127.0.0.1 standing in for the remote site.
@@ -21,6 +23,7 @@ import { readFile, readdir, mkdir, mkdtemp, stat, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { resolveBinaries } from '../src/media/binaries.js';
+import { servingBench } from './serving.js';
 import { createMediaAdapter } from '../src/media/ffmpeg.js';
 import { planPreparation } from '../src/domain/media-plan.js';
 import { serveFile, startFixtureServer } from '../test/helpers/fixture-server.js';
@@ -90,6 +93,8 @@ function articleHtml(bytes: number): string {
 const mb = (b: number) => `${(b / 1024 / 1024).toFixed(0)} MB`;
 
 async function main() {
+  // `--serving`: only the serving measures (Range, board API, the load run), a couple of minutes.
+  if (process.argv.includes('--serving')) return printRows(await servingBench({ quick }));
   const t = await createTestEnv({ JOB_BACKOFF_MS: '500' });
   const dir = path.join(t.dataDir, 'bench-src');
   await mkdir(dir, { recursive: true });
@@ -212,6 +217,12 @@ async function main() {
     ['repeat submission of a processed source (page · video)', `${repeat.toFixed(3)} s · ${repeatVideo.toFixed(3)} s`, `${Math.max(repeat, repeatVideo).toFixed(3)} s`, '≪ 1 s'],
     [`worker peak RSS, ${mb(bigBytes)} source (${bigTime.toFixed(0)} s)`, `ffmpeg beside it: ${mb(peak.ffmpeg)}`, mb(peak.worker), '≤ 150 MB'],
   ];
+  // Serving (issue 11): Range ÷ nginx, board API ÷ a bare server, the load run; in the same run, after the pipeline.
+  rows.push(...(await servingBench({ quick })));
+  printRows(rows);
+}
+
+function printRows(rows: Array<[string, string, string, string]>) {
   console.log(`\n| measure | measured | result | target |\n| --- | --- | --- | --- |`);
   for (const r of rows) console.log(`| ${r.join(' | ')} |`);
   process.exit(0);

@@ -5,7 +5,7 @@ import fastifyStatic from '@fastify/static';
 import fastifySwagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
-import type { AppContext } from './context.js';
+import type { AppContext } from './api-context.js';
 import { itemEvents, type ItemEvents } from './db/item-events.js';
 import accessPlugin from './http/access.js';
 import { installCrossSiteGuard } from './http/cross-site.js';

@@ -1,19 +1,18 @@
-import { loadConfig } from './config.js';
-import { createContext } from './context.js';
+import type { Config } from './config.js';
+import { createApiContext } from './api-context.js';
 import { createDb, ensureDatabase, migrateToLatest } from './db/database.js';
 import { youtubeService } from './services/youtube.js';
 
 export const YOUTUBE_USAGE = 'npm run cli -- youtube status|update|rollback';
 
 /** `npm run cli -- youtube …`: the same use cases as the admin console's YouTube page. Returns -1 when not ours. */
-export async function youtubeCli(argv: string[]): Promise<number> {
+export async function youtubeCli(argv: string[], config: Readonly<Config>): Promise<number> {
   const [noun, verb] = argv;
   if (noun !== 'youtube' || !['status', 'update', 'rollback'].includes(verb ?? '')) return -1;
-  const config = loadConfig();
   await ensureDatabase(config.databaseUrl);
   const migrateDb = createDb(config.databaseUrl, 1);
   await migrateToLatest(migrateDb).finally(() => migrateDb.destroy());
-  const ctx = createContext(config, { role: 'api' });
+  const ctx = createApiContext(config, { role: 'api' });
   try {
     const youtube = youtubeService(ctx);
     if (verb === 'status') {

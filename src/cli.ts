@@ -4,7 +4,7 @@ import { checkNewPassword } from './auth/password-policy.js';
 import { governanceCli, GOVERNANCE_USAGE } from './governance/cli.js';
 import { backupCli, BACKUP_USAGE } from './services/backup-cli.js';
 import { youtubeCli, YOUTUBE_USAGE } from './cli-youtube.js';
-import { loadConfig } from './config.js';
+import { loadConfig, type Config } from './config.js';
 import { auditRepository } from './db/audit.js';
 import { createDb, ensureDatabase, migrateToLatest } from './db/database.js';
 import { usersRepository } from './db/users.js';
@@ -14,17 +14,17 @@ import { servicesForCommand } from './platform/services.js';
 /** `npm run cli -- user add --email … --password … --role teacher|admin` */
 const USAGE = `Usage: npm run cli -- user add --email <email> --password <password> --role <teacher|admin>\n       ${GOVERNANCE_USAGE}\n       ${YOUTUBE_USAGE}\n       ${BACKUP_USAGE}`;
 
-async function main(argv: string[]): Promise<number> {
+async function main(argv: string[], config: Readonly<Config>): Promise<number> {
   const [noun, verb, ...rest] = argv;
-  if (noun === 'backup' || noun === 'restore') return backupCli(noun, argv.slice(1));
+  if (noun === 'backup' || noun === 'restore') return backupCli(noun, argv.slice(1), config);
   if (noun === 'youtube') {
-    const code = await youtubeCli(argv);
+    const code = await youtubeCli(argv, config);
     if (code >= 0) return code;
     console.error(USAGE);
     return 1;
   }
   if (noun !== 'user' || verb !== 'add') {
-    const code = await governanceCli(argv);
+    const code = await governanceCli(argv, config);
     if (code >= 0) return code;
     console.error(USAGE);
     return 1;
@@ -44,7 +44,6 @@ async function main(argv: string[]): Promise<number> {
     return 1;
   }
   checkNewPassword(password, { email });
-  const config = loadConfig();
   await ensureDatabase(config.databaseUrl);
   const db = createDb(config.databaseUrl, 1);
   try {
@@ -71,15 +70,22 @@ async function main(argv: string[]): Promise<number> {
 
 /**
  * With no DATABASE_URL / REDIS_URL the commands use the servers of an `npm start` running on the
- * same DATA_DIR, or start them for the length of the command. Every loadConfig() below then sees
- * the servers' addresses.
+ * same DATA_DIR, or start them for the length of the command. The commands get a configuration
+ * that names those servers.
  */
 async function withServers(argv: string[]): Promise<number> {
-  const services = await servicesForCommand(loadConfig());
-  process.env.DATABASE_URL = services.databaseUrl;
-  process.env.REDIS_URL = services.redisUrl;
+  const base = loadConfig();
+  const services = await servicesForCommand(base);
+  const config: Readonly<Config> = Object.freeze({
+    ...base,
+    databaseUrl: services.databaseUrl,
+    redisUrl: services.redisUrl,
+    // The servers are running now (ours or `npm start`'s): the commands connect to them like to any other.
+    embeddedPostgres: false,
+    embeddedRedis: false,
+  });
   try {
-    return await main(argv);
+    return await main(argv, config);
   } finally {
     await services.stop();
   }

@@ -81,6 +81,10 @@ export interface Config {
   passwordLogin: 'on' | 'off';
   /** Where media live: this machine's disk under DATA_DIR, or an S3-compatible bucket (many machines). */
   storage: { kind: 'local' } | S3Settings;
+  /** VETTED_SKIP_MIGRATE=1: `npm start` has migrated already, so its API and worker children do not. */
+  skipMigrate: boolean;
+  /** How long a stopping worker lets its current jobs finish before it leaves them to another worker, in ms. */
+  shutdownGraceMs: number;
 }
 
 export interface OidcConfig {
@@ -323,6 +327,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     oidc: oidcConfig(env),
     passwordLogin: oneOf(env, 'PASSWORD_LOGIN', ['on', 'off'] as const, 'on'),
     storage: storageSettings(env),
+    skipMigrate: env.VETTED_SKIP_MIGRATE === '1',
+    shutdownGraceMs: int(env, 'SHUTDOWN_GRACE_MS', 10_000, 0),
   };
   if (config.mediaAccel === 'nginx' && config.storage.kind !== 'local') {
     throw new Error('MEDIA_ACCEL=nginx lets nginx send files from the local media folder; with STORAGE=s3 leave MEDIA_ACCEL unset');
@@ -331,4 +337,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     throw new Error('PASSWORD_LOGIN=off needs school-account sign-in (OIDC_ISSUER and the rest), or nobody but the break-glass admin could sign in');
   }
   return Object.freeze(config);
+}
+
+/**
+ * The environment of the API and worker that `npm start` runs as child processes: this process's own (their
+ * configuration is the same variables), with the addresses of the servers it started and without a second migration.
+ * Built here so that the environment is read in one file.
+ */
+export function childProcessEnv(servers: { databaseUrl: string; redisUrl: string }): NodeJS.ProcessEnv {
+  return { ...process.env, DATABASE_URL: servers.databaseUrl, REDIS_URL: servers.redisUrl, VETTED_SKIP_MIGRATE: '1' };
 }

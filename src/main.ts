@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadConfig } from './config.js';
+import { childProcessEnv, loadConfig } from './config.js';
 import { ensureDatabase, createDb, migrateToLatest } from './db/database.js';
 import { compiled, projectRoot } from './platform/paths.js';
 import { startServices, type RunningServices } from './platform/services.js';
@@ -38,7 +38,7 @@ const services = await prepare().catch((e: unknown) => {
 const ext = compiled ? '.js' : '.ts';
 const runner = compiled ? process.execPath : path.join(projectRoot(), 'node_modules', '.bin', 'tsx');
 const runnerArgs = compiled ? ['--enable-source-maps'] : [];
-const env = { ...process.env, DATABASE_URL: services.databaseUrl, REDIS_URL: services.redisUrl, VETTED_SKIP_MIGRATE: '1' };
+const env = childProcessEnv(services);
 const children: Array<{ name: string; child: ChildProcess }> = [
   { name: 'api', child: spawn(runner, [...runnerArgs, path.join(here, `server${ext}`)], { stdio: 'inherit', env }) },
   { name: 'worker', child: spawn(runner, [...runnerArgs, path.resolve(here, `../workers/worker${ext}`)], { stdio: 'inherit', env }) },

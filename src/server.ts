@@ -1,6 +1,6 @@
 import { buildApp } from './app.js';
 import { loadConfig } from './config.js';
-import { createContext } from './context.js';
+import { createApiContext } from './api-context.js';
 import { requireServersFor } from './platform/services.js';
 import { createDb, ensureDatabase, migrateToLatest } from './db/database.js';
 
@@ -8,12 +8,12 @@ import { createDb, ensureDatabase, migrateToLatest } from './db/database.js';
 async function startApi() {
   const config = loadConfig();
   await requireServersFor(config, 'The API process alone');
-  if (process.env.VETTED_SKIP_MIGRATE !== '1') {
+  if (!config.skipMigrate) {
     await ensureDatabase(config.databaseUrl);
     const db = createDb(config.databaseUrl, 1);
     await migrateToLatest(db).finally(() => db.destroy());
   }
-  const ctx = createContext(config, { role: 'api' });
+  const ctx = createApiContext(config, { role: 'api' });
   const app = await buildApp(ctx, { logger: { level: config.logLevel } });
   await app.listen({ port: config.port, host: config.host });
   let stopping = false;

@@ -1,5 +1,5 @@
 import { loadConfig } from '../src/config.js';
-import { createContext } from '../src/context.js';
+import { createWorkerContext } from '../src/worker/context.js';
 import { createDb, ensureDatabase, migrateToLatest } from '../src/db/database.js';
 import { requireServersFor } from '../src/platform/services.js';
 import { startWorkers } from '../src/pipeline/runtime.js';
@@ -15,12 +15,12 @@ await requireServersFor(config, 'A worker process alone').catch((e: Error) => {
   console.error(e.message);
   process.exit(1);
 });
-if (process.env.VETTED_SKIP_MIGRATE !== '1') {
+if (!config.skipMigrate) {
   await ensureDatabase(config.databaseUrl);
   const db = createDb(config.databaseUrl, 1);
   await migrateToLatest(db).finally(() => db.destroy());
 }
-const ctx = createContext(config, { role: 'worker' });
+const ctx = createWorkerContext(config);
 const running = await startWorkers(ctx, { log });
 log.info('ready');
 
@@ -29,7 +29,7 @@ async function stop(signal: string) {
   if (stopping) return;
   stopping = true;
   log.info(`${signal}: finishing current work`);
-  await running.close(Number(process.env.SHUTDOWN_GRACE_MS || 10_000));
+  await running.close(config.shutdownGraceMs);
   await ctx.close();
   process.exit(0);
 }

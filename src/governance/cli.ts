@@ -2,8 +2,8 @@ import { parseArgs } from 'node:util';
 import { keepingAnActiveAdmin } from '../db/accounts.js';
 import { checkNewPassword, temporaryPassword } from '../auth/password-policy.js';
 import { hashPassword } from '../auth/passwords.js';
-import { loadConfig } from '../config.js';
-import { createContext, type AppContext } from '../context.js';
+import type { Config } from '../config.js';
+import { createApiContext, type AppContext } from '../api-context.js';
 import { createDb, ensureDatabase, migrateToLatest } from '../db/database.js';
 import { purge } from './purge.js';
 import { nameBreakGlassAdmin } from '../services/sign-in-methods.js';
@@ -18,12 +18,11 @@ export const GOVERNANCE_USAGE = [
   'npm run cli -- purge [--dry-run]',
 ].join('\n       ');
 
-async function withContext<T>(fn: (ctx: AppContext) => Promise<T>): Promise<T> {
-  const config = loadConfig();
+async function withContext<T>(config: Readonly<Config>, fn: (ctx: AppContext) => Promise<T>): Promise<T> {
   await ensureDatabase(config.databaseUrl);
   const migrateDb = createDb(config.databaseUrl, 1);
   await migrateToLatest(migrateDb).finally(() => migrateDb.destroy());
-  const ctx = createContext(config, { role: 'api' });
+  const ctx = createApiContext(config, { role: 'api' });
   try {
     return await fn(ctx);
   } finally {
@@ -31,11 +30,11 @@ async function withContext<T>(fn: (ctx: AppContext) => Promise<T>): Promise<T> {
   }
 }
 
-async function userVerb(verb: string, rest: string[]): Promise<number> {
+async function userVerb(config: Readonly<Config>, verb: string, rest: string[]): Promise<number> {
   const { values } = parseArgs({ args: rest, options: { email: { type: 'string' }, password: { type: 'string' } }, strict: true });
   if (!values.email) return -1;
   const email = values.email;
-  return withContext(async (ctx) => {
+  return withContext(config, async (ctx) => {
     const { users, accounts, audit } = ctx.repos;
     const user = await users.byEmail(email);
     if (!user || user.erased_at) {
@@ -64,20 +63,20 @@ async function userVerb(verb: string, rest: string[]): Promise<number> {
 }
 
 /** The governance verbs of `npm run cli`. Returns the exit code, or -1 for "not a verb of mine / bad usage". */
-export async function governanceCli(argv: string[]): Promise<number> {
+export async function governanceCli(argv: string[], config: Readonly<Config>): Promise<number> {
   const [noun, verb, ...rest] = argv;
-  if (noun === 'user' && (verb === 'disable' || verb === 'enable' || verb === 'reset-password')) return userVerb(verb, rest);
+  if (noun === 'user' && (verb === 'disable' || verb === 'enable' || verb === 'reset-password')) return userVerb(config, verb, rest);
   if (noun === 'user' && verb === 'break-glass') {
     const { values } = parseArgs({ args: rest, options: { email: { type: 'string' }, clear: { type: 'boolean', default: false } }, strict: true });
     if (!values.email === !values.clear) return -1;
-    return withContext(async (ctx) => {
+    return withContext(config, async (ctx) => {
       console.log(await nameBreakGlassAdmin(ctx, values.clear ? null : values.email!));
       return 0;
     });
   }
   if (noun === 'storage' && verb === 'check') {
     const { values } = parseArgs({ args: rest, options: { fix: { type: 'boolean', default: false } }, strict: true });
-    return withContext(async (ctx) => {
+    return withContext(config, async (ctx) => {
       const report = await checkStorage(ctx);
       console.log(`Files with no item: ${report.filesWithoutItem.length}`);
       for (const f of report.filesWithoutItem) console.log(`  ${f.area}/${f.itemId}`);
@@ -92,7 +91,7 @@ export async function governanceCli(argv: string[]): Promise<number> {
   }
   if (noun === 'purge' && (verb === undefined || verb === '--dry-run')) {
     const dryRun = verb === '--dry-run';
-    return withContext(async (ctx) => {
+    return withContext(config, async (ctx) => {
       const result = await purge(ctx, { dryRun, actor: { kind: 'system', id: null } });
       const verbWord = dryRun ? 'Would delete' : 'Deleted';
       console.log(`${verbWord} ${result.items.length} item(s), ${result.bytes} bytes (retention ${result.retentionDays} days).`);

@@ -1,4 +1,4 @@
-import type { AppContext } from '../context.js';
+import type { AppContext } from '../api-context.js';
 import type { Db } from '../db/database.js';
 import type { DomainRuleRow } from '../db/governance-schema.js';
 import { settingsRepository } from '../db/settings.js';

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { AppContext } from '../context.js';
+import type { AppContext } from '../api-context.js';
 
 /**
  * Flips approved items past their expiry to `expired`. Boards stop showing them at the expiry instant

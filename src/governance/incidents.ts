@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { AppContext } from '../context.js';
+import type { AppContext } from '../api-context.js';
 import { auditRepository } from '../db/audit.js';
 import type { IncidentResolution, IncidentRow, ReporterKind } from '../db/governance-schema.js';
 import { VettedError } from '../domain/errors.js';

@@ -1,6 +1,6 @@
 import { sql, type ExpressionBuilder } from 'kysely';
 import type { Database } from '../db/schema.js';
-import type { AppContext } from '../context.js';
+import type { AppContext } from '../api-context.js';
 import type { ItemStatus } from '../domain/item-state.js';
 
 /** Items the purge deletes once they have been in one of these statuses for the retention period. */

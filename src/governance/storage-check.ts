@@ -1,4 +1,4 @@
-import type { AppContext } from '../context.js';
+import type { AppContext } from '../api-context.js';
 import type { ItemMediaFiles } from '../db/schema.js';
 import { WORKING_STATUSES } from '../domain/item-state.js';
 

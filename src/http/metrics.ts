@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { timingSafeEqual } from 'node:crypto';
-import type { AppContext } from '../context.js';
+import type { AppContext } from '../api-context.js';
 import { opsStatsRepository } from '../db/ops-stats.js';
 import { STAGE_NAMES, STAGES } from '../queue/jobs.js';
 

@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { checkNewPassword, temporaryPassword } from '../auth/password-policy.js';
 import { hashPassword } from '../auth/passwords.js';
-import type { AppContext } from '../context.js';
+import type { AppContext } from '../api-context.js';
 import type { UserRow } from '../db/schema.js';
 import { VettedError } from '../domain/errors.js';
 import { formerStaffLabel } from '../domain/people.js';

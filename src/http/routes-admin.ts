@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { sql } from 'kysely';
-import type { AppContext } from '../context.js';
+import type { AppContext } from '../api-context.js';
 import { parseStrictDate } from '../domain/dates.js';
 import { VettedError } from '../domain/errors.js';
 import { staffLabel } from '../domain/people.js';

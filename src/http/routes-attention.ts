@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { AppContext } from '../context.js';
+import type { AppContext } from '../api-context.js';
 import type { ItemEvents } from '../db/item-events.js';
 import { attentionService } from '../services/attention.js';
 import { actorOf } from './access.js';

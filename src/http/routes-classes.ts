@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { AppContext } from '../context.js';
+import type { AppContext } from '../api-context.js';
 import { VettedError } from '../domain/errors.js';
 import { classService } from '../services/classes.js';
 import { actorOf, scopeOf } from './access.js';

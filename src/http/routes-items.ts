@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { AppContext } from '../context.js';
+import type { AppContext } from '../api-context.js';
 import type { ItemEvents } from '../db/item-events.js';
 import type { ItemRow } from '../db/schema.js';
 import { parseStrictDate } from '../domain/dates.js';
@@ -14,7 +14,7 @@ import { recogniseLink } from '../sources/link.js';
 import { decideKind } from '../domain/submission.js';
 import { requiredAcknowledgements, type VettingChecks } from '../domain/vetting.js';
 import { actorOf, scopeOf, staffOf } from './access.js';
-import { remakeItem } from '../services/review.js';
+import { remakeItem, remakeOf } from '../services/review.js';
 import { Uuid } from './schemas.js';
 import { playlistNotFound } from './routes-classes.js';
 import { presentItem } from './present.js';
@@ -166,9 +166,10 @@ export const itemRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext; events: It
     },
   );
 
-  app.get('/api/items/:id', { config: { access: 'member', scope: ofItem }, schema: { params: IdParams } }, async (request) =>
-    presentItem(await load(request.params.id)),
-  );
+  app.get('/api/items/:id', { config: { access: 'member', scope: ofItem }, schema: { params: IdParams } }, async (request) => {
+    const item = await load(request.params.id);
+    return { ...presentItem(item), remake: await remakeOf(ctx, item) };
+  });
 
   app.post(
     '/api/items/:id/approve',

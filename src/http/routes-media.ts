@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { AppContext } from '../context.js';
+import type { AppContext } from '../api-context.js';
 import type { ItemMediaFiles, ItemRow } from '../db/schema.js';
 import type { BoardService } from '../services/board.js';
 import { scopeOf } from './access.js';

@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { AppContext } from '../context.js';
+import type { AppContext } from '../api-context.js';
 import { checkReadiness, type Part } from '../services/readiness.js';
 import { mayReadMetrics, type Metrics } from './metrics.js';
 

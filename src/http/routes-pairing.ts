@@ -2,7 +2,7 @@ import { randomInt } from 'node:crypto';
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import QRCode from 'qrcode';
-import type { AppContext } from '../context.js';
+import type { AppContext } from '../api-context.js';
 import { VettedError } from '../domain/errors.js';
 import { scopeOf, staffOf } from './access.js';
 import { Uuid } from './schemas.js';

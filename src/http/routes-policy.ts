@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { AppContext } from '../context.js';
+import type { AppContext } from '../api-context.js';
 import type { DomainRuleRow } from '../db/governance-schema.js';
 import { hostOfUrl, isPacResult, judgeHost, parseDomainList, parsePattern, toDomainList, toPac } from '../domain/domain-rules.js';
 import { VettedError } from '../domain/errors.js';

@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply } from 'fastify';
-import type { AppContext } from '../context.js';
+import type { AppContext } from '../api-context.js';
 import { finishSchoolSignIn, refusalLocation, startSchoolSignIn, type SignInOutcome } from '../services/school-sign-in.js';
 import { checkSchoolAccountProvider, setPasswordSignIn, signInMethods, signInSettings } from '../services/sign-in-methods.js';
 import { SESSION_COOKIE, staffOf } from './access.js';

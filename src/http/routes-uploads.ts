@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { AppContext } from '../context.js';
+import type { AppContext } from '../api-context.js';
 import { VettedError } from '../domain/errors.js';
 import { uploadVideo } from '../services/uploads.js';
 import { actorOf, scopeOf } from './access.js';

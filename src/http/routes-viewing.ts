@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { AppContext } from '../context.js';
+import type { AppContext } from '../api-context.js';
 import { viewingService } from '../services/viewing.js';
 import { scopeOf, staffOf } from './access.js';
 import { itemNotFound } from './routes-items.js';

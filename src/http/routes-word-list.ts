@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { AppContext } from '../context.js';
+import type { AppContext } from '../api-context.js';
 import { MAX_ENTRY_LENGTH, MAX_LIST_ENTRIES } from '../domain/word-screen.js';
 import { changeWordList } from '../services/word-list.js';
 import { staffOf } from './access.js';

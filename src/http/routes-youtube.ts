@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Readable } from 'node:stream';
-import type { AppContext } from '../context.js';
+import type { AppContext } from '../api-context.js';
 import { VettedError } from '../domain/errors.js';
 import { youtubeService } from '../services/youtube.js';
 import { staffOf } from './access.js';

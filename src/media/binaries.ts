@@ -1,5 +1,5 @@
-import { accessSync, constants, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { findOnPath, isExecutableFile } from '../platform/programs.js';
 import path from 'node:path';
 
 export interface MediaBinaries {
@@ -11,25 +11,8 @@ export interface MediaBinaries {
 const NOT_FOUND = "ffmpeg was not found: install Debian's ffmpeg package or set FFMPEG_PATH";
 const PROBE_NOT_FOUND = "ffprobe was not found: install Debian's ffmpeg package or set FFPROBE_PATH";
 
-/** Shared with the yt-dlp backend, which locates its program the same way. */
-export function isExecutableFile(file: string): boolean {
-  try {
-    if (!statSync(file).isFile()) return false;
-    accessSync(file, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-export function findOnPath(name: string): string | undefined {
-  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
-    if (!dir) continue;
-    const candidate = path.join(dir, name);
-    if (isExecutableFile(candidate)) return candidate;
-  }
-  return undefined;
-}
+// Moved to platform/ (the API's embedded servers use them too, without loading the media adapter); re-exported for old callers.
+export { findOnPath, isExecutableFile } from '../platform/programs.js';
 
 /** ffprobe usually ships next to ffmpeg; prefer that copy so both come from the same build. */
 function siblingProbe(ffmpeg: string): string | undefined {
@@ -63,15 +46,11 @@ function fromStaticPackages(): { ffmpeg: string; ffprobe: string | undefined } |
 }
 
 /**
- * Finds the ffmpeg and ffprobe executables: FFMPEG_PATH/FFPROBE_PATH first, then the optional `ffmpeg-static`
- * (and `ffprobe-static`) packages, then the PATH. Throws a sentence an operator can act on when nothing fits.
- * Without an argument it reads FFMPEG_PATH and FFPROBE_PATH from the environment.
+ * Finds the ffmpeg and ffprobe executables: the configured paths first (FFMPEG_PATH/FFPROBE_PATH, read by
+ * config.ts), then the optional `ffmpeg-static` (and `ffprobe-static`) packages, then the PATH. Throws a sentence an
+ * operator can act on when nothing fits.
  */
-export function resolveBinaries(env?: { ffmpegPath?: string; ffprobePath?: string }): MediaBinaries {
-  const wanted = env ?? {
-    ffmpegPath: process.env.FFMPEG_PATH || undefined,
-    ffprobePath: process.env.FFPROBE_PATH || undefined,
-  };
+export function resolveBinaries(wanted: { ffmpegPath?: string | undefined; ffprobePath?: string | undefined } = {}): MediaBinaries {
 
   if (wanted.ffprobePath && !isExecutableFile(wanted.ffprobePath)) {
     throw new Error(`FFPROBE_PATH points at "${wanted.ffprobePath}", which is not an executable file`);

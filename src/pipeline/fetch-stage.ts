@@ -1,4 +1,4 @@
-import type { AppContext } from '../context.js';
+import type { WorkerContext } from '../worker/context.js';
 import { policyFromConfig } from '../net/fetcher.js';
 import { hostCheckForItem } from '../governance/domain-policy.js';
 import { progressReporter } from './progress.js';
@@ -11,7 +11,7 @@ export const FETCH_WORK = 'fetch';
  * work folder, then hand it to the media stage (fetching → processing). A stale or duplicate job
  * finds the item in another status and does nothing.
  */
-export async function runFetchStage(ctx: AppContext, itemId: string, signal: AbortSignal): Promise<'done' | 'skipped'> {
+export async function runFetchStage(ctx: WorkerContext, itemId: string, signal: AbortSignal): Promise<'done' | 'skipped'> {
   const { items } = ctx.repos;
   let item = await items.get(itemId);
   if (!item || (item.status !== 'queued' && item.status !== 'fetching')) return 'skipped';

@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import type { AppContext } from '../context.js';
+import type { WorkerContext } from '../worker/context.js';
 import { clipCaptions } from '../domain/captions.js';
 import { VettedError } from '../domain/errors.js';
 import { planPreparation } from '../domain/media-plan.js';
@@ -24,7 +24,7 @@ const SOURCE_GONE = new VettedError(
  * Everything is written into a private work folder and published with one rename, so a crash
  * or a kill at any point leaves no half-written file where anyone can see it.
  */
-export async function runMediaStage(ctx: AppContext, itemId: string, signal: AbortSignal): Promise<'done' | 'skipped'> {
+export async function runMediaStage(ctx: WorkerContext, itemId: string, signal: AbortSignal): Promise<'done' | 'skipped'> {
   const { items } = ctx.repos;
   const item = await items.get(itemId);
   if (!item || item.status !== 'processing') return 'skipped';
@@ -129,7 +129,7 @@ export async function runMediaStage(ctx: AppContext, itemId: string, signal: Abo
  * A web page's clean copy needs no ffmpeg here (its pictures were re-encoded while fetching): its
  * files move into a fresh folder that is published with one rename, like a video's.
  */
-async function publishPage(ctx: AppContext, item: ItemRow, fetchDir: string, meta: FetchedPage): Promise<'done' | 'skipped'> {
+async function publishPage(ctx: WorkerContext, item: ItemRow, fetchDir: string, meta: FetchedPage): Promise<'done' | 'skipped'> {
   const { items } = ctx.repos;
   const workDir = await ctx.store.workDir(item.id, MEDIA_WORK);
   const names = [meta.files.page, meta.files.thumbnail, meta.files.poster, ...meta.files.images];

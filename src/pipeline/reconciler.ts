@@ -1,4 +1,4 @@
-import type { AppContext } from '../context.js';
+import type { WorkerContext } from '../worker/context.js';
 import { WORKING_STATUSES } from '../domain/item-state.js';
 import { jobIdFor, stageFor } from '../queue/jobs.js';
 
@@ -9,7 +9,7 @@ const LIVE_STATES = new Set(['active', 'waiting', 'delayed', 'prioritized', 'wai
  * left in a working state with no live job gets its job back. A dead job with the same id (failed
  * or completed but kept) would block the new one, so it is removed first.
  */
-export async function reconcile(ctx: AppContext, log: (msg: string) => void = () => {}): Promise<number> {
+export async function reconcile(ctx: WorkerContext, log: (msg: string) => void = () => {}): Promise<number> {
   let requeued = 0;
   for (const item of await ctx.repos.items.listByStatus(WORKING_STATUSES)) {
     const stage = stageFor(item.status);
@@ -30,7 +30,7 @@ export async function reconcile(ctx: AppContext, log: (msg: string) => void = ()
 }
 
 /** Scratch folders of items that no longer need them (finished, failed, deleted) are left-overs of a crash. */
-export async function sweepWorkFolders(ctx: AppContext): Promise<number> {
+export async function sweepWorkFolders(ctx: WorkerContext): Promise<number> {
   const { work } = await ctx.store.listItemIds();
   let removed = 0;
   for (const id of work) {

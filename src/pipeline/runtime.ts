@@ -1,6 +1,6 @@
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
-import type { AppContext } from '../context.js';
+import type { WorkerContext } from '../worker/context.js';
 import { STAGES, STAGE_NAMES, type ItemJobData, type Stage } from '../queue/jobs.js';
 import { runFetchStage } from './fetch-stage.js';
 import { runMediaStage } from './media-stage.js';
@@ -9,7 +9,7 @@ import { settleFailure } from './outcome.js';
 import { runYtdlpUpdateJob, scheduleYtdlpUpdate } from '../worker/youtube-update.js';
 import { reconcile, sweepWorkFolders } from './reconciler.js';
 
-type Handler = (ctx: AppContext, itemId: string, signal: AbortSignal) => Promise<'done' | 'skipped'>;
+type Handler = (ctx: WorkerContext, itemId: string, signal: AbortSignal) => Promise<'done' | 'skipped'>;
 
 /** Every stage has exactly one handler; `startWorkers` refuses to start otherwise. */
 export const HANDLERS: Record<Stage, Handler> = {
@@ -31,7 +31,7 @@ export interface RunningWorkers {
 }
 
 export async function startWorkers(
-  ctx: AppContext,
+  ctx: WorkerContext,
   opts: { log: WorkerLogger; reconcileEveryMs?: number; stalledIntervalMs?: number } ,
 ): Promise<RunningWorkers> {
   for (const stage of STAGE_NAMES) {

@@ -1,4 +1,4 @@
-import type { AppContext } from '../context.js';
+import type { WorkerContext } from '../worker/context.js';
 import type { ItemRow } from '../db/schema.js';
 import type { ItemKind } from '../domain/item-state.js';
 import type { FetchPolicy } from '../net/fetcher.js';
@@ -9,12 +9,12 @@ import type { Source } from '../sources/types.js';
 
 // The page cleaner (jsdom) and the YouTube client are loaded on first use: together they add about
 // 70 MB to a worker that may only ever see direct video links.
-async function webPage(ctx: AppContext): Promise<Source> {
+async function webPage(ctx: WorkerContext): Promise<Source> {
   const { webPageSource } = await import('../sources/web-page.js');
   return webPageSource({ media: ctx.media });
 }
 
-async function youtube(ctx: AppContext): Promise<Source> {
+async function youtube(ctx: WorkerContext): Promise<Source> {
   const { youtubeSourceFor } = await import('./youtube.js');
   return youtubeSourceFor(ctx);
 }
@@ -25,7 +25,7 @@ async function youtube(ctx: AppContext): Promise<Source> {
  * then whatever the site turned out to serve.
  */
 export async function sourceFor(
-  ctx: AppContext,
+  ctx: WorkerContext,
   item: ItemRow,
   policy: FetchPolicy,
   signal: AbortSignal,

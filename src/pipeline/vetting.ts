@@ -1,6 +1,6 @@
 /** The word screen's part of the media stage (the checks' record itself is `VettingChecks` in the domain). */
 import { promises as fs } from 'node:fs';
-import type { AppContext } from '../context.js';
+import type { WorkerContext } from '../worker/context.js';
 import { pageText, screenItemText, type WordHit } from '../domain/word-screen.js';
 
 const str = (v: unknown) => (typeof v === 'string' && v.trim() ? v : null);
@@ -12,7 +12,7 @@ export function descriptionOf(details: Record<string, unknown> | null | undefine
 
 /** Screens the item's text against the library and the school's list; null (unscreened) if it cannot run. */
 export async function screenWords(
-  ctx: AppContext,
+  ctx: WorkerContext,
   texts: { title: string | null; description: string | null; captionsFile?: string; pageFile?: string },
   notes: string[],
 ): Promise<WordHit[] | null> {

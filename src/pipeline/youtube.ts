@@ -1,7 +1,8 @@
-import type { AppContext } from '../context.js';
+import type { WorkerContext } from '../worker/context.js';
 import { parseAllowList } from '../net/address.js';
 import { chooseVideoSite, youtubeSource } from '../sources/youtube/index.js';
 import { currentYtdlp } from '../sources/youtube/managed-binary.js';
+import { defaultFfmpegLocation } from '../sources/youtube/ytdlp-backend.js';
 import { ytdlpSetup, type YtdlpSetup } from '../sources/youtube/ytdlp-setup.js';
 import type { Source } from '../sources/types.js';
 
@@ -12,12 +13,12 @@ let cached: { key: string; source: Source; setup: YtdlpSetup } | undefined;
  * the updater between runs), its JavaScript runtime and Vetted's proxy, and the age-restriction policy. yt-dlp's
  * warnings are recorded for the admin console.
  */
-export function youtubeSourceFor(ctx: AppContext): Source {
+export function youtubeSourceFor(ctx: WorkerContext): Source {
   if (ctx.videoSite) {
     return youtubeSource(ctx.videoSite, { ageRestrictedPolicy: ctx.config.youtubeAgeRestricted, media: ctx.media });
   }
   const c = ctx.config;
-  const key = [c.youtubeBackend, c.youtubeAgeRestricted, c.ytdlpPath, c.dataDir, c.youtubeProxy?.href, c.youtubePotProviderUrl, c.youtubeCookiesFile].join('|');
+  const key = [c.youtubeBackend, c.youtubeAgeRestricted, c.ytdlpPath, c.dataDir, c.youtubeProxy?.href, c.youtubePotProviderUrl, c.youtubeCookiesFile, c.ffmpegPath, c.ffprobePath].join('|');
   if (cached?.key !== key) {
     void cached?.setup.close();
     const setup = ytdlpSetup({
@@ -33,6 +34,8 @@ export function youtubeSourceFor(ctx: AppContext): Source {
     const site = chooseVideoSite({
       backend: c.youtubeBackend,
       ytdlpPath: () => currentYtdlp({ ytdlpPath: c.ytdlpPath, dataDir: c.dataDir }).path ?? c.ytdlpPath,
+      // The same ffmpeg as the media stage, resolved at each run like before (a missing one leaves yt-dlp to find its own).
+      ffmpegPath: () => defaultFfmpegLocation({ ffmpegPath: c.ffmpegPath, ffprobePath: c.ffprobePath }),
       setup,
       onWarnings: (warnings) => {
         ctx.repos.youtube.recordWarnings(warnings).catch(() => undefined);

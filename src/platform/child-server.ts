@@ -26,6 +26,7 @@ export function startChildServer(
     cwd: opts.cwd,
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
+    // A child's bare environment (no secrets of ours), not a setting: only the program search path is passed on.
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LANG: 'C.UTF-8', LC_ALL: 'C.UTF-8' },
   };
   if (opts.uid !== undefined) Object.assign(spawnOpts, { uid: opts.uid, gid: opts.gid });

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
-import { findOnPath } from '../media/binaries.js';
+import { findOnPath } from './programs.js';
 
 const DEBIAN_PG_ROOT = '/usr/lib/postgresql';
 

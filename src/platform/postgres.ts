@@ -122,6 +122,7 @@ export async function startEmbeddedPostgres(
     await fs.mkdir(staging, { mode: 0o700 });
     if (account) await fs.chown(staging, account.uid, account.gid);
     opts.log(`[postgres] creating the database cluster in ${dir}`);
+    // initdb gets a bare environment (the program search path only, as in child-server.ts), not a setting of Vetted.
     const init = spawnSync(
       path.join(binDir, 'initdb'),
       ['-D', staging, '-U', 'postgres', '--auth=trust', '--encoding=UTF8', '--locale=C.UTF-8'],

@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import { startChildServer, waitUntilReady, type ChildServer } from './child-server.js';
 import { embeddedRedisUrl, redisDir } from './locations.js';
 import { systemUser } from './processes.js';
-import { findOnPath } from '../media/binaries.js';
+import { findOnPath } from './programs.js';
 
 
 /**

@@ -1,4 +1,4 @@
-import type { AppContext } from '../context.js';
+import type { AppContext } from '../api-context.js';
 import { attentionRepository } from '../db/attention.js';
 import type { Viewer } from '../db/classes.js';
 

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../config.js';
+import type { Config } from '../config.js';
 import { backup, BackupError, restore } from './backup.js';
 
 export const BACKUP_USAGE = [
@@ -10,13 +10,12 @@ export const BACKUP_USAGE = [
 const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MB`;
 
 /** `backup` and `restore`; the database is whatever DATABASE_URL (or the embedded server) names. */
-export async function backupCli(noun: 'backup' | 'restore', args: string[]): Promise<number> {
+export async function backupCli(noun: 'backup' | 'restore', args: string[], config: Readonly<Config>): Promise<number> {
   const { values } = parseArgs({
     args,
     options: { out: { type: 'string' }, from: { type: 'string' }, 'no-media': { type: 'boolean', default: false } },
     strict: true,
   });
-  const config = loadConfig();
   try {
     if (noun === 'backup') {
       if (!values.out) return usage();

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { AppContext } from '../context.js';
+import type { AppContext } from '../api-context.js';
 import { attentionRepository } from '../db/attention.js';
 import type { ClassRow } from '../db/schema.js';
 import { VettedError } from '../domain/errors.js';

@@ -1,4 +1,4 @@
-import type { AppContext } from '../context.js';
+import type { AppContext } from '../api-context.js';
 import type { Db } from '../db/database.js';
 import type { ItemRow } from '../db/schema.js';
 import { decidingRule, hostOfUrl } from '../domain/domain-rules.js';

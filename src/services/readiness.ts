@@ -1,4 +1,4 @@
-import type { AppContext } from '../context.js';
+import type { AppContext } from '../api-context.js';
 import { opsStatsRepository } from '../db/ops-stats.js';
 
 export type Part = 'database' | 'redis' | 'storage';

@@ -1,7 +1,7 @@
 import { createReadStream, promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { AppContext } from '../context.js';
+import type { AppContext } from '../api-context.js';
 import type { ItemRow } from '../db/schema.js';
 import { VettedError } from '../domain/errors.js';
 import { assertTransition } from '../domain/item-state.js';
@@ -12,6 +12,21 @@ const changedMeanwhile = () =>
 
 const originalGone = () =>
   new VettedError('upload_missing', 'The uploaded file is no longer on the server (it may have been purged). Upload it again.', { httpStatus: 409 });
+
+/**
+ * How the re-make of an approved item is going, for the item's page: the draft's id and status, and why it
+ * failed if it did (the live copy is unchanged then). Null when there is none.
+ */
+export async function remakeOf(ctx: AppContext, item: ItemRow) {
+  if (item.status !== 'approved') return null;
+  const draft = await ctx.repos.remakes.latestOf(item.id);
+  if (!draft) return null;
+  return {
+    id: draft.id,
+    status: draft.status,
+    error: draft.error_code ? { code: draft.error_code, message: draft.error_message ?? '' } : null,
+  };
+}
 
 export interface Clip {
   startSeconds: number | null;

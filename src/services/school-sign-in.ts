@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { OidcFailure, type ProviderPerson } from '../auth/oidc.js';
-import type { AppContext } from '../context.js';
+import type { AppContext } from '../api-context.js';
 import type { UserRow } from '../db/schema.js';
 import { domainAllowed, emailClaim, emailDomain, emailVerified, safeReturnPath, type SignInRefusal } from '../domain/school-sign-in.js';
 

@@ -1,4 +1,4 @@
-import type { AppContext } from '../context.js';
+import type { AppContext } from '../api-context.js';
 import { NO_PASSWORD } from '../db/school-accounts.js';
 import type { UserRow } from '../db/schema.js';
 import { VettedError } from '../domain/errors.js';

@@ -1,5 +1,5 @@
 import { dummyPasswordHash, verifyPassword } from '../auth/passwords.js';
-import type { AppContext } from '../context.js';
+import type { AppContext } from '../api-context.js';
 import type { UserRow } from '../db/schema.js';
 import { VettedError } from '../domain/errors.js';
 import { assertPasswordSignInAllowed } from './sign-in-methods.js';

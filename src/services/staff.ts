@@ -1,4 +1,4 @@
-import type { AppContext } from '../context.js';
+import type { AppContext } from '../api-context.js';
 import { keepingAnActiveAdmin } from '../db/accounts.js';
 import type { Role, UserRow } from '../db/schema.js';
 import { VettedError } from '../domain/errors.js';

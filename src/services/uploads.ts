@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { pipeline, Transform, type Readable } from 'node:stream';
-import type { AppContext } from '../context.js';
+import type { AppContext } from '../api-context.js';
 import type { ItemRow } from '../db/schema.js';
 import { VettedError } from '../domain/errors.js';
 import { titleFromUrl } from '../sources/direct-media.js';

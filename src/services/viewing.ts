@@ -1,4 +1,4 @@
-import type { AppContext } from '../context.js';
+import type { AppContext } from '../api-context.js';
 import type { ItemRow } from '../db/schema.js';
 import { viewingsRepository } from '../db/viewings.js';
 import { coverage, mayApprove, mergeRanges, newlyCovered, plausibleGain, REQUIRED_COVERAGE, type Range } from '../domain/coverage.js';

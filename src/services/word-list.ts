@@ -1,4 +1,4 @@
-import type { AppContext } from '../context.js';
+import type { AppContext } from '../api-context.js';
 import type { WordList } from '../domain/word-screen.js';
 
 /**

@@ -4,7 +4,7 @@ import { constants, createWriteStream } from 'node:fs';
 import { access, mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline, Transform, type Readable } from 'node:stream';
-import type { AppContext } from '../context.js';
+import type { AppContext } from '../api-context.js';
 import { VettedError } from '../domain/errors.js';
 import { policyFromConfig } from '../net/fetcher.js';
 import { findDeno, findJsRuntime, type JsRuntime } from '../sources/youtube/js-runtime.js';

@@ -1,4 +1,4 @@
-import type { AppContext } from '../context.js';
+import type { AppContext } from '../api-context.js';
 import { NO_ITEM, STAGES } from '../queue/jobs.js';
 import { youtubeService } from '../services/youtube.js';
 

@@ -368,6 +368,13 @@ describe('the desk puts attention where it is needed', () => {
     await expect.poll(() => desk.evaluate(() => document.activeElement?.textContent), SOON).toBe('Your classes');
     expect(await small()).toEqual([]);
     a11y.push(...(await accessibilityProblems(desk, 'classes, upright iPad')));
+    await desk.goto(`${server.base}/#/playlist/${videos.playlistId}`);
+    await desk.getByTestId('item-row').first().waitFor();
+    await expect.poll(() => desk.evaluate(() => document.activeElement?.tagName), SOON).toBe('H1');
+    expect(await small()).toEqual([]);
+    await desk.goto(`${server.base}/#/review`);
+    await desk.getByRole('heading', { name: 'To review' }).waitFor();
+    expect(await small()).toEqual([]);
     expect(watched.problems).toEqual([]);
     await watched.context.close();
   });

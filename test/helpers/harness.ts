@@ -6,7 +6,8 @@ import pg from 'pg';
 import { buildApp } from '../../src/app.js';
 import { hashPassword } from '../../src/auth/passwords.js';
 import { loadConfig, type Config } from '../../src/config.js';
-import { createContext, type AppContext } from '../../src/context.js';
+import type { AppContext } from '../../src/api-context.js';
+import { createWorkerContext, type WorkerContext } from '../../src/worker/context.js';
 import { migrateToLatest } from '../../src/db/database.js';
 import { STAGE_NAMES } from '../../src/queue/jobs.js';
 import type { Radosgw } from './radosgw.js';
@@ -20,7 +21,7 @@ export const BASE_DATABASE_URL = process.env.TEST_DATABASE_URL || 'postgres://po
 
 export interface TestEnv {
   config: Readonly<Config>;
-  ctx: AppContext;
+  ctx: WorkerContext;
   databaseUrl: string;
   dataDir: string;
   /** The variables this environment was made from, for child processes (API, worker, CLI) to share it. */
@@ -74,7 +75,7 @@ export async function createTestEnv(env: Record<string, string> = {}): Promise<T
     ...env,
   };
   const config = loadConfig({ ...vars, PATH: process.env.PATH });
-  const ctx = createContext(config, { role: 'worker' });
+  const ctx = createWorkerContext(config);
   await migrateToLatest(ctx.db);
   return {
     config,

@@ -6,7 +6,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
-import { createContext } from '../../src/context.js';
+import { createApiContext } from '../../src/api-context.js';
 import { BASE_DATABASE_URL, addStaff, buildTestApp, createTestEnv, makeClassAndPlaylist, signIn, type TestApp, type TestEnv } from '../helpers/harness.js';
 import { makeItem } from '../helpers/governance.js';
 import { cli } from '../helpers/service-process.js';
@@ -145,7 +145,7 @@ describe('backup and restore', () => {
 
     // The restored installation works: sign-in, the class, the approved item on its board, the audit log.
     const config = loadConfig({ DATABASE_URL: target.databaseUrl, REDIS_URL: t.config.redisUrl, DATA_DIR: target.dataDir, QUEUE_PREFIX: `${t.config.queuePrefix}-r`, PUBLIC_URL: t.config.publicUrl });
-    const ctx = createContext(config, { role: 'api' });
+    const ctx = createApiContext(config, { role: 'api' });
     const restoredApp = await buildApp(ctx);
     try {
       const rcookie = await signIn(restoredApp, 'head@school.test');

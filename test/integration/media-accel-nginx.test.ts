@@ -4,49 +4,25 @@
  * with Range, If-Range and 304 from the file. The internal location is not reachable from outside,
  * and nginx's access log carries no board link.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import net from 'node:net';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import type net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeItem } from '../helpers/governance.js';
+import { freePort, shippedSite, startNginx, type NginxChild } from '../helpers/nginx.js';
 import { makeFixture } from '../helpers/fixtures-media.js';
 import { buildTestApp, createTestEnv, makeClassAndPlaylist, signInAdminAndTeacher, waitFor, type TestApp, type TestEnv } from '../helpers/harness.js';
 
 let t: TestEnv;
 let app: TestApp;
-let nginx: ChildProcess;
+let nginx: NginxChild | undefined;
 let prefix: string;
 let base: string;
 let teacher: string;
 let ids: Awaited<ReturnType<typeof makeClassAndPlaylist>>;
 let itemId: string;
 let bytes: Buffer;
-
-async function freePort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as net.AddressInfo).port;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
-
-/** The shipped site file with its four machine-specific values replaced; each must be there to replace. */
-async function siteConfig(port: number, upstream: number, mediaRoot: string, accessLog: string): Promise<string> {
-  let site = await readFile(path.resolve('deploy/nginx.conf'), 'utf8');
-  const swaps: Array<[string, string]> = [
-    ['listen 80;', `listen 127.0.0.1:${port};`],
-    ['server 127.0.0.1:3000;', `server 127.0.0.1:${upstream};`],
-    ['alias /var/lib/vetted/media/;', `alias ${mediaRoot}/;`],
-    ['/var/log/nginx/vetted.access.log', accessLog],
-  ];
-  for (const [from, to] of swaps) {
-    expect(site, `deploy/nginx.conf has "${from}"`).toContain(from);
-    site = site.replace(from, to);
-  }
-  return site;
-}
 
 beforeAll(async () => {
   // nginx sends files from the local media folder: a local store, whatever TEST_STORAGE says.
@@ -72,38 +48,12 @@ beforeAll(async () => {
   prefix = await mkdtemp(path.join(os.tmpdir(), 'vetted-nginx-'));
   const port = await freePort();
   base = `http://127.0.0.1:${port}`;
-  const site = await siteConfig(port, upstream, path.join(t.dataDir, 'media'), path.join(prefix, 'access.log'));
-  const temp = ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'];
-  for (const d of temp) await mkdir(path.join(prefix, d));
-  const main = [
-    'daemon off;',
-    // nginx started by root hands its workers to `nobody`, who cannot read a private temp folder.
-    process.getuid?.() === 0 ? 'user root;' : '',
-    'worker_processes 1;',
-    `pid ${prefix}/nginx.pid;`,
-    `error_log ${prefix}/error.log warn;`,
-    'events { worker_connections 256; }',
-    'http {',
-    '  default_type application/octet-stream;',
-    ...temp.map((d) => `  ${d === 'client_body' ? 'client_body' : d}_temp_path ${prefix}/${d};`),
-    site,
-    '}',
-  ].join('\n');
-  await writeFile(path.join(prefix, 'nginx.conf'), main);
-  nginx = spawn('nginx', ['-c', path.join(prefix, 'nginx.conf'), '-p', prefix, '-e', path.join(prefix, 'error.log')], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  nginx.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  await waitFor(async () => {
-    if (nginx.exitCode !== null) throw new Error(`nginx stopped: ${stderr}`);
-    return fetch(`${base}/healthz`).then((r) => r.ok).catch(() => false);
-  }, 10_000, 50);
+  const site = await shippedSite({ port, upstream, mediaRoot: path.join(t.dataDir, 'media'), accessLog: path.join(prefix, 'access.log') });
+  nginx = await startNginx(prefix, [site], `${base}/healthz`);
 });
 
 afterAll(async () => {
-  if (nginx && nginx.exitCode === null) {
-    nginx.kill('SIGQUIT');
-    await new Promise((r) => nginx.once('exit', r));
-  }
+  await nginx?.stop();
   await app?.close();
   await t?.cleanup();
   if (prefix) await rm(prefix, { recursive: true, force: true });

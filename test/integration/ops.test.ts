@@ -5,7 +5,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
-import { createContext } from '../../src/context.js';
+import { createApiContext } from '../../src/api-context.js';
 import { routeTableOf } from '../../src/http/route-table.js';
 import { startWorkers, type RunningWorkers } from '../../src/pipeline/runtime.js';
 import { buildTestApp, createTestEnv, waitFor, type TestApp, type TestEnv } from '../helpers/harness.js';
@@ -37,7 +37,7 @@ async function variant(env: Record<string, string>) {
     PUBLIC_URL: t.config.publicUrl,
     ...env,
   });
-  const ctx = createContext(config, { role: 'api' });
+  const ctx = createApiContext(config, { role: 'api' });
   const other = await buildApp(ctx);
   return { app: other, close: async () => (await other.close(), await ctx.close()) };
 }

@@ -101,8 +101,12 @@ describe('2. a re-trim never takes an approved item off the board', () => {
       const still = (await t.ctx.repos.items.get(live.id))!;
       expect(still).toMatchObject({ status: 'approved', media_generation: live.media_generation, start_seconds: null });
       expect(await boardIds()).toContain(live.id);
-      const error = await runFetchStage(t.ctx, draft.id, new AbortController().signal).catch((e: unknown) => e);
+      const error = (await runFetchStage(t.ctx, draft.id, new AbortController().signal).catch((e: unknown) => e)) as { code?: string; message: string };
       expect(error).toBeInstanceOf(Error);
+      // As the worker settles a failure: the draft fails, and the live item's page says so.
+      await t.ctx.repos.items.transition(draft.id, 'failed', { error_code: error.code ?? 'fetch_failed', error_message: error.message }, ['queued', 'fetching']);
+      const page = (await inject('GET', `/api/items/${live.id}`)).json();
+      expect(page).toMatchObject({ status: 'approved', remake: { id: draft.id, status: 'failed', error: { code: error.code ?? 'fetch_failed' } } });
       expect((await t.ctx.repos.items.get(live.id))!.status).toBe('approved');
       expect(await boardIds()).toContain(live.id);
       const media = await app.inject({ method: 'GET', url: `/media/board/${robins.boardToken}/${live.id}/${live.media_generation}/video.mp4` });

@@ -8,7 +8,7 @@
  * The "private" name resolves through a test resolver to 10.255.255.1, which the proxy refuses before any connect.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { mkdir, readdir } from 'node:fs/promises';
 import http from 'node:http';
 import os from 'node:os';
@@ -49,6 +49,8 @@ beforeAll(async () => {
     '/VettedLoop2.mp4': (_req, res) => res.writeHead(302, { location: `http://127.0.0.2:${site.port}/VettedOk001.mp4` }).end(),
     // A name that resolves to a private address.
     '/VettedPriv3.mp4': (_req, res) => res.writeHead(302, { location: `http://private.vetted.test:${site.port}/VettedOk001.mp4` }).end(),
+    // A name that does not resolve: as when the server has no internet connection.
+    '/VettedOffl5.mp4': (_req, res) => res.writeHead(302, { location: `http://offline.vetted.test:${site.port}/VettedOk001.mp4` }).end(),
     // Headers, a little data, then nothing.
     '/VettedSlow4.mp4': (_req, res) => {
       res.writeHead(200, { 'content-type': 'video/mp4', 'content-length': 10_000_000 });
@@ -60,7 +62,7 @@ beforeAll(async () => {
     proxy: {
       allow: parseAllowList(['127.0.0.1']),
       // Tests only: the fixture's host and port instead of YouTube's.
-      hosts: ['127.0.0.1', '127.0.0.2', 'private.vetted.test'],
+      hosts: ['127.0.0.1', '127.0.0.2', 'private.vetted.test', 'offline.vetted.test'],
       ports: [site.port],
       connectTimeoutMs: 2_000,
       idleTimeoutMs: 10_000,
@@ -82,6 +84,19 @@ const policy = policyFromConfig({ fetchAllowPrivate: [], maxDownloadBytes: 50 * 
 const noMedia = (): MediaAdapter => {
   throw new Error('yt-dlp merges by itself');
 };
+
+/** Processes whose command line mentions `text` (from /proc: yt-dlp gets the URL as an argument). */
+function running(text: string): string[] {
+  return readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(text);
+      } catch {
+        return false;
+      }
+    });
+}
 
 let n = 0;
 async function fetchWith(id: string, opts: { downloadTimeoutMs?: number; signal?: AbortSignal } = {}) {
@@ -128,11 +143,20 @@ describe("Debian's yt-dlp through Vetted's proxy", () => {
     expect(String((err.cause as Error).message)).toMatch(/10\.255\.255\.1/);
   });
 
+  it('says the server cannot reach YouTube when a name does not resolve (not "check for typos")', async () => {
+    const err = await vettedFailure(fetchWith('VettedOffl5'));
+    expect(err.code).toBe('youtube_offline');
+    expect(err.transient).toBe(true);
+    expect(err.message).toMatch(/cannot reach YouTube/);
+  });
+
   it('cuts off a stalled site at the time limit and kills yt-dlp', async () => {
     const started = Date.now();
     const err = await vettedFailure(fetchWith('VettedSlow4', { downloadTimeoutMs: 4_000 }));
     expect(err.code).toBe('fetch_timeout');
     expect(Date.now() - started).toBeLessThan(15_000);
+    // Nothing of that run is left.
+    expect(running(`${site.port}/VettedSlow4`)).toEqual([]);
   });
 
   it('stops when the job is stopped', async () => {
@@ -140,6 +164,7 @@ describe("Debian's yt-dlp through Vetted's proxy", () => {
     const stop = new Error('worker shutting down');
     setTimeout(() => controller.abort(stop), 2_500);
     await expect(fetchWith('VettedSlow4', { signal: controller.signal })).rejects.toBe(stop);
+    await expect.poll(() => running(`${site.port}/VettedSlow4`), { timeout: 3_000 }).toEqual([]);
   });
 
   it('refuses a connection that has no run ticket', async () => {

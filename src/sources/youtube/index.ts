@@ -24,8 +24,8 @@ export interface VideoSiteEnv {
   backend?: YouTubeBackendChoice | string;
   /** Path or name of the yt-dlp program, or how to find it at each run (the updater may have swapped it). */
   ytdlpPath?: string | (() => string | undefined);
-  /** Passed to yt-dlp's --ffmpeg-location; default: the media stage's ffmpeg (FFMPEG_PATH, ffmpeg-static, PATH). */
-  ffmpegPath?: string;
+  /** Passed to yt-dlp's --ffmpeg-location; default: ffmpeg-static or the PATH's ffmpeg. The worker passes the configured one. */
+  ffmpegPath?: string | (() => string | undefined);
   /** Each run's runtime, proxy ticket and options (ytdlp-setup.ts); without it yt-dlp runs bare (tests of the process handling). */
   setup?: YtdlpSetup;
   onWarnings?: (warnings: YtdlpWarning[]) => void;
@@ -76,8 +76,8 @@ export function chooseVideoSite(env: VideoSiteEnv = {}): VideoSite {
   }
 }
 
-/** YOUTUBE_AGE_RESTRICTED=refuse|flag; refuse unless an operator explicitly asks to flag. */
-export function ageRestrictedPolicyFrom(value: string | undefined = process.env.YOUTUBE_AGE_RESTRICTED): AgeRestrictedPolicy {
+/** YOUTUBE_AGE_RESTRICTED=refuse|flag (config.ts reads the variable); refuse unless an operator explicitly asks to flag. */
+export function ageRestrictedPolicyFrom(value: string | undefined): AgeRestrictedPolicy {
   if (value === undefined || value === '' || value === 'refuse') return 'refuse';
   if (value === 'flag') return 'flag';
   throw new Error(`YOUTUBE_AGE_RESTRICTED must be refuse or flag, not "${value}"`);
@@ -87,7 +87,7 @@ export interface YouTubeSourceOptions {
   ageRestrictedPolicy: AgeRestrictedPolicy;
   /**
    * The media adapter, for merging separate picture and sound; pass AppContext.media. Without it the source builds
-   * its own from FFMPEG_PATH/FFPROBE_PATH (or ffmpeg-static, or the PATH) on first use.
+   * its own from ffmpeg-static or the PATH on first use.
    */
   media?: () => MediaAdapter;
 }

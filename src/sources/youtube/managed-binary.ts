@@ -4,8 +4,7 @@
  * previous copy beside it for rollback. Before the first update, the system's yt-dlp (the image's, or Debian's).
  */
 import path from 'node:path';
-import { isExecutableFile } from '../../media/binaries.js';
-import { findYtdlp } from './ytdlp-backend.js';
+import { findOnPath, isExecutableFile } from '../../platform/programs.js';
 
 export interface YtdlpPaths {
   dir: string;
@@ -26,4 +25,13 @@ export function currentYtdlp(o: { ytdlpPath: string | undefined; dataDir: string
   if (isExecutableFile(managed)) return { path: managed, source: 'managed' };
   const system = findYtdlp('yt-dlp');
   return system ? { path: system, source: 'system' } : { path: undefined, source: 'missing' };
+}
+
+/** The yt-dlp to run: an explicit path if it is executable, else `yt-dlp` found on the PATH; undefined if neither. */
+export function findYtdlp(configured: string | undefined): string | undefined {
+  if (configured) {
+    if (configured.includes(path.sep)) return isExecutableFile(configured) ? configured : undefined;
+    return findOnPath(configured);
+  }
+  return findOnPath('yt-dlp');
 }

@@ -50,6 +50,7 @@ import {
 } from './video-site.js';
 
 // Must be set before ytdl-core's first call; see the header comment. An operator's own value wins.
+// These are writes, not settings of Vetted: ytdl-core reads them from process.env itself, so they cannot live in config.ts.
 process.env.YTDL_NO_UPDATE ||= '1';
 process.env.YTDL_NO_DEBUG_FILE ||= '1';
 

@@ -156,14 +156,8 @@ export function pickVideoFile(names: readonly string[]): string | undefined {
 // ---------------------------------------------------------------------------------------------------------------
 // Running the program
 
-/** The yt-dlp to run: an explicit path if it is executable, else `yt-dlp` found on the PATH; undefined if neither. */
-export function findYtdlp(configured: string | undefined): string | undefined {
-  if (configured) {
-    if (configured.includes(path.sep)) return isExecutableFile(configured) ? configured : undefined;
-    return findOnPath(configured);
-  }
-  return findOnPath('yt-dlp');
-}
+// Lives with the managed copy (the admin page's status needs it without loading this backend); re-exported here.
+export { findYtdlp } from './managed-binary.js';
 
 interface RunResult {
   code: number | null;
@@ -179,6 +173,7 @@ interface RunResult {
  * not take yt-dlp around (or away from) Vetted's proxy. YOUTUBE_PROXY is how a school proxy is set.
  */
 function childEnv(): NodeJS.ProcessEnv {
+  // Building a child's environment, not reading a setting: yt-dlp inherits HOME, PATH, locale and the rest as is.
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) {
     if (!/^(https?|all|no|ftp)_proxy$/i.test(k)) env[k] = v;
@@ -259,9 +254,10 @@ export function runYtdlp(
   });
 }
 
-function defaultFfmpegLocation(): string | undefined {
+/** The ffmpeg yt-dlp should merge with: the configured one (FFMPEG_PATH via config.ts), else ffmpeg-static or the PATH's. */
+export function defaultFfmpegLocation(configured: { ffmpegPath?: string | undefined; ffprobePath?: string | undefined } = {}): string | undefined {
   try {
-    return resolveBinaries().ffmpeg;
+    return resolveBinaries(configured).ffmpeg;
   } catch {
     // yt-dlp then looks for ffmpeg on the PATH itself, and says so if it needs one.
     return undefined;

@@ -137,6 +137,14 @@ export function ReviewView({ id }: { id: string }) {
         </div>
       </div>
       <FlashLine flash={flash} onClose={clear} />
+      {item.remake && (
+        <p class={`flash ${item.remake.status === 'failed' ? 'flash-error' : 'flash-info'}`} data-testid="remake-line">
+          {item.remake.status === 'failed'
+            ? `The new clip could not be made${item.remake.error ? `: ${item.remake.error.message}` : '.'} This one is still on the board, unchanged.`
+            : 'A new clip of this item is being made or waits for review; this one stays on the board until you approve the new one. '}
+          <a href={href('item', item.remake.id)}>Open the new clip</a>
+        </p>
+      )}
       <div class="review-grid">
         <div class="review-main">
           <Copy item={item} watching={watching} onClip={(start, end) =>

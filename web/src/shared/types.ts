@@ -82,6 +82,8 @@ export interface BoardItem {
 /** An item as staff see it. */
 export interface Item extends BoardItem {
   error: { code: string; message: string } | null;
+  /** An approved item's re-made copy (a new trim), made as a draft beside it; only on the item's own page. */
+  remake?: { id: string; status: ItemStatus; error: { code: string; message: string } | null } | null;
   rejectReason?: string | null;
   reviewedAt?: string | null;
   createdAt?: string;

@@ -1,0 +1,277 @@
+/**
+ * The serving half of `npm run bench` (issue 11), measured side by side in one run on this machine:
+ *
+ *  1. 1 MiB Range requests of a 20 MB H.264 file: Vetted sending the bytes ÷ nginx (sendfile) on the same file,
+ *     and through MEDIA_ACCEL=nginx (Vetted checks access, nginx sends) ÷ the same nginx      ≥ 0.55 · ≥ 0.9
+ *  2. GET /api/board/:token (one playlist of three items) ÷ a bare node:http + pg server doing the same read
+ *     in one query: plain GETs (the cache) and revalidations (If-None-Match → 304)            ≥ 1.0
+ *  3. a load run: 300 board event streams + 50 concurrent Range readers + a teacher submitting and approving;
+ *     errors (0), the time for an approval to reach every board (≤ 1 s), the API's p99.
+ *
+ * Vetted runs as `npm start` runs it (compiled, its own process, LOG_LEVEL=warn: no per-request log lines, as
+ * nginx runs here with access_log off); wrk (Debian's) generates the load; everything on 127.0.0.1, each run
+ * bounded in time.
+ */
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { resolveBinaries } from '../src/media/binaries.js';
+import { serveFile, startFixtureServer } from '../test/helpers/fixture-server.js';
+import { addStaff, createTestEnv, waitFor } from '../test/helpers/harness.js';
+import { freePort, shippedSite, startNginx } from '../test/helpers/nginx.js';
+
+const run = promisify(execFile);
+type Row = [string, string, string, string];
+
+interface WrkResult {
+  rps: number;
+  errors: number;
+  p99ms: number;
+}
+
+async function wrk(url: string, opts: { connections: number; seconds: number; script?: string; headers?: Record<string, string> }): Promise<WrkResult> {
+  const args = ['-t2', `-c${opts.connections}`, `-d${opts.seconds}s`, '--latency', '--timeout', '5s'];
+  for (const [k, v] of Object.entries(opts.headers ?? {})) args.push('-H', `${k}: ${v}`);
+  if (opts.script) args.push('-s', opts.script);
+  const { stdout } = await run('wrk', [...args, url], { timeout: (opts.seconds + 30) * 1000, maxBuffer: 1 << 20 });
+  const num = (re: RegExp) => Number(re.exec(stdout)?.[1] ?? 0);
+  const p99 = /\s99%\s+([\d.]+)(us|ms|s)\b/.exec(stdout);
+  const p99ms = p99 ? Number(p99[1]) * (p99[2] === 'us' ? 0.001 : p99[2] === 's' ? 1000 : 1) : NaN;
+  const socket = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(stdout);
+  const errors = num(/Non-2xx or 3xx responses: (\d+)/) + (socket ? socket.slice(1).reduce((n, x) => n + Number(x), 0) : 0);
+  return { rps: num(/Requests\/sec:\s+([\d.]+)/), errors, p99ms };
+}
+
+/** A wrk script asking for consecutive 1 MiB slices of a file of `size` bytes, round and round. */
+async function rangeScript(dir: string, size: number): Promise<string> {
+  const file = path.join(dir, 'ranges.lua');
+  await writeFile(
+    file,
+    `local size = ${size}\nlocal slice = 1048576\nlocal n = math.floor(size / slice)\nlocal i = 0\n` +
+      `request = function()\n  local s = (i % n) * slice\n  i = i + 1\n` +
+      `  return wrk.format("GET", nil, { ["Range"] = "bytes=" .. s .. "-" .. (s + slice - 1) })\nend\n`,
+  );
+  return file;
+}
+
+async function startChild(cmd: string, args: string[], env: Record<string, string>, readyUrl?: string): Promise<ChildProcess> {
+  const child = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  if (readyUrl) {
+    await waitFor(async () => {
+      if (child.exitCode !== null) throw new Error(`${args.join(' ')} stopped (${child.exitCode})`);
+      return fetch(readyUrl).then((r) => (void r.arrayBuffer(), r.status < 500)).catch(() => false);
+    }, 30_000, 100);
+  } else {
+    await new Promise<void>((resolve) => child.stdout!.on('data', (d: Buffer) => d.toString().includes('ready') && resolve()));
+  }
+  child.stdout!.resume();
+  return child;
+}
+
+async function stopChild(child: ChildProcess | undefined) {
+  if (!child || child.exitCode !== null) return;
+  child.kill('SIGTERM');
+  await new Promise((r) => child.once('exit', r));
+}
+
+function percentile(xs: number[], p: number): number {
+  if (xs.length === 0) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]!;
+}
+
+/** One board's event stream: records when each item id first shows in a `board` event. */
+function openBoardStream(url: string, seen: Map<string, number>, onError: (e: string) => void) {
+  let closedByUs = false;
+  let buf = '';
+  const req = http.get(url, { agent: false }, (res) => {
+    if (res.statusCode !== 200) onError(`stream answered ${res.statusCode}`);
+    res.setEncoding('utf8');
+    res.on('data', (d: string) => {
+      buf += d;
+      let end: number;
+      while ((end = buf.indexOf('\n\n')) >= 0) {
+        const block = buf.slice(0, end);
+        buf = buf.slice(end + 2);
+        if (!block.startsWith('event: board')) continue;
+        const data = block.slice(block.indexOf('data: ') + 6);
+        for (const m of data.matchAll(/"id":"([0-9a-f-]{36})","url"/g)) if (!seen.has(m[1]!)) seen.set(m[1]!, performance.now());
+      }
+    });
+    res.on('end', () => closedByUs || onError('stream ended'));
+    res.on('error', (e) => closedByUs || onError(String(e)));
+  });
+  req.on('error', (e) => closedByUs || onError(String(e)));
+  return () => {
+    closedByUs = true;
+    req.destroy();
+  };
+}
+
+export async function servingBench(opts: { quick: boolean }): Promise<Row[]> {
+  const bins = resolveBinaries();
+  const t = await createTestEnv();
+  const scratch = await mkdtemp(path.join(os.tmpdir(), 'vetted-bench-serving-'));
+  const children: ChildProcess[] = [];
+  const stops: Array<() => Promise<void>> = [];
+  try {
+    await run(process.execPath, ['scripts/build.mjs', '--if-stale'], { maxBuffer: 1 << 24 });
+    console.log('Serving: generating a 20 MB H.264 file and a board (not timed)…');
+    const video = path.join(scratch, 'video.mp4');
+    await run(bins.ffmpeg, ['-nostdin', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=1280x720:rate=30', '-t', '10',
+      '-c:v', 'libx264', '-preset', 'ultrafast', '-b:v', '16M', '-pix_fmt', 'yuv420p', video]);
+    const size = (await stat(video)).size;
+    const small = path.join(scratch, 'small.mp4');
+    await run(bins.ffmpeg, ['-nostdin', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=25', '-f', 'lavfi', '-i', 'sine',
+      '-t', '2', '-map', '0:v', '-map', '1:a', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-movflags', '+faststart', small]);
+
+    // The board: one class, one playlist of three approved videos (the 20 MB file is the first).
+    const { ctx } = t;
+    await addStaff(t, 'bench@school.test');
+    const teacher = (await ctx.repos.users.byEmail('bench@school.test'))!;
+    const cls = await ctx.db
+      .insertInto('classes')
+      .values({ name: 'Robins', board_token: `bench-${Math.random().toString(36).slice(2)}-board`, created_by: teacher.id })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    await ctx.db.insertInto('class_members').values({ class_id: cls.id, user_id: teacher.id, added_by: null }).execute();
+    const playlist = await ctx.repos.playlists.create(cls.id, 'Minibeasts', 'videos');
+    let itemId = '';
+    for (let n = 0; n < 3; n++) {
+      const url = `https://videos.example.org/bench-${n}.mp4`;
+      const item = await ctx.repos.items.create({ playlistId: playlist.id, url, canonicalUrl: url, kind: 'video', title: `Clip ${n}`, startSeconds: null, endSeconds: null, submittedBy: null });
+      const dir = await ctx.store.workDir(item.id, 'bench');
+      await writeFile(path.join(dir, 'video.mp4'), await readFile(video));
+      await ctx.store.publish(item.id, 0, dir);
+      await ctx.db.updateTable('items').set({ status: 'approved', progress: 100, media: JSON.stringify({ video: 'video.mp4' }) }).where('id', '=', item.id).execute();
+      if (n === 0) itemId = item.id;
+    }
+    const token = cls.board_token;
+    const mediaRoot = path.join(t.dataDir, 'media');
+
+    // Vetted (compiled, own process), Vetted behind nginx, nginx alone, the bare server.
+    const env = { DATABASE_URL: t.databaseUrl, REDIS_URL: t.config.redisUrl, DATA_DIR: t.dataDir, QUEUE_PREFIX: t.config.queuePrefix,
+      VETTED_SKIP_MIGRATE: '1', LOG_LEVEL: 'warn', HOST: '127.0.0.1', FETCH_ALLOW_PRIVATE: '127.0.0.1' };
+    const [apiPort, accelApiPort, nginxPort, anchorPort, barePort] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
+    const api = `http://127.0.0.1:${apiPort}`;
+    children.push(await startChild(process.execPath, ['dist/src/server.js'], { ...env, PORT: String(apiPort) }, `${api}/healthz`));
+    children.push(await startChild(process.execPath, ['dist/src/server.js'], { ...env, PORT: String(accelApiPort), MEDIA_ACCEL: 'nginx' }, `http://127.0.0.1:${accelApiPort}/healthz`));
+    children.push(await startChild(process.execPath, ['bench/bare-board.mjs'], { DATABASE_URL: t.databaseUrl, PORT: String(barePort) }));
+    const site = await shippedSite({ port: nginxPort, upstream: accelApiPort, mediaRoot, accessLog: 'off' });
+    const anchor = `server { listen 127.0.0.1:${anchorPort}; access_log off; location /media/ { alias ${mediaRoot}/; sendfile on; tcp_nopush on; } }`;
+    // As Debian's own nginx.conf runs it: one worker per core.
+    const nginx = await startNginx(path.join(scratch, 'nginx'), [site, anchor], `http://127.0.0.1:${anchorPort}/`, 'auto');
+    stops.push(() => nginx.stop());
+
+    const script = await rangeScript(scratch, size);
+    const file = `${itemId}/0/video.mp4`;
+    const boardMedia = (base: string) => `${base}/media/board/${token}/${file}`;
+    const boardUrl = `${api}/api/board/${token}`;
+    const etag = String((await fetch(boardUrl)).headers.get('etag'));
+    // The machine may be shared: the contenders take turns in short slices, so a change in the load from other
+    // processes falls on all of them alike rather than on whichever ran last.
+    const rounds = opts.quick ? 1 : 4;
+    const slice = opts.quick ? 3 : 3;
+    const turns = async (runs: Array<() => Promise<WrkResult>>): Promise<WrkResult[]> => {
+      const sums = runs.map(() => ({ rps: 0, errors: 0, p99ms: 0 }));
+      for (let r = 0; r < rounds; r++) {
+        for (const [i, go] of runs.entries()) {
+          const x = await go();
+          sums[i]!.rps += x.rps / rounds;
+          sums[i]!.errors += x.errors;
+          sums[i]!.p99ms = Math.max(sums[i]!.p99ms, x.p99ms);
+        }
+      }
+      return sums;
+    };
+    console.log(`Serving: Range requests (wrk, 8 connections, ${rounds} × ${slice} s each in turn)…`);
+    const [nginxRange, vettedRange, accelRange] = await turns([
+      () => wrk(`http://127.0.0.1:${anchorPort}/media/${file}`, { connections: 8, seconds: slice, script }),
+      () => wrk(boardMedia(api), { connections: 8, seconds: slice, script }),
+      () => wrk(boardMedia(`http://127.0.0.1:${nginxPort}`), { connections: 8, seconds: slice, script }),
+    ]) as [WrkResult, WrkResult, WrkResult];
+
+    console.log(`Serving: board API (wrk, 16 connections, ${rounds} × ${slice} s each in turn)…`);
+    const [bare, board, revalidate] = await turns([
+      () => wrk(`http://127.0.0.1:${barePort}/api/board/${token}`, { connections: 16, seconds: slice }),
+      () => wrk(boardUrl, { connections: 16, seconds: slice }),
+      () => wrk(boardUrl, { connections: 16, seconds: slice, headers: { 'if-none-match': etag } }),
+    ]) as [WrkResult, WrkResult, WrkResult];
+
+    // The load run: a worker for the teacher's submissions, a site to fetch them from.
+    console.log('Serving: load run (300 board streams, 50 Range readers, a teacher submitting and approving)…');
+    children.push(await startChild(process.execPath, ['--enable-source-maps', 'dist/workers/worker.js'], env));
+    const fixture = await startFixtureServer({ '/clip.mp4': serveFile(small, 'video/mp4') });
+    stops.push(() => fixture.close());
+    const errors: string[] = [];
+    const streamSeen: Array<Map<string, number>> = [];
+    const closers: Array<() => void> = [];
+    for (let i = 0; i < 300; i++) {
+      const m = new Map<string, number>();
+      streamSeen.push(m);
+      closers.push(openBoardStream(`${boardUrl}/events`, m, (e) => errors.push(e)));
+    }
+    await waitFor(async () => streamSeen.every((m) => m.has(itemId)), 30_000, 50);
+
+    const loadSecs = opts.quick ? 15 : 30;
+    const readers = wrk(boardMedia(api), { connections: 50, seconds: loadSecs, script });
+    const pollLatencies: number[] = [];
+    let polling = true;
+    const poller = (async () => {
+      while (polling) {
+        const t0 = performance.now();
+        const r = await fetch(boardUrl).catch(() => undefined);
+        if (!r || r.status !== 200) errors.push(`board GET ${r?.status ?? 'failed'}`);
+        await r?.arrayBuffer();
+        pollLatencies.push(performance.now() - t0);
+        await new Promise((res) => setTimeout(res, 50));
+      }
+    })();
+
+    // The teacher, over HTTP like the desk: sign in, submit a link, wait for it, approve it.
+    const login = await fetch(`${api}/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'bench@school.test', password: 'correct horse battery' }) });
+    const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0]!;
+    const call = async (method: string, url: string, body?: unknown) => {
+      const r = await fetch(`${api}${url}`, { method, headers: { cookie, ...(body ? { 'content-type': 'application/json' } : {}) }, body: body ? JSON.stringify(body) : undefined });
+      if (!r.ok) errors.push(`${method} ${url.replace(/[0-9a-f-]{36}/g, ':id')} → ${r.status}`);
+      return r.json().catch(() => ({}));
+    };
+    await call('POST', '/api/reminder/acknowledge', { version: (await login.json()).reminderVersion });
+    const reach: number[] = [];
+    const approvals = opts.quick ? 2 : 4;
+    for (let n = 0; n < approvals; n++) {
+      const item = await call('POST', '/api/items', { url: fixture.url(`/clip.mp4?n=${n}`), playlistId: playlist.id });
+      await waitFor(async () => (await call('GET', `/api/items/${item.id}`)).status === 'awaiting_review', 60_000, 100);
+      const t0 = performance.now();
+      await call('POST', `/api/items/${item.id}/approve`, { acknowledge: ['watched_elsewhere'] });
+      await waitFor(async () => streamSeen.every((m) => m.has(item.id)), 10_000, 5).catch(() => errors.push('an approval did not reach every board in 10 s'));
+      reach.push(Math.max(...streamSeen.map((m) => (m.get(item.id) ?? Infinity) - t0)));
+    }
+    const load = await readers;
+    polling = false;
+    await poller;
+    for (const close of closers) close();
+
+    const ratio = (a: number, b: number) => (b > 0 ? (a / b).toFixed(2) : '—');
+    const rps = (x: WrkResult) => `${x.rps.toFixed(0)} req/s`;
+    const ms = (x: number) => `${x.toFixed(0)} ms`;
+    const errorCount = errors.length + load.errors + nginxRange.errors + vettedRange.errors + accelRange.errors + board.errors + bare.errors + revalidate.errors;
+    return [
+      ['Range 1 MiB of a 20 MB H.264 file: Vetted ÷ nginx sendfile (8 connections)', `${rps(vettedRange)} ÷ ${rps(nginxRange)}`, ratio(vettedRange.rps, nginxRange.rps), '≥ 0.55'],
+      ['Range, through MEDIA_ACCEL=nginx ÷ nginx alone', `${rps(accelRange)} ÷ ${rps(nginxRange)}`, ratio(accelRange.rps, nginxRange.rps), '≥ 0.9'],
+      ['board API (1 playlist, 3 items) ÷ bare node:http + pg, one query (16 connections)', `${rps(board)} ÷ ${rps(bare)}`, ratio(board.rps, bare.rps), '≥ 1.0'],
+      ['board API revalidation (If-None-Match → 304) ÷ the same bare server', `${rps(revalidate)} ÷ ${rps(bare)}`, ratio(revalidate.rps, bare.rps), '≥ 1.0'],
+      [`load: 300 board streams + 50 Range readers (${load.rps.toFixed(0)} req/s) + ${approvals} submit/approve: errors`, errors.slice(0, 3).join('; ') || 'none', String(errorCount), '0'],
+      ['load: approval → every one of the 300 boards (worst of each approval)', reach.map(ms).join(', '), ms(Math.max(...reach)), '≤ 1 s'],
+      ['load: API p99 (Range readers · board GETs beside them)', `${load.p99ms.toFixed(0)} ms · ${percentile(pollLatencies, 99).toFixed(0)} ms`, `${Math.max(load.p99ms, percentile(pollLatencies, 99)).toFixed(0)} ms`, '—'],
+    ];
+  } finally {
+    for (const stop of stops.reverse()) await stop().catch(() => undefined);
+    for (const c of children.reverse()) await stopChild(c);
+    await rm(scratch, { recursive: true, force: true });
+    await t.cleanup();
+  }
+}

@@ -9,8 +9,7 @@ import { assertTransition, SETTLED_STATUSES, type ItemStatus } from '../domain/i
 import { checkSubmittedUrl } from '../net/submit-check.js';
 import { assertDomainAllowed } from '../governance/domain-policy.js';
 import { assertReadablePath, parseFetchableUrl, withSchemeAsMeant } from '../net/url.js';
-import { titleFromUrl } from '../sources/direct-media.js';
-import { recogniseLink } from '../sources/link.js';
+import { recogniseLink, titleFromUrl } from '../domain/link.js';
 import { decideKind } from '../domain/submission.js';
 import { requiredAcknowledgements, type VettingChecks } from '../domain/vetting.js';
 import { actorOf, scopeOf, staffOf } from './access.js';

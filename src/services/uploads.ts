@@ -4,7 +4,7 @@ import { pipeline, Transform, type Readable } from 'node:stream';
 import type { AppContext } from '../api-context.js';
 import type { ItemRow } from '../db/schema.js';
 import { VettedError } from '../domain/errors.js';
-import { titleFromUrl } from '../sources/direct-media.js';
+import { titleFromUrl } from '../domain/link.js';
 import type { Actor } from './classes.js';
 
 export const uploadTooLarge = (max: number) =>

@@ -1,23 +1,11 @@
 import path from 'node:path';
 import { VettedError } from '../domain/errors.js';
+import { titleFromUrl } from '../domain/link.js';
 import { downloadToFile } from '../net/fetcher.js';
 import type { Source } from './types.js';
 
 const HTML_TYPES = /^(text\/html|application\/xhtml\+xml)/i;
 const NOT_MEDIA_TYPES = /^(text\/|application\/(json|xml|javascript|pdf))/i;
-
-/** The name the item's title gets from a URL like …/Counting-with-frogs.mp4 → "Counting with frogs". */
-export function titleFromUrl(url: URL): string | undefined {
-  let base = path.posix.basename(url.pathname);
-  try {
-    base = decodeURIComponent(base);
-  } catch {
-    // A broken %-escape: the raw text is still a fair title.
-  }
-  base = base.replace(/\.[A-Za-z0-9]{2,5}$/, '');
-  const words = base.replace(/[-_.+]+/g, ' ').trim();
-  return words ? words.slice(0, 200) : undefined;
-}
 
 /** A link straight to a video file: download it whole, streaming to disk. */
 export const directMediaSource: Source = {

@@ -1,6 +1,6 @@
 import { VettedError } from '../domain/errors.js';
 import { guardedRequest, type FetchPolicy } from '../net/fetcher.js';
-import { sniffKind } from './link.js';
+import { sniffKind } from '../domain/link.js';
 
 const SNIFF_BYTES = 4096;
 

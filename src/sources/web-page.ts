@@ -15,7 +15,7 @@ import { isVettedError, VettedError } from '../domain/errors.js';
 import type { MediaAdapter } from '../media/ffmpeg.js';
 import { abortReason } from '../net/errors.js';
 import { downloadToFile, fetchBuffer, type AcceptCheck, type FetchPolicy } from '../net/fetcher.js';
-import { sniffKind } from './link.js';
+import { sniffKind } from '../domain/link.js';
 import { cleanPage, decodeHtml, MAX_IMAGES, renderPageDocument, replaceImages } from './page-clean.js';
 import { renderCardSvg } from './page-card.js';
 import type { FetchedPage, Source, SourceContext } from './types.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { VettedError } from '../../src/domain/errors.js';
-import { parseTimestamp, recogniseLink, sniffKind } from '../../src/sources/link.js';
+import { parseTimestamp, recogniseLink, sniffKind } from '../../src/domain/link.js';
 
 const ID = 'dQw4w9WgXcQ';
 const CANONICAL = `https://www.youtube.com/watch?v=${ID}`;

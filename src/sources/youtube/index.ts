@@ -5,7 +5,7 @@
 import { VettedError } from '../../domain/errors.js';
 import { resolveBinaries } from '../../media/binaries.js';
 import { createMediaAdapter, type MediaAdapter } from '../../media/ffmpeg.js';
-import { recogniseLink } from '../link.js';
+import { recogniseLink } from '../../domain/link.js';
 import type { FetchedVideo, Source, SourceContext } from '../types.js';
 import { assessVideo, type AgeRestrictedPolicy, type VideoSite } from './video-site.js';
 import type { YtdlpWarning } from './messages.js';

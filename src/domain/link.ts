@@ -3,7 +3,8 @@
  * answer instantly and the same rules apply in the worker. Anything we cannot tell from the URL
  * alone is 'unknown' and gets decided later from the response (see `sniffKind`).
  */
-import { VettedError } from '../domain/errors.js';
+import path from 'node:path';
+import { VettedError } from './errors.js';
 
 export type LinkKind = 'youtube' | 'media' | 'page' | 'unknown';
 
@@ -313,4 +314,17 @@ export function sniffKind(contentType: string | undefined, firstBytes: Buffer): 
   if ((mime === '' || GENERIC_BINARY.has(mime)) && hasMediaMagic(firstBytes)) return 'media';
   if (mime === 'text/html' || mime === 'application/xhtml+xml') return 'page';
   return 'other';
+}
+
+/** The name the item's title gets from a URL like …/Counting-with-frogs.mp4 → "Counting with frogs". */
+export function titleFromUrl(url: URL): string | undefined {
+  let base = path.posix.basename(url.pathname);
+  try {
+    base = decodeURIComponent(base);
+  } catch {
+    // A broken %-escape: the raw text is still a fair title.
+  }
+  base = base.replace(/\.[A-Za-z0-9]{2,5}$/, '');
+  const words = base.replace(/[-_.+]+/g, ' ').trim();
+  return words ? words.slice(0, 200) : undefined;
 }

@@ -113,6 +113,8 @@ export async function signInThroughPage(page: Page, email: string, password: str
   const text = (await reminder.textContent()) ?? '';
   await page.getByLabel('I have read this reminder and will follow it.').check();
   await page.getByRole('button', { name: 'Continue' }).click();
+  // Signed in only once the acknowledgement is recorded: a page opened before then would be refused.
+  await reminder.waitFor({ state: 'hidden' });
   return text;
 }
 

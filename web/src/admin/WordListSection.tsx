@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import { api, errorText } from '../shared/api';
 import { Button, FlashLine, useFlash } from '../shared/ui';
 import { LoadError, Missing, SectionHead, useResource } from './common';
@@ -20,16 +20,25 @@ const lines = (text: string) =>
  */
 export function WordListSection() {
   const { data, error, missing, reload } = useResource<WordList>('/api/admin/word-list');
-  const [flagText, setFlagText] = useState('');
-  const [ignoreText, setIgnoreText] = useState('');
+  return (
+    <>
+      <SectionHead title="Word screen">
+        Vetted flags swear words and slurs in captions, titles, descriptions and page text, so teachers know where to look. Add
+        the words your school also wants flagged, and words it never wants flagged. A flag helps a teacher look; it never
+        replaces watching.
+      </SectionHead>
+      {missing ? <Missing what="word list" /> : <LoadError error={error} />}
+      {/* The form starts from the saved list, so words typed in it are never overwritten when a load arrives. */}
+      {data && <WordListForm saved={data} onSaved={reload} />}
+    </>
+  );
+}
+
+function WordListForm({ saved: initial, onSaved }: { saved: WordList; onSaved: () => unknown }) {
+  const [flagText, setFlagText] = useState(() => initial.flag.join('\n'));
+  const [ignoreText, setIgnoreText] = useState(() => initial.ignore.join('\n'));
   const [busy, setBusy] = useState(false);
   const [flash, say, clear] = useFlash();
-
-  useEffect(() => {
-    if (!data) return;
-    setFlagText(data.flag.join('\n'));
-    setIgnoreText(data.ignore.join('\n'));
-  }, [data]);
 
   const save = async (e: Event) => {
     e.preventDefault();
@@ -40,8 +49,10 @@ export function WordListSection() {
     setBusy(true);
     try {
       const saved = await api<WordList>('PUT', '/api/admin/word-list', { flag, ignore });
+      setFlagText(saved.flag.join('\n'));
+      setIgnoreText(saved.ignore.join('\n'));
       say('ok', `Saved: ${saved.flag.length} to flag, ${saved.ignore.length} to ignore. Items prepared from now on are screened with this list.`);
-      await reload();
+      await onSaved();
     } catch (err) {
       say('error', errorText(err));
     } finally {
@@ -51,13 +62,7 @@ export function WordListSection() {
 
   return (
     <>
-      <SectionHead title="Word screen">
-        Vetted flags swear words and slurs in captions, titles, descriptions and page text, so teachers know where to look. Add
-        the words your school also wants flagged, and words it never wants flagged. A flag helps a teacher look; it never
-        replaces watching.
-      </SectionHead>
       <FlashLine flash={flash} onClose={clear} />
-      {missing ? <Missing what="word list" /> : <LoadError error={error} />}
       <form class="card admin-form" onSubmit={save} data-testid="word-list">
         <label for="words-flag">Words and phrases to flag (one a line)</label>
         <textarea id="words-flag" rows={6} value={flagText} onInput={(e) => setFlagText(e.currentTarget.value)} />

@@ -4,7 +4,6 @@
  * driven by playwright-core, and screenshots under test/artifacts/.
  */
 import { mkdir } from 'node:fs/promises';
-import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
@@ -12,20 +11,12 @@ import { WEB_DIST } from '../../src/http/routes-web.js';
 import { buildTestApp, createTestEnv, type TestApp, type TestEnv } from '../helpers/harness.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { freePort } from '../helpers/free-port.js';
+export { freePort } from '../helpers/free-port.js';
 
 export const ARTIFACTS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../artifacts');
 export const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 export interface LiveServer {
   t: TestEnv;

@@ -1,20 +1,14 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import net from 'node:net';
 import path from 'node:path';
+import { freePort } from './free-port.js';
+export { freePort } from './free-port.js';
 
 /**
  * Debian's nginx as a child process for tests and the benchmark: a generated main config in a temp
  * folder (`daemon off`, pid, logs and temp paths inside it), on loopback ports only. Started by root,
  * its workers stay root, since `nobody` could not read a private temp folder.
  */
-export async function freePort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as net.AddressInfo).port;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
 
 /** The shipped `deploy/nginx.conf` with its machine-specific values replaced; each must be there to replace. */
 export async function shippedSite(opts: { port: number; upstream: number; mediaRoot: string; accessLog: string | 'off' }): Promise<string> {

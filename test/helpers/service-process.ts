@@ -1,9 +1,10 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import net from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { freePort } from './free-port.js';
+export { freePort } from './free-port.js';
 
 const run = promisify(execFile);
 
@@ -16,16 +17,6 @@ export async function buildDist(): Promise<void> {
   await run(process.execPath, ['scripts/build.mjs', '--if-stale'], { maxBuffer: 1 << 24 });
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 /** The environment of a fresh machine: no URLs, so the embedded servers are used. */
 export function zeroConfigEnv(dataDir: string, port: number, extra: Record<string, string> = {}): NodeJS.ProcessEnv {

@@ -1,7 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir } from 'node:fs/promises';
-import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkStorage } from '../../src/governance/storage-check.js';
@@ -9,6 +8,7 @@ import { makeFixture } from '../helpers/fixtures-media.js';
 import { serveFile, startFixtureServer } from '../helpers/fixture-server.js';
 import { addStaff, createTestEnv, waitFor, type TestEnv } from '../helpers/harness.js';
 import { bucketKeys } from '../helpers/s3.js';
+import { freePort } from '../helpers/free-port.js';
 
 // Many hosts: two API processes and two worker processes, each with its own DATA_DIR (its scratch),
 // sharing one Postgres, one Redis and one S3 bucket (Ceph's gateway) — as a local authority would run
@@ -34,16 +34,6 @@ interface Worker extends Proc {
   dataDir: string;
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 function start(script: string, env: Record<string, string>): Proc {
   // `node --import tsx`, not the tsx command: that one runs the script in a child process of its own,

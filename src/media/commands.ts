@@ -66,13 +66,15 @@ function analysisBranches(plan: PreparationPlan, from: { analysis: string; poste
   );
 }
 
+/** One JPEG picture written to exactly `target`, without metadata. */
+export const jpegFile = (target: string) => [
+  '-frames:v', '1',
+  // -update 1 makes the image2 muxer write this exact name, never read it as a %d sequence pattern.
+  '-update', '1', '-q:v', '3', '-map_metadata', '-1', '-f', 'image2', '-y', `file:${target}`,
+];
+
 function imageOutputs(plan: PreparationPlan, out: Outputs): string[] {
-  const jpeg = (label: string, target: string) => [
-    '-map', `[${label}]`, ...cut(plan.window),
-    '-frames:v', '1',
-    // -update 1 makes the image2 muxer write this exact name, never read it as a %d sequence pattern.
-    '-update', '1', '-q:v', '3', '-map_metadata', '-1', '-f', 'image2', '-y', `file:${target}`,
-  ];
+  const jpeg = (label: string, target: string) => ['-map', `[${label}]`, ...cut(plan.window), ...jpegFile(target)];
   return [
     '-map', '[raw]', ...cut(plan.window), '-f', 'rawvideo', 'pipe:1',
     ...jpeg('poster', out.poster),

@@ -23,7 +23,7 @@ import {
   unreadable,
   VIDEO_INPUT,
 } from './basics.js';
-import { plainEncodeArgs, POSTER_MAX_WIDTH, THUMBNAIL_CANDIDATES, THUMBNAIL_WIDTH } from './commands.js';
+import { jpegFile, plainEncodeArgs, POSTER_MAX_WIDTH, THUMBNAIL_CANDIDATES, THUMBNAIL_WIDTH } from './commands.js';
 import { prepareVideo, type PreparedVideo } from './prepare.js';
 import { probeFile } from './probe.js';
 import { createRunner, toCallerError } from './runner.js';
@@ -123,16 +123,7 @@ async function sniffImage(file: string): Promise<string | undefined> {
   }
 }
 
-const jpegOutput = (label: string, target: string) => [
-  '-map', `[${label}]`,
-  '-frames:v', '1',
-  // -update 1 makes the image2 muxer write this exact name, never read it as a %d sequence pattern.
-  '-update', '1',
-  '-q:v', '3',
-  '-map_metadata', '-1',
-  '-f', 'image2',
-  '-y', `file:${target}`,
-];
+const jpegOutput = (label: string, target: string) => ['-map', `[${label}]`, ...jpegFile(target)];
 
 export function createMediaAdapter(opts: MediaAdapterOptions): MediaAdapter {
   const runner = createRunner(opts.ffmpegPath, opts.niceness ?? 10);
@@ -255,12 +246,7 @@ export function createMediaAdapter(opts: MediaAdapterOptions): MediaAdapter {
           '-vf',
           `scale=w='min(${maxWidth},iw)':h=-1,format=rgba,split=2[fg][b];` +
             '[b]drawbox=c=white:t=fill,format=rgb24[bg];[bg][fg]overlay=format=rgb,format=yuvj420p',
-          '-frames:v', '1',
-          '-update', '1',
-          '-q:v', '3',
-          '-map_metadata', '-1',
-          '-f', 'image2',
-          '-y', `file:${target}`,
+          ...jpegFile(target),
         ],
         timeoutMs: shortTimeoutMs,
         ...withSignal(io.signal),

@@ -2,7 +2,6 @@ import { sql } from 'kysely';
 import type { Db } from '../db/database.js';
 import { normaliseEmail } from '../db/users.js';
 import { VettedError } from '../domain/errors.js';
-import '../db/governance-schema.js';
 
 export interface ThrottleLimits {
   perAccount: number;

@@ -4,7 +4,6 @@ import { erasedEmail } from '../domain/people.js';
 import { currentReminderVersion } from './users.js';
 import type { Db } from './database.js';
 import type { Role, UserRow } from './schema.js';
-import './governance-schema.js';
 
 /**
  * Staff accounts as the admin manages them (users.ts has sign-in and sessions). Every change that should end

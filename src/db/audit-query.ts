@@ -1,7 +1,6 @@
 import { sql } from 'kysely';
 import { staffLabel, formerStaffLabel } from '../domain/people.js';
 import type { Db } from './database.js';
-import './governance-schema.js';
 
 export interface AuditFilter {
   /** Exact action, or a prefix ending in `*` (`item.*`). */

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { DomainRuleAction } from '../domain/domain-rules.js';
 import type { Db } from './database.js';
-import type { DomainRuleRow } from './governance-schema.js';
+import type { DomainRuleRow } from './schema.js';
 
 /** The filtering policy's rules. A pattern is there at most once; adding it again changes its action. */
 export function domainRulesRepository(db: Db) {

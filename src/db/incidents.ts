@@ -1,5 +1,5 @@
 import type { Db } from './database.js';
-import type { IncidentRow, IncidentStatus } from './governance-schema.js';
+import type { IncidentRow, IncidentStatus } from './schema.js';
 
 export interface IncidentView extends IncidentRow {
   reporter_email: string | null;

@@ -1,14 +1,23 @@
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type { DomainRuleAction } from '../domain/domain-rules.js';
 import type { ItemKind, ItemStatus } from '../domain/item-state.js';
 
-/** Table types for Kysely. The migrations in `migrations/` are the source of truth; keep these in step. */
+/**
+ * Every table's type for Kysely, in one file. The migrations in `migrations/` are the source of truth; keep
+ * these in step (a column a migration adds is written here in its table, with the migration named beside it).
+ */
 
 type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
+type NullableTimestamp = ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
 type Json<T> = ColumnType<T, string, string>;
 
 export type Role = 'teacher' | 'admin';
 export type PlaylistKind = 'videos' | 'sites';
+export type SignInMethod = 'password' | 'school_account';
+export type IncidentStatus = 'open' | 'resolved';
+export type IncidentResolution = 'reinstate' | 'remove';
+export type ReporterKind = 'staff' | 'board' | 'system';
 
 export interface UsersTable {
   id: Generated<string>;
@@ -17,9 +26,14 @@ export interface UsersTable {
   role: Role;
   disabled: Generated<boolean>;
   must_change_password: Generated<boolean>;
-  erased_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  erased_at: NullableTimestamp;
   password_changed_at: Generated<Date>;
   created_at: CreatedAt;
+  /** 004: the provider and the person's subject there, recorded at the first school-account sign-in. */
+  oidc_issuer: ColumnType<string | null, string | null | undefined, string | null>;
+  oidc_subject: ColumnType<string | null, string | null | undefined, string | null>;
+  /** 004: the one admin who may still sign in with a password when password sign-in is off. */
+  break_glass: Generated<boolean>;
 }
 
 export interface SessionsTable {
@@ -32,6 +46,8 @@ export interface SessionsTable {
   /** The reminder version current when the session began: the one it must acknowledge. */
   reminder_version: ColumnType<number | null, number | null | undefined, number | null>;
   ip: string | null;
+  /** 004 */
+  sign_in_method: Generated<SignInMethod>;
 }
 
 export interface RemindersTable {
@@ -54,7 +70,9 @@ export interface ClassesTable {
   created_by: string | null;
   created_at: CreatedAt;
   /** Set when the class is deleted: its board link is dead and it is shown to nobody. */
-  deleted_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  deleted_at: NullableTimestamp;
+  /** 007: when a board last loaded the class (at most once a minute is recorded). */
+  board_seen_at: NullableTimestamp;
 }
 
 export interface ClassMembersTable {
@@ -120,6 +138,8 @@ export interface ItemsTable {
   position: Generated<number>;
   created_at: CreatedAt;
   updated_at: Generated<Date>;
+  /** 007: the teacher chose to open the live site on the board (allow-listed domains only) rather than the copy. */
+  open_live: ColumnType<boolean, boolean | undefined, boolean>;
 }
 
 export interface AuditLogTable {
@@ -133,6 +153,75 @@ export interface AuditLogTable {
   detail: Json<Record<string, unknown>> | null;
 }
 
+/** 002: safeguarding governance. */
+export interface IncidentsTable {
+  id: Generated<string>;
+  item_id: string;
+  item_title: string | null;
+  item_url: string;
+  item_kind: string;
+  item_status_before: string;
+  class_id: string | null;
+  class_name: string | null;
+  playlist_id: string | null;
+  playlist_name: string | null;
+  note: Generated<string>;
+  reporter_kind: ReporterKind;
+  reporter_id: string | null;
+  reporter_ip: string | null;
+  status: Generated<IncidentStatus>;
+  resolution: IncidentResolution | null;
+  resolution_note: string | null;
+  resolved_by: string | null;
+  resolved_at: Date | null;
+  created_at: CreatedAt;
+}
+
+export interface DomainRulesTable {
+  id: Generated<string>;
+  pattern: string;
+  action: DomainRuleAction;
+  note: string | null;
+  created_by: string | null;
+  created_at: CreatedAt;
+  updated_at: Generated<Date>;
+}
+
+export interface SettingsTable {
+  key: string;
+  value: Json<unknown>;
+  updated_by: string | null;
+  updated_at: Generated<Date>;
+}
+
+export interface LoginFailuresTable {
+  id: Generated<string>;
+  email: string;
+  ip: string | null;
+  at: CreatedAt;
+}
+
+/** 004: a school-account sign-in under way (the OpenID Connect state, nonce and PKCE verifier). */
+export interface SignInAttemptsTable {
+  id: string;
+  state: string;
+  nonce: string;
+  code_verifier: string;
+  return_to: string;
+  created_at: CreatedAt;
+}
+
+/** 007: what each reviewer has played of each item. */
+export interface ItemViewingsTable {
+  item_id: string;
+  user_id: string;
+  media_generation: number;
+  ranges: ColumnType<Array<[number, number]>, string, string>;
+  coverage: number;
+  first_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -144,6 +233,12 @@ export interface Database {
   playlists: PlaylistsTable;
   items: ItemsTable;
   audit_log: AuditLogTable;
+  incidents: IncidentsTable;
+  domain_rules: DomainRulesTable;
+  settings: SettingsTable;
+  login_failures: LoginFailuresTable;
+  sign_in_attempts: SignInAttemptsTable;
+  item_viewings: ItemViewingsTable;
 }
 
 export type UserRow = Selectable<UsersTable>;
@@ -152,3 +247,6 @@ export type NewItem = Insertable<ItemsTable>;
 export type ItemUpdate = Updateable<ItemsTable>;
 export type ClassRow = Selectable<ClassesTable>;
 export type PlaylistRow = Selectable<PlaylistsTable>;
+export type IncidentRow = Selectable<IncidentsTable>;
+export type DomainRuleRow = Selectable<DomainRulesTable>;
+export type ViewingRow = Selectable<ItemViewingsTable>;

@@ -2,7 +2,6 @@ import { sql } from 'kysely';
 import type { Db } from './database.js';
 import type { Role, UserRow } from './schema.js';
 import { normaliseEmail } from './users.js';
-import './sign-in-schema.js';
 
 /** Stored instead of a password hash for an account made at a school-account sign-in: no password matches it. */
 export const NO_PASSWORD = '!school-account';

@@ -1,7 +1,6 @@
 import { sql } from 'kysely';
 import { cleanWordList, EMPTY_WORD_LIST, type WordList } from '../domain/word-screen.js';
 import type { Db } from './database.js';
-import './governance-schema.js';
 
 /**
  * School-wide settings the admin changes at run time (environment variables are for the installation).

@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import type { Db } from './database.js';
 import type { Role, UserRow } from './schema.js';
-import type { SignInMethod } from './sign-in-schema.js';
+import type { SignInMethod } from './schema.js';
 
 export function normaliseEmail(email: string): string {
   return email.trim().toLowerCase();

@@ -1,33 +1,7 @@
-import { sql, type ColumnType, type Selectable } from 'kysely';
+import { sql } from 'kysely';
 import type { Range } from '../domain/coverage.js';
 import type { Db } from './database.js';
-
-/** Table types of migrations/007_viewing_and_live_sites.ts, added to the service's `Database` type. */
-export interface ItemViewingsTable {
-  item_id: string;
-  user_id: string;
-  media_generation: number;
-  ranges: ColumnType<Array<[number, number]>, string, string>;
-  coverage: number;
-  first_at: ColumnType<Date, Date | string | undefined, Date | string>;
-  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
-}
-
-declare module './schema.js' {
-  interface Database {
-    item_viewings: ItemViewingsTable;
-  }
-  interface ClassesTable {
-    /** When a board last loaded the class (at most once a minute is recorded). */
-    board_seen_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
-  }
-  interface ItemsTable {
-    /** The teacher chose to open the live site on the board (allow-listed domains only) rather than the copy. */
-    open_live: ColumnType<boolean, boolean | undefined, boolean>;
-  }
-}
-
-export type ViewingRow = Selectable<ItemViewingsTable>;
+import type { ViewingRow } from './schema.js';
 
 /** What each reviewer has played of each item: the union of the ranges the desk reported. */
 export function viewingsRepository(db: Db) {

@@ -1,6 +1,6 @@
 import type { AppContext } from '../api-context.js';
 import type { Db } from '../db/database.js';
-import type { DomainRuleRow } from '../db/governance-schema.js';
+import type { DomainRuleRow } from '../db/schema.js';
 import { settingsRepository } from '../db/settings.js';
 import { hostOfUrl, judgeHost, verdictError, type HostVerdict } from '../domain/domain-rules.js';
 import { allowedFrom, WORKING_STATUSES, type ItemStatus } from '../domain/item-state.js';

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { AppContext } from '../api-context.js';
 import { auditRepository } from '../db/audit.js';
-import type { IncidentResolution, IncidentRow, ReporterKind } from '../db/governance-schema.js';
+import type { IncidentResolution, IncidentRow, ReporterKind } from '../db/schema.js';
 import { VettedError } from '../domain/errors.js';
 import { assertTransition, type ItemStatus } from '../domain/item-state.js';
 import { boardMayShow } from '../domain/visibility.js';

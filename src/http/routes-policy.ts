@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { AppContext } from '../api-context.js';
-import type { DomainRuleRow } from '../db/governance-schema.js';
+import type { DomainRuleRow } from '../db/schema.js';
 import { hostOfUrl, isPacResult, judgeHost, parseDomainList, parsePattern, toDomainList, toPac } from '../domain/domain-rules.js';
 import { VettedError } from '../domain/errors.js';
 import { boardMayShow } from '../domain/visibility.js';

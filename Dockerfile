@@ -9,7 +9,6 @@ RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY scripts ./scripts
 COPY src ./src
-COPY workers ./workers
 COPY migrations ./migrations
 COPY web ./web
 RUN npm run build
@@ -41,7 +40,6 @@ RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
 # Compiled JavaScript only; the TypeScript sources stay for `npm run cli` (run by tsx).
 COPY tsconfig.json ./
 COPY src ./src
-COPY workers ./workers
 COPY migrations ./migrations
 COPY --from=build /app/dist ./dist
 COPY --from=build /app/web/dist ./web/dist

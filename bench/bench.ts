@@ -135,7 +135,7 @@ async function main() {
   const verbose = process.argv.includes('--verbose');
   const startWorker = async (): Promise<ChildProcess> => {
     // The compiled worker, as `npm start` runs it in production (tsx would add its own compiler's memory).
-    const child = spawn(process.execPath, ['--enable-source-maps', 'dist/workers/worker.js'], {
+    const child = spawn(process.execPath, ['--enable-source-maps', 'dist/src/worker/main.js'], {
       env: { ...process.env, DATABASE_URL: t.databaseUrl, REDIS_URL: t.config.redisUrl, DATA_DIR: t.dataDir, QUEUE_PREFIX: t.config.queuePrefix, FETCH_ALLOW_PRIVATE: '127.0.0.1', VETTED_SKIP_MIGRATE: '1', MAX_DOWNLOAD_BYTES: String(4 * 1024 ** 3) },
       stdio: ['ignore', 'pipe', 'inherit'],
     });

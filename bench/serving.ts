@@ -203,7 +203,7 @@ export async function servingBench(opts: { quick: boolean }): Promise<Row[]> {
 
     // The load run: a worker for the teacher's submissions, a site to fetch them from.
     console.log('Serving: load run (300 board streams, 50 Range readers, a teacher submitting and approving)…');
-    children.push(await startChild(process.execPath, ['--enable-source-maps', 'dist/workers/worker.js'], env));
+    children.push(await startChild(process.execPath, ['--enable-source-maps', 'dist/src/worker/main.js'], env));
     const fixture = await startFixtureServer({ '/clip.mp4': serveFile(small, 'video/mp4') });
     stops.push(() => fixture.close());
     const errors: string[] = [];

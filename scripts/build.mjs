@@ -1,4 +1,4 @@
-// `npm run build`: compiles the service (src/, workers/, migrations/) to JavaScript in dist/ and
+// `npm run build`: compiles the service (src/, migrations/) to JavaScript in dist/ and
 // builds the web app. `npm start` runs the compiled code (tsx compiles at run time and costs about
 // 80 MB per process); with `--if-stale` it rebuilds only when a source is newer than the last build,
 // and where only production dependencies are installed (no TypeScript) a dist/ already present is
@@ -29,7 +29,7 @@ function run(args) {
 
 run([path.join(root, 'web', 'ensure-built.mjs'), ...(ifStale ? [] : ['--force'])]);
 
-const sources = ['src', 'workers', 'migrations', 'tsconfig.json', 'tsconfig.build.json', 'package.json'].map((f) => path.join(root, f));
+const sources = ['src', 'migrations', 'tsconfig.json', 'tsconfig.build.json', 'package.json'].map((f) => path.join(root, f));
 const fresh = existsSync(stamp) && statSync(stamp).mtimeMs >= Math.max(...sources.map(newest));
 if (ifStale && fresh) process.exit(0);
 

@@ -41,7 +41,7 @@ const runnerArgs = compiled ? ['--enable-source-maps'] : [];
 const env = childProcessEnv(services);
 const children: Array<{ name: string; child: ChildProcess }> = [
   { name: 'api', child: spawn(runner, [...runnerArgs, path.join(here, `server${ext}`)], { stdio: 'inherit', env }) },
-  { name: 'worker', child: spawn(runner, [...runnerArgs, path.resolve(here, `../workers/worker${ext}`)], { stdio: 'inherit', env }) },
+  { name: 'worker', child: spawn(runner, [...runnerArgs, path.join(here, 'worker', `main${ext}`)], { stdio: 'inherit', env }) },
 ];
 for (const { name, child } of children) await services.lock?.recordChild(name, child.pid);
 console.log(`Vetted is starting at ${config.publicUrl}`);

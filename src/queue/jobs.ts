@@ -42,8 +42,8 @@ export const STAGES = {
     backoffMs: 5_000,
     owes: ['processing'] as ItemStatus[],
   },
-  // Governance housekeeping (src/governance/jobs.ts): repeatable jobs on a schedule, not per item (an empty
-  // payload). `expire` flips approved items past expiry; `purge` runs the daily purge.
+  // Governance housekeeping (scheduled in src/worker/schedules.ts, run by src/worker/handlers/): repeatable jobs, not
+  // per item (an empty payload). `expire` flips approved items past expiry; `purge` runs the daily purge.
   expire: {
     queue: 'expire',
     attempts: 3,
@@ -56,7 +56,7 @@ export const STAGES = {
     backoffMs: 60_000,
     owes: [] as ItemStatus[],
   },
-  // yt-dlp kept current (src/worker/youtube-update.ts): daily on a schedule, or now when an admin asks.
+  // yt-dlp kept current (src/worker/handlers/ytdlp-update.ts): daily on a schedule, or now when an admin asks.
   ytdlpUpdate: {
     queue: 'ytdlp-update',
     attempts: 1,

@@ -1,7 +1,7 @@
 import { Queue } from 'bullmq';
 import { Redis, type RedisOptions } from 'ioredis';
 import { VettedError } from '../domain/errors.js';
-import { STAGES, jobIdFor, type ItemStage, type JobData, type Stage } from './jobs.js';
+import { STAGES, jobIdFor, type ItemStage, type JobData, type JobPayloads, type Stage } from './jobs.js';
 
 export interface QueueSettings {
   redisUrl: string;
@@ -57,6 +57,15 @@ export function createProducer(settings: QueueSettings, opts: { failFast?: boole
           { httpStatus: 503, transient: true },
         );
       }
+    },
+    /** The admin's "update yt-dlp now": one job a minute, whoever presses the button how often. */
+    async enqueueYtdlpUpdateNow(): Promise<void> {
+      await queueFor('ytdlpUpdate').add('ytdlpUpdate', { trigger: 'admin' } satisfies JobPayloads['ytdlpUpdate'], {
+        jobId: `ytdlp-update-now-${Math.floor(Date.now() / 60_000)}`,
+        attempts: 1,
+        removeOnComplete: true,
+        removeOnFail: { age: 24 * 3600 },
+      });
     },
     /**
      * Job and encode counters shared by every worker process (kept in Redis beside the queues, so

@@ -11,7 +11,6 @@ import { findDeno, findJsRuntime, type JsRuntime } from '../sources/youtube/js-r
 import { currentYtdlp, managedPaths, type YtdlpSource } from '../sources/youtube/managed-binary.js';
 import { installYtdlp, MAX_PROGRAM_BYTES, rollbackYtdlp, updateYtdlp, versionAgeDays } from '../sources/youtube/updater.js';
 import { capabilitiesOf } from '../sources/youtube/ytdlp-setup.js';
-import { enqueueYtdlpUpdateNow } from '../worker/youtube-update.js';
 
 /** yt-dlp itself warns after 90 days; YouTube changes faster than that. */
 export const OUTDATED_AFTER_DAYS = 90;
@@ -175,7 +174,7 @@ export function youtubeService(ctx: AppContext) {
     /** "Update now": a job for a worker (yt-dlp runs there, and a download of 35 MB does not hold a request open). */
     async requestUpdate(by: { id: string; ip: string | null }): Promise<void> {
       if (!managed) throw notManaged();
-      await enqueueYtdlpUpdateNow(ctx);
+      await ctx.producer.enqueueYtdlpUpdateNow();
       await ctx.repos.audit.record({ actorId: by.id, actorKind: 'staff', action: 'youtube.update', target: 'program:yt-dlp', ip: by.ip });
     },
 

@@ -9,7 +9,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startWorkers, type RunningWorkers } from '../../src/pipeline/runtime.js';
+import { startWorkers, type RunningWorkers } from '../../src/worker/runtime.js';
 import { mediaBinaries } from '../helpers/fixtures-media.js';
 import { serveFile, startFixtureServer } from '../helpers/fixture-server.js';
 import { addStaff, makeClassAndPlaylist, signIn, waitFor } from '../helpers/harness.js';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UnrecoverableError } from 'bullmq';
-import { settleFailure } from '../../src/pipeline/outcome.js';
+import { settleFailure } from '../../src/worker/outcome.js';
 import { statusError } from '../../src/net/errors.js';
 import { VettedError } from '../../src/domain/errors.js';
 import { buildTestApp, createTestEnv, makeClassAndPlaylist, signIn, addStaff, type TestApp, type TestEnv } from '../helpers/harness.js';

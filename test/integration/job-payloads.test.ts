@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { scheduleGovernanceJobs, SCHEDULER_IDS } from '../../src/governance/jobs.js';
-import { enqueueYtdlpUpdateNow, scheduleYtdlpUpdate, YTDLP_SCHEDULER_ID } from '../../src/worker/youtube-update.js';
+import { scheduleGovernanceJobs, scheduleYtdlpUpdate, SCHEDULER_IDS, YTDLP_SCHEDULER_ID } from '../../src/worker/schedules.js';
 import { createTestEnv, type TestEnv } from '../helpers/harness.js';
 
 // Each job name carries its own payload (src/queue/jobs.ts): the housekeeping jobs name no item, not even a fake one.
@@ -30,7 +29,7 @@ describe('housekeeping job payloads (real Redis)', () => {
   });
 
   it("queues the admin's update-now as the admin's", async () => {
-    await enqueueYtdlpUpdateNow(t.ctx);
+    await t.ctx.producer.enqueueYtdlpUpdateNow();
     const jobs = await t.ctx.producer.queueFor('ytdlpUpdate').getJobs(['waiting', 'delayed', 'prioritized']);
     expect(jobs.map((j) => j.data)).toContainEqual({ trigger: 'admin' });
     expect(jobs.every((j) => !('itemId' in (j.data as object)))).toBe(true);

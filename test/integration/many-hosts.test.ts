@@ -61,7 +61,7 @@ function start(script: string, env: Record<string, string>): Proc {
 
 async function startWorker(name: string, dataDir?: string): Promise<Worker> {
   const dir = dataDir ?? (await mkdtemp(path.join(t.dataDir, `${name}-`)));
-  const w = { ...start('workers/worker.ts', { DATA_DIR: dir }), dataDir: dir };
+  const w = { ...start('src/worker/main.ts', { DATA_DIR: dir }), dataDir: dir };
   await waitFor(async () => {
     if (w.child.exitCode !== null) throw new Error(`worker ${name} exited: ${w.output()}`);
     return w.output().includes('[worker] ready');

@@ -7,7 +7,7 @@ import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { createApiContext } from '../../src/api-context.js';
 import { routeTableOf } from '../../src/http/route-table.js';
-import { startWorkers, type RunningWorkers } from '../../src/pipeline/runtime.js';
+import { startWorkers, type RunningWorkers } from '../../src/worker/runtime.js';
 import { buildTestApp, createTestEnv, waitFor, type TestApp, type TestEnv } from '../helpers/harness.js';
 
 let t: TestEnv;

@@ -9,7 +9,7 @@ import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { purge } from '../../src/governance/purge.js';
 import { checkStorage, removeFilesWithoutItem } from '../../src/governance/storage-check.js';
-import { startWorkers, type RunningWorkers } from '../../src/pipeline/runtime.js';
+import { startWorkers, type RunningWorkers } from '../../src/worker/runtime.js';
 import { s3MediaStore } from '../../src/storage/s3.js';
 import type { S3Settings } from '../../src/config.js';
 import { makeFixture } from '../helpers/fixtures-media.js';

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { checkStorage, removeFilesWithoutItem } from '../../src/governance/storage-check.js';
-import { runFetchStage } from '../../src/pipeline/fetch-stage.js';
+import { runFetchStage } from '../../src/worker/stages/fetch.js';
 import { uploadVideo } from '../../src/services/uploads.js';
 import { addStaff, buildTestApp, createTestEnv, makeClassAndPlaylist, signIn, type TestApp, type TestEnv } from '../helpers/harness.js';
 import { startFixtureServer } from '../helpers/fixture-server.js';

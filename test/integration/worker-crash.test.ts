@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startWorkers } from '../../src/pipeline/runtime.js';
+import { startWorkers } from '../../src/worker/runtime.js';
 import { makeFixture } from '../helpers/fixtures-media.js';
 import { serveFile, startFixtureServer } from '../helpers/fixture-server.js';
 import { addStaff, buildTestApp, createTestEnv, makeClassAndPlaylist, signIn, waitFor, type TestApp, type TestEnv } from '../helpers/harness.js';
@@ -50,7 +50,7 @@ function workerProcess(): ChildProcess & { ready: Promise<void> } {
   };
   // `node --import tsx`, not the tsx command: that one runs the worker in a child process of its own,
   // which SIGKILL of the command would leave running (and finishing the job the test means to orphan).
-  const child = spawn(process.execPath, ['--import', 'tsx', 'workers/worker.ts'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/worker/main.ts'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(child);
   let output = '';
   const ready = new Promise<void>((resolve, reject) => {

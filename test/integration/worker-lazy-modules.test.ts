@@ -26,7 +26,7 @@ async function loadedAfter(steps: string): Promise<{ jsdom: boolean; ytdl: boole
   await writeFile(
     script,
     `import { createRequire } from 'node:module';
-const src = { runtime: ${src('src/pipeline/runtime.ts')}, worker: ${src('src/pipeline/sources.ts')}, youtube: ${src('src/sources/youtube/index.ts')}, page: ${src('src/sources/web-page.ts')} };
+const src = { runtime: ${src('src/worker/runtime.ts')}, worker: ${src('src/worker/stages/sources.ts')}, youtube: ${src('src/sources/youtube/index.ts')}, page: ${src('src/sources/web-page.ts')} };
 ${steps}
 const keys = Object.keys(createRequire(import.meta.url).cache);
 console.log(JSON.stringify({ jsdom: keys.some((k) => k.includes('/node_modules/jsdom/')), ytdl: keys.some((k) => k.includes('/node_modules/@distube/ytdl-core/')) }));

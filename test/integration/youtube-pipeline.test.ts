@@ -4,7 +4,7 @@
  * AppContext.videoSite), ffmpeg cuts the clip, a teacher reviews and approves, the board shows it with captions.
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { startWorkers, type RunningWorkers } from '../../src/pipeline/runtime.js';
+import { startWorkers, type RunningWorkers } from '../../src/worker/runtime.js';
 import { startFakeYouTube, type FakeYouTube } from '../helpers/fake-youtube.js';
 import { addStaff, buildTestApp, createTestEnv, makeClassAndPlaylist, signIn, waitFor, type TestApp, type TestEnv } from '../helpers/harness.js';
 

@@ -61,7 +61,7 @@ const KNOWN_API_SOURCES = [
 
 describe('the API process loads neither the media adapter nor the video sites', () => {
   it('sees the imports it walks (the worker does reach them, so the check can fail)', () => {
-    const worker = reachable(path.join(root, 'workers/worker.ts'));
+    const worker = reachable(path.join(root, 'src/worker/main.ts'));
     expect(under(worker, 'src/media/').length).toBeGreaterThan(0);
     expect(worker.has('src/sources/youtube/ytdlp-backend.ts')).toBe(true);
   });

@@ -1,14 +1,14 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import type { WorkerContext } from '../worker/context.js';
-import { clipCaptions } from '../domain/captions.js';
-import { VettedError } from '../domain/errors.js';
-import { planPreparation } from '../domain/media-plan.js';
-import { assessProbe, clipWindow, defaultMediaLimits, planEncode } from '../domain/media-rules.js';
-import type { ItemMediaFiles, ItemRow } from '../db/schema.js';
-import type { FetchedPage, FetchedVideo } from '../sources/types.js';
+import type { WorkerContext } from '../context.js';
+import { clipCaptions } from '../../domain/captions.js';
+import { VettedError } from '../../domain/errors.js';
+import { planPreparation } from '../../domain/media-plan.js';
+import { assessProbe, clipWindow, defaultMediaLimits, planEncode } from '../../domain/media-rules.js';
+import type { ItemMediaFiles, ItemRow } from '../../db/schema.js';
+import type { FetchedPage, FetchedVideo } from '../../sources/types.js';
 import { progressReporter } from './progress.js';
-import type { VettingChecks } from '../domain/vetting.js';
+import type { VettingChecks } from '../../domain/vetting.js';
 import { descriptionOf, screenWords } from './vetting.js';
 
 export const MEDIA_WORK = 'media';

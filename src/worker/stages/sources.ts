@@ -1,16 +1,16 @@
-import type { WorkerContext } from '../worker/context.js';
-import type { ItemRow } from '../db/schema.js';
-import type { ItemKind } from '../domain/item-state.js';
-import type { FetchPolicy } from '../net/fetcher.js';
-import { directMediaSource } from '../sources/direct-media.js';
-import { sniffLink } from '../sources/sniff.js';
-import { uploadSource } from '../sources/upload.js';
-import type { Source } from '../sources/types.js';
+import type { WorkerContext } from '../context.js';
+import type { ItemRow } from '../../db/schema.js';
+import type { ItemKind } from '../../domain/item-state.js';
+import type { FetchPolicy } from '../../net/fetcher.js';
+import { directMediaSource } from '../../sources/direct-media.js';
+import { sniffLink } from '../../sources/sniff.js';
+import { uploadSource } from '../../sources/upload.js';
+import type { Source } from '../../sources/types.js';
 
 // The page cleaner (jsdom) and the YouTube client are loaded on first use: together they add about
 // 70 MB to a worker that may only ever see direct video links.
 async function webPage(ctx: WorkerContext): Promise<Source> {
-  const { webPageSource } = await import('../sources/web-page.js');
+  const { webPageSource } = await import('../../sources/web-page.js');
   return webPageSource({ media: ctx.media });
 }
 

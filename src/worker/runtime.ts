@@ -1,24 +1,11 @@
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
-import type { WorkerContext } from '../worker/context.js';
+import type { WorkerContext } from './context.js';
 import { STAGES, STAGE_NAMES, isItemStage, type JobData, type JobPayloads, type Stage } from '../queue/jobs.js';
-import { runFetchStage } from './fetch-stage.js';
-import { runMediaStage } from './media-stage.js';
-import { runExpiryJob, runPurgeJob, scheduleGovernanceJobs } from '../governance/jobs.js';
+import { HANDLERS, type Handler } from './handlers/index.js';
 import { settleFailure } from './outcome.js';
-import { runYtdlpUpdateJob, scheduleYtdlpUpdate } from '../worker/youtube-update.js';
 import { reconcile, sweepWorkFolders } from './reconciler.js';
-
-type Handler<S extends Stage> = (ctx: WorkerContext, data: JobPayloads[S], signal: AbortSignal) => Promise<'done' | 'skipped'>;
-
-/** Every stage has exactly one handler, typed by its own payload; `startWorkers` refuses to start otherwise. */
-export const HANDLERS: { [S in Stage]: Handler<S> } = {
-  fetch: (ctx, { itemId }, signal) => runFetchStage(ctx, itemId, signal),
-  media: (ctx, { itemId }, signal) => runMediaStage(ctx, itemId, signal),
-  expire: (ctx) => runExpiryJob(ctx),
-  purge: (ctx) => runPurgeJob(ctx),
-  ytdlpUpdate: runYtdlpUpdateJob,
-};
+import { scheduleGovernanceJobs, scheduleYtdlpUpdate } from './schedules.js';
 
 /** Runs a job with its stage's handler; the queue's name tells which payload the job carries. */
 const runHandler = (stage: Stage, ctx: WorkerContext, data: JobData, signal: AbortSignal) =>

@@ -1,7 +1,7 @@
 /** The word screen's part of the media stage (the checks' record itself is `VettingChecks` in the domain). */
 import { promises as fs } from 'node:fs';
-import type { WorkerContext } from '../worker/context.js';
-import { pageText, screenItemText, type WordHit } from '../domain/word-screen.js';
+import type { WorkerContext } from '../context.js';
+import { pageText, screenItemText, type WordHit } from '../../domain/word-screen.js';
 
 const str = (v: unknown) => (typeof v === 'string' && v.trim() ? v : null);
 

@@ -1,8 +1,8 @@
-import { loadConfig } from '../src/config.js';
-import { createWorkerContext } from '../src/worker/context.js';
-import { createDb, ensureDatabase, migrateToLatest } from '../src/db/database.js';
-import { requireServersFor } from '../src/platform/services.js';
-import { startWorkers } from '../src/pipeline/runtime.js';
+import { loadConfig } from '../config.js';
+import { createWorkerContext } from './context.js';
+import { createDb, ensureDatabase, migrateToLatest } from '../db/database.js';
+import { requireServersFor } from '../platform/services.js';
+import { startWorkers } from './runtime.js';
 
 /** The worker process: runs the fetch and media stages. Start as many as the school's machines allow. */
 const config = loadConfig();

@@ -1,5 +1,5 @@
-import type { ItemStatus } from '../domain/item-state.js';
-import type { ItemsRepository } from '../db/items.js';
+import type { ItemStatus } from '../../domain/item-state.js';
+import type { ItemsRepository } from '../../db/items.js';
 
 /**
  * Stores progress at most every `intervalMs` (and on whole-percent changes only): ffmpeg reports

@@ -1,10 +1,10 @@
-import type { WorkerContext } from '../worker/context.js';
-import { parseAllowList } from '../net/address.js';
-import { chooseVideoSite, youtubeSource } from '../sources/youtube/index.js';
-import { currentYtdlp } from '../sources/youtube/managed-binary.js';
-import { defaultFfmpegLocation } from '../sources/youtube/ytdlp-backend.js';
-import { ytdlpSetup, type YtdlpSetup } from '../sources/youtube/ytdlp-setup.js';
-import type { Source } from '../sources/types.js';
+import type { WorkerContext } from '../context.js';
+import { parseAllowList } from '../../net/address.js';
+import { chooseVideoSite, youtubeSource } from '../../sources/youtube/index.js';
+import { currentYtdlp } from '../../sources/youtube/managed-binary.js';
+import { defaultFfmpegLocation } from '../../sources/youtube/ytdlp-backend.js';
+import { ytdlpSetup, type YtdlpSetup } from '../../sources/youtube/ytdlp-setup.js';
+import type { Source } from '../../sources/types.js';
 
 let cached: { key: string; source: Source; setup: YtdlpSetup } | undefined;
 

@@ -1,4 +1,4 @@
-import type { WorkerContext } from '../worker/context.js';
+import type { WorkerContext } from './context.js';
 import { WORKING_STATUSES } from '../domain/item-state.js';
 import { jobIdFor, stageFor } from '../queue/jobs.js';
 

@@ -1,0 +1,8 @@
+import type { WorkerContext } from '../context.js';
+import { expireDue } from '../../governance/expiry.js';
+
+/** `expire` (every minute, src/worker/schedules.ts; an empty payload): approved items past their date leave the boards. */
+export async function runExpiryJob(ctx: WorkerContext): Promise<'done' | 'skipped'> {
+  const expired = await expireDue(ctx);
+  return expired.length ? 'done' : 'skipped';
+}

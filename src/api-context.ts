@@ -15,6 +15,7 @@ import { incidentsRepository } from './db/incidents.js';
 import { settingsRepository } from './db/settings.js';
 import { youtubeStatusRepository } from './db/youtube-status.js';
 import { loginThrottle } from './auth/login-throttle.js';
+import { loginFailuresRepository } from './db/login-failures.js';
 import { createOidcClient, type OidcClient } from './auth/oidc.js';
 import { schoolAccountsRepository } from './db/school-accounts.js';
 import { parseAllowList } from './net/address.js';
@@ -81,7 +82,7 @@ export function createApiContext(config: Readonly<Config>, opts: { role: 'api' |
       domainRules: domainRulesRepository(db),
       settings: settingsRepository(db),
       youtube: youtubeStatusRepository(db),
-      loginThrottle: loginThrottle(db, {
+      loginThrottle: loginThrottle(loginFailuresRepository(db, config.loginWindowMinutes), {
         perAccount: config.loginMaxFailuresPerAccount,
         perAddress: config.loginMaxFailuresPerAddress,
         windowMinutes: config.loginWindowMinutes,

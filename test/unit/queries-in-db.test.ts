@@ -45,7 +45,6 @@ function serverModules(dir: string): string[] {
  * repository method instead. An entry that no longer builds a query fails the last test, so the list only shrinks.
  */
 const KNOWN: string[] = [
-  'src/auth/login-throttle.ts',
   'src/governance/domain-policy.ts',
   'src/governance/expiry.ts',
   'src/governance/incidents.ts',

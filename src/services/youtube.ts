@@ -7,10 +7,10 @@ import { pipeline, Transform, type Readable } from 'node:stream';
 import type { AppContext } from '../api-context.js';
 import { VettedError } from '../domain/errors.js';
 import { policyFromConfig } from '../net/fetcher.js';
-import { findDeno, findJsRuntime, type JsRuntime } from '../sources/youtube/js-runtime.js';
-import { currentYtdlp, managedPaths, type YtdlpSource } from '../sources/youtube/managed-binary.js';
-import { installYtdlp, MAX_PROGRAM_BYTES, rollbackYtdlp, updateYtdlp, versionAgeDays } from '../sources/youtube/updater.js';
-import { capabilitiesOf } from '../sources/youtube/ytdlp-setup.js';
+import { capabilitiesOf } from '../ytdlp/capabilities.js';
+import { findDeno, findJsRuntime, type JsRuntime } from '../ytdlp/js-runtime.js';
+import { currentYtdlp, managedPaths, type YtdlpSource } from '../ytdlp/managed-binary.js';
+import { installYtdlp, MAX_PROGRAM_BYTES, rollbackYtdlp, updateYtdlp, versionAgeDays } from '../ytdlp/updater.js';
 
 /** yt-dlp itself warns after 90 days; YouTube changes faster than that. */
 export const OUTDATED_AFTER_DAYS = 90;

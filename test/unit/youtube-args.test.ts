@@ -5,9 +5,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import { hostAllowed, parseAuthority, YOUTUBE_HOSTS } from '../../src/net/connect-proxy.js';
-import { findJsRuntime } from '../../src/sources/youtube/js-runtime.js';
+import { NO_CAPABILITIES, parseCapabilities } from '../../src/ytdlp/capabilities.js';
+import { findJsRuntime } from '../../src/ytdlp/js-runtime.js';
 import { proxyRefusedError, warningsFrom, ytdlpError } from '../../src/sources/youtube/messages.js';
-import { commonArgs, detailsArgs, downloadArgs, NO_CAPABILITIES, parseCapabilities, type YtdlpRunSettings } from '../../src/sources/youtube/ytdlp-args.js';
+import { commonArgs, detailsArgs, downloadArgs, type YtdlpRunSettings } from '../../src/sources/youtube/ytdlp-args.js';
 
 // Excerpts of `--help` as the two kinds of yt-dlp print it.
 const HELP_2023 = `

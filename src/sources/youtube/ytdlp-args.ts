@@ -10,32 +10,13 @@
  * breaking every run, and the admin console says what is missing.
  */
 import { VettedError } from '../../domain/errors.js';
-import type { JsRuntime } from './js-runtime.js';
+import { NO_CAPABILITIES, type YtdlpCapabilities } from '../../ytdlp/capabilities.js';
+import type { JsRuntime } from '../../ytdlp/js-runtime.js';
 import { YOUTUBE_ID } from './video-site.js';
 
 /** Up to 1080p (a format of unknown height is allowed): best picture (possibly with sound) plus best sound, else the best single file. */
 export const YTDLP_FORMAT = 'bv*[height<=?1080]+ba/b[height<=?1080]';
 export const OUTPUT_BASENAME = 'ytdlp-source';
-
-/** What the installed yt-dlp understands, read from its `--help`. */
-export interface YtdlpCapabilities {
-  version: string;
-  jsRuntimes: boolean;
-  remoteComponents: boolean;
-  pluginDirs: boolean;
-}
-
-/** An unknown program: pass nothing it might not know. */
-export const NO_CAPABILITIES: YtdlpCapabilities = { version: 'unknown', jsRuntimes: false, remoteComponents: false, pluginDirs: false };
-
-export function parseCapabilities(version: string, help: string): YtdlpCapabilities {
-  return {
-    version: version.trim().split(/\s+/)[0] || 'unknown',
-    jsRuntimes: /--js-runtimes\b/.test(help),
-    remoteComponents: /--no-remote-components\b/.test(help),
-    pluginDirs: /--no-plugin-dirs\b/.test(help),
-  };
-}
 
 /** Everything a run needs besides the video: what the program can do and how the installation is set up. */
 export interface YtdlpRunSettings {

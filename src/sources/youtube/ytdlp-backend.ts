@@ -157,7 +157,7 @@ export function pickVideoFile(names: readonly string[]): string | undefined {
 // Running the program
 
 // Lives with the managed copy (the admin page's status needs it without loading this backend); re-exported here.
-export { findYtdlp } from './managed-binary.js';
+export { findYtdlp } from '../../ytdlp/managed-binary.js';
 
 interface RunResult {
   code: number | null;

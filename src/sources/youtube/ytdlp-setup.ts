@@ -1,54 +1,16 @@
 /**
- * What every yt-dlp run needs besides the video: what this yt-dlp understands (read once per program file from
- * `--version` and `--help`, read again when the updater swaps the file), the JavaScript runtime, and a ticket for
- * Vetted's loopback proxy (started on first use, for the life of the worker).
+ * What every yt-dlp run needs besides the video: what this yt-dlp understands (src/ytdlp/capabilities.ts), the
+ * JavaScript runtime, and a ticket for Vetted's loopback proxy (started on first use, for the life of the worker).
  */
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { statSync } from 'node:fs';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { startConnectProxy, type ConnectProxy, type ConnectProxyOptions } from '../../net/connect-proxy.js';
-import { findJsRuntime, type JsRuntime } from './js-runtime.js';
-import { NO_CAPABILITIES, parseCapabilities, type YtdlpCapabilities, type YtdlpRunSettings } from './ytdlp-args.js';
+import { capabilitiesOf } from '../../ytdlp/capabilities.js';
+import { findJsRuntime, type JsRuntime } from '../../ytdlp/js-runtime.js';
+import type { YtdlpRunSettings } from './ytdlp-args.js';
 import type { PreparedRun } from './ytdlp-backend.js';
-
-const PROBE_TIMEOUT_MS = 30_000;
-
-function output(binary: string, args: string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile(binary, args, { timeout: PROBE_TIMEOUT_MS, maxBuffer: 4 * 1024 * 1024, windowsHide: true }, (err, stdout) => {
-      if (err) reject(err);
-      else resolve(stdout);
-    });
-  });
-}
-
-const probed = new Map<string, { key: string; caps: Promise<YtdlpCapabilities> }>();
-
-/** The program's version and the options it knows; an unrunnable program has none (its run then says why). */
-export function capabilitiesOf(binary: string): Promise<YtdlpCapabilities> {
-  let key = 'missing';
-  try {
-    const st = statSync(binary);
-    key = `${st.mtimeMs}:${st.size}`;
-  } catch {
-    // a bare name on the PATH, or missing: probe once and keep it
-  }
-  const cached = probed.get(binary);
-  if (cached?.key === key) return cached.caps;
-  const caps = (async () => {
-    try {
-      const [version, help] = await Promise.all([output(binary, ['--ignore-config', '--version']), output(binary, ['--ignore-config', '--help'])]);
-      return parseCapabilities(version, help);
-    } catch {
-      return NO_CAPABILITIES;
-    }
-  })();
-  probed.set(binary, { key, caps });
-  return caps;
-}
 
 export interface YtdlpSetupOptions {
   /** Proxy rules: FETCH_ALLOW_PRIVATE, time limits, YOUTUBE_PROXY; `hosts`/`ports`/`resolve` only in tests. */

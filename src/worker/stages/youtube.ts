@@ -1,7 +1,7 @@
 import type { WorkerContext } from '../context.js';
 import { parseAllowList } from '../../net/address.js';
 import { chooseVideoSite, youtubeSource } from '../../sources/youtube/index.js';
-import { currentYtdlp } from '../../sources/youtube/managed-binary.js';
+import { currentYtdlp } from '../../ytdlp/managed-binary.js';
 import { defaultFfmpegLocation } from '../../sources/youtube/ytdlp-backend.js';
 import { ytdlpSetup, type YtdlpSetup } from '../../sources/youtube/ytdlp-setup.js';
 import type { Source } from '../../sources/types.js';

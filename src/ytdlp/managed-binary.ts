@@ -4,7 +4,7 @@
  * previous copy beside it for rollback. Before the first update, the system's yt-dlp (the image's, or Debian's).
  */
 import path from 'node:path';
-import { findOnPath, isExecutableFile } from '../../platform/programs.js';
+import { findOnPath, isExecutableFile } from '../platform/programs.js';
 
 export interface YtdlpPaths {
   dir: string;

@@ -14,8 +14,8 @@ import { createReadStream } from 'node:fs';
 import { chmod, copyFile, link, mkdir, rename, rm, rmdir, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { VettedError, isVettedError } from '../../domain/errors.js';
-import { downloadToFile, fetchBuffer, type FetchPolicy, type NetTestHooks } from '../../net/fetcher.js';
+import { VettedError, isVettedError } from '../domain/errors.js';
+import { downloadToFile, fetchBuffer, type FetchPolicy, type NetTestHooks } from '../net/fetcher.js';
 import type { YtdlpPaths } from './managed-binary.js';
 
 const SUMS_FILE = 'SHA2-256SUMS';

@@ -8,7 +8,7 @@
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
-import { findOnPath, isExecutableFile } from '../../platform/programs.js';
+import { findOnPath, isExecutableFile } from '../platform/programs.js';
 
 export interface JsRuntime {
   name: 'deno' | 'node';

@@ -1,6 +1,6 @@
 /**
  * A link to an ordinary web page: fetch the HTML once through the guarded fetcher, turn it into a
- * clean reader view (page-clean.ts), and bring its pictures home as freshly encoded JPEGs, so the
+ * clean reader view (page/), and bring its pictures home as freshly encoded JPEGs, so the
  * teacher reviews a copy in which nothing can run, track or load from elsewhere.
  *
  * Nothing the page asks for is followed on its own say-so: a meta refresh or a script redirect is
@@ -16,8 +16,11 @@ import type { MediaAdapter } from '../media/ffmpeg.js';
 import { abortReason } from '../net/errors.js';
 import { downloadToFile, fetchBuffer, type AcceptCheck, type FetchPolicy } from '../net/fetcher.js';
 import { sniffKind } from '../domain/link.js';
-import { cleanPage, decodeHtml, MAX_IMAGES, renderPageDocument, replaceImages } from './page-clean.js';
-import { renderCardSvg } from './page-card.js';
+import { renderCardSvg } from './page/card.js';
+import { decodeHtml } from './page/charset.js';
+import { cleanPage } from './page/clean.js';
+import { MAX_IMAGES, replaceImages } from './page/pictures.js';
+import { renderPageDocument } from './page/reader.js';
 import type { FetchedPage, Source, SourceContext } from './types.js';
 
 export interface WebPageSourceOptions {

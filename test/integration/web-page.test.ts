@@ -14,7 +14,7 @@ import { VettedError } from '../../src/domain/errors.js';
 import { resolveBinaries } from '../../src/media/binaries.js';
 import { createMediaAdapter, type MediaAdapter } from '../../src/media/ffmpeg.js';
 import { downloadToFile, policyFromConfig, type FetchPolicy } from '../../src/net/index.js';
-import { renderCardSvg } from '../../src/sources/page-card.js';
+import { renderCardSvg } from '../../src/sources/page/card.js';
 import type { FetchedPage, SourceContext } from '../../src/sources/types.js';
 import { webPageSource } from '../../src/sources/web-page.js';
 import { startFixtureServer, type FixtureHandler } from '../helpers/fixture-server.js';

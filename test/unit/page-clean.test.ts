@@ -1,6 +1,9 @@
 import { JSDOM } from 'jsdom';
 import { describe, expect, it } from 'vitest';
-import { cleanPage, decodeHtml, MAX_IMAGES, renderPageDocument, replaceImages } from '../../src/sources/page-clean.js';
+import { decodeHtml } from '../../src/sources/page/charset.js';
+import { cleanPage } from '../../src/sources/page/clean.js';
+import { MAX_IMAGES, replaceImages } from '../../src/sources/page/pictures.js';
+import { renderPageDocument } from '../../src/sources/page/reader.js';
 
 const BASE = new URL('https://stories.example.org/animals/hedgehogs.html');
 

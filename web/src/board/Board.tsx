@@ -254,10 +254,15 @@ function TileImage({ item }: { item: BoardItem }) {
   return <span class="tile-image">{src ? <img src={src} alt="" loading="lazy" /> : item.kind === 'video' ? <PlayIcon size={56} /> : <GlobeIcon size={56} />}</span>;
 }
 
+/**
+ * With the tiles showing, the whole board fills the screen — the browser's address bar and tabs go,
+ * which is what a teacher wants on a classroom screen — and the button says so. A playing video has its
+ * own "Full screen", which fills the screen with the video alone.
+ */
 function FullscreenButton() {
   const [full, setFull] = useState(false);
   useEffect(() => {
-    const on = () => setFull(document.fullscreenElement !== null);
+    const on = () => setFull(document.fullscreenElement === document.documentElement);
     document.addEventListener('fullscreenchange', on);
     return () => document.removeEventListener('fullscreenchange', on);
   }, []);
@@ -266,9 +271,10 @@ function FullscreenButton() {
     <button
       type="button"
       class="bar-button"
+      data-testid="board-full-screen"
       onClick={() => void (full ? document.exitFullscreen() : document.documentElement.requestFullscreen()).catch(() => undefined)}
     >
-      {full ? 'Leave full screen' : 'Full screen'}
+      {full ? 'Leave full screen' : 'Board full screen'}
     </button>
   );
 }

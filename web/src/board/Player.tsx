@@ -32,11 +32,13 @@ export function Player({
   const hasCaptions = !!item.media?.captions;
 
   useEffect(() => {
-    const on = () => setFull(document.fullscreenElement !== null && document.fullscreenElement === stage.current);
+    const own = stage.current;
+    const on = () => setFull(document.fullscreenElement !== null && document.fullscreenElement === own);
     document.addEventListener('fullscreenchange', on);
     return () => {
       document.removeEventListener('fullscreenchange', on);
-      if (document.fullscreenElement) void document.exitFullscreen().catch(() => undefined);
+      // Only the video's own full screen ends with it; a board made full screen stays so.
+      if (document.fullscreenElement && document.fullscreenElement === own) void document.exitFullscreen().catch(() => undefined);
     };
   }, []);
 

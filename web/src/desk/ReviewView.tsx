@@ -1,6 +1,5 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, ApiError, errorText } from '../shared/api';
-import { interrupted } from '../shared/drafts';
 import { go, href } from '../shared/route';
 import type { ClassInfo, Item, Playlist } from '../shared/types';
 import { FlashLine, useFlash, useTitle } from '../shared/ui';
@@ -100,9 +99,6 @@ export function ReviewView({ id }: { id: string }) {
         // Not a failure: a colleague got there first. Show the item as it is now.
         say('info', e.message);
         setItem(await api<Item>('GET', `/api/items/${item.id}`).catch(() => item));
-      } else if (e instanceof ApiError && e.status === 401) {
-        // The sign-in page follows; the action is offered again after it, with the words typed so far.
-        if (key) interrupted.set(item.id, key);
       } else say('error', `${what}: ${errorText(e)}`);
       return false;
     } finally {

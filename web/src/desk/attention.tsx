@@ -1,6 +1,6 @@
 import { createContext } from 'preact';
 import { useContext, useEffect, useState } from 'preact/hooks';
-import { api } from '../shared/api';
+import { api, SIGNED_IN_AGAIN_EVENT } from '../shared/api';
 import { href } from '../shared/route';
 
 export interface AttentionSummary {
@@ -22,7 +22,9 @@ export function useAttention(): AttentionSummary | null {
   useEffect(() => {
     let es: EventSource | undefined;
     const take = (s: AttentionSummary) => setSummary(s);
-    if (typeof EventSource !== 'undefined') {
+    const listen = () => {
+      es?.close();
+      if (typeof EventSource === 'undefined') return;
       es = new EventSource('/api/attention/events');
       es.addEventListener('attention', (e) => {
         try {
@@ -31,11 +33,15 @@ export function useAttention(): AttentionSummary | null {
           /* not ours */
         }
       });
-    }
+    };
+    listen();
+    // A lost session closes the stream for good; signed in again over the same page, open it again.
+    window.addEventListener(SIGNED_IN_AGAIN_EVENT, listen);
     const poll = setInterval(() => void api<AttentionSummary>('GET', '/api/attention').then(take).catch(() => undefined), 30_000);
     void api<AttentionSummary>('GET', '/api/attention').then(take).catch(() => undefined);
     return () => {
       es?.close();
+      window.removeEventListener(SIGNED_IN_AGAIN_EVENT, listen);
       clearInterval(poll);
     };
   }, []);

@@ -20,12 +20,14 @@ export function useDraft(key: string, initial = ''): [string, (v: string) => voi
   ];
 }
 
-/** An action the session ended in the middle of: asked again after signing in, never done twice. */
-export const interrupted = {
-  get: (key: string) => read(`vetted:interrupted:${key}`),
-  set: (key: string, what: string) => write(`vetted:interrupted:${key}`, what),
-  clear: (key: string) => write(`vetted:interrupted:${key}`, null),
-};
+/** Someone signed out (or another person signed in): their unsent words must not show to the next person. */
+export function forgetDrafts(): void {
+  try {
+    for (const key of Object.keys(sessionStorage)) if (key.startsWith('vetted:draft:')) sessionStorage.removeItem(key);
+  } catch {
+    /* storage refused: nothing was kept */
+  }
+}
 
 function read(key: string): string | null {
   try {

@@ -1,8 +1,9 @@
 import type { ComponentChildren } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { api, ApiError, errorText, SESSION_EVENT, type SessionProblem } from './api';
+import { api, ApiError, errorText, session, SESSION_EVENT, type SessionProblem } from './api';
+import { forgetDrafts } from './drafts';
 import type { Me, StaffUser } from './types';
-import { Button, useTitle } from './ui';
+import { Button, SignInPending, useTitle } from './ui';
 import { SchoolAccountButton, useSignInMethods } from './school-sign-in';
 
 type Phase =
@@ -15,14 +16,18 @@ type Phase =
 /**
  * Sign-in, then the school's e-safety reminder — shown and acknowledged at every login, as the
  * school's policy asks — then the page. Any later 401 or "reminder not acknowledged" from the API
- * brings the person back here.
+ * brings the person back here — with their page kept, hidden, underneath: what they typed stays,
+ * and the action the server refused is sent again once the same person is signed in (see `session`
+ * in api.ts), so it is done, or clearly not.
  */
 export function Gate({ area, children }: { area: string; children: (user: StaffUser, signOut: () => Promise<void>) => ComponentChildren }) {
   const [phase, setPhase] = useState<Phase>({ step: 'loading' });
+  // Whose page is mounted: kept through a lost session, replaced when someone else signs in.
+  const [member, setMember] = useState<StaffUser | null>(null);
 
   const load = async (notice?: string) => {
     try {
-      const me = await api<Me>('GET', '/api/me');
+      const me = await api<Me>('GET', '/api/me', undefined, { gate: true });
       setPhase(
         me.reminderAcknowledged
           ? { step: 'ready', user: me.user }
@@ -37,7 +42,7 @@ export function Gate({ area, children }: { area: string; children: (user: StaffU
     void load();
     const onProblem = (e: Event) => {
       const kind = (e as CustomEvent<SessionProblem>).detail;
-      if (kind === 'signed_out') setPhase({ step: 'signin', notice: 'Your session has ended. Please sign in again.' });
+      if (kind === 'signed_out') setPhase((p) => (p.step === 'signin' ? p : { step: 'signin', notice: 'Your session has ended. Please sign in again.' }));
       else if (kind === 'password') setPhase((p) => ('user' in p ? { step: 'password', user: p.user, next: { step: 'ready', user: p.user } } : p));
       else void load();
     };
@@ -45,29 +50,47 @@ export function Gate({ area, children }: { area: string; children: (user: StaffU
     return () => window.removeEventListener(SESSION_EVENT, onProblem);
   }, []);
 
+  // Signed in (again): the page is this person's. The same person gets their held actions sent; someone
+  // else gets a fresh page, and nothing of the last person's is sent in their name.
+  const readyUser = phase.step === 'ready' ? phase.user : null;
+  useEffect(() => {
+    if (!readyUser) return;
+    if (member && member.id !== readyUser.id) {
+      session.drop('Someone else signed in on this screen, so what the last person was doing was not done.');
+      forgetDrafts();
+    }
+    setMember(readyUser);
+  }, [readyUser?.id]);
+  useEffect(() => {
+    if (readyUser && member?.id === readyUser.id) session.ready();
+  }, [readyUser?.id, member?.id]);
+
   const signOut = async () => {
-    await api('POST', '/api/logout').catch(() => undefined);
+    await api('POST', '/api/logout', undefined, { gate: true }).catch(() => undefined);
+    session.drop('You signed out, so this was not done.');
+    forgetDrafts();
+    setMember(null);
     setPhase({ step: 'signin', notice: 'You have signed out.' });
   };
 
-  if (phase.step === 'loading') return <main class="center-page" aria-busy="true"><p class="muted">Loading…</p></main>;
-  if (phase.step === 'signin') {
-    return (
+  let gate: ComponentChildren = null;
+  if (phase.step === 'loading') gate = <main class="center-page" aria-busy="true"><p class="muted">Loading…</p></main>;
+  else if (phase.step === 'signin') {
+    gate = (
       <SignIn
         area={area}
-        notice={phase.notice}
+        notice={member && session.waiting() > 0 ? 'Your session has ended. Sign in again to finish what you were doing — your page and what you typed are kept.' : phase.notice}
+        email={member?.email}
         onSignedIn={(r) => {
           const reminder: Phase = { step: 'reminder', user: r.user, text: r.reminder, version: r.reminderVersion };
           setPhase(r.mustChangePassword ? { step: 'password', user: r.user, next: reminder } : reminder);
         }}
       />
     );
-  }
-  if (phase.step === 'password') {
-    return <ChangePassword user={phase.user} onDone={() => setPhase(phase.next)} onSignOut={signOut} />;
-  }
-  if (phase.step === 'reminder') {
-    return (
+  } else if (phase.step === 'password') {
+    gate = <ChangePassword user={phase.user} onDone={() => setPhase(phase.next)} onSignOut={signOut} />;
+  } else if (phase.step === 'reminder') {
+    gate = (
       <Reminder
         user={phase.user}
         text={phase.text}
@@ -78,7 +101,20 @@ export function Gate({ area, children }: { area: string; children: (user: StaffU
       />
     );
   }
-  return <>{children(phase.user, signOut)}</>;
+  const paused = phase.step !== 'ready';
+  const page = member && (!readyUser || readyUser.id === member.id) ? member : null;
+  return (
+    <>
+      {gate}
+      {page && (
+        <SignInPending.Provider value={paused}>
+          <div class="gate-page" hidden={paused} key={page.id}>
+            {children(page, signOut)}
+          </div>
+        </SignInPending.Provider>
+      )}
+    </>
+  );
 }
 
 interface LoginAnswer {
@@ -88,9 +124,9 @@ interface LoginAnswer {
   mustChangePassword?: boolean;
 }
 
-function SignIn({ area, notice, onSignedIn }: { area: string; notice?: string; onSignedIn: (r: LoginAnswer) => void }) {
+function SignIn({ area, notice, email: known, onSignedIn }: { area: string; notice?: string; email?: string; onSignedIn: (r: LoginAnswer) => void }) {
   useTitle(`Sign in — Vetted ${area}`);
-  const [email, setEmail] = useState('');
+  const [email, setEmail] = useState(known ?? '');
   const [password, setPassword] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState('');
@@ -98,8 +134,10 @@ function SignIn({ area, notice, onSignedIn }: { area: string; notice?: string; o
   const methods = useSignInMethods();
   // Passwords off: only the break-glass admin uses the form, tucked away below the school-account button.
   const passwordAside = methods !== null && !methods.password;
+  const passwordRef = useRef<HTMLInputElement>(null);
   useEffect(() => {
-    if (methods && !passwordAside) emailRef.current?.focus();
+    // Signed out over their own page: the address is known, so the password is what is left to type.
+    if (methods && !passwordAside) (known ? passwordRef : emailRef).current?.focus();
   }, [methods, passwordAside]);
 
   const submit = async (e: Event) => {
@@ -107,7 +145,7 @@ function SignIn({ area, notice, onSignedIn }: { area: string; notice?: string; o
     setBusy(true);
     setError('');
     try {
-      onSignedIn(await api<LoginAnswer>('POST', '/api/login', { email: email.trim(), password }));
+      onSignedIn(await api<LoginAnswer>('POST', '/api/login', { email: email.trim(), password }, { gate: true }));
     } catch (err) {
       setError(errorText(err));
       setBusy(false);
@@ -129,6 +167,7 @@ function SignIn({ area, notice, onSignedIn }: { area: string; notice?: string; o
       <label for="signin-password">Password</label>
       <input
         id="signin-password"
+        ref={passwordRef}
         type="password"
         autocomplete="current-password"
         required
@@ -203,7 +242,7 @@ function Reminder({
     setBusy(true);
     setError('');
     try {
-      await api('POST', '/api/reminder/acknowledge', { version });
+      await api('POST', '/api/reminder/acknowledge', { version }, { gate: true });
       onDone();
     } catch (err) {
       if (err instanceof ApiError && err.code === 'reminder_outdated') return onOutdated();
@@ -262,7 +301,7 @@ function ChangePassword({ user, onDone, onSignOut }: { user: StaffUser; onDone: 
     if (next !== again) return setError('The two new passwords are not the same. Type them again.');
     setBusy(true);
     try {
-      await api('POST', '/api/password', { currentPassword: current, newPassword: next });
+      await api('POST', '/api/password', { currentPassword: current, newPassword: next }, { gate: true });
       onDone();
     } catch (err) {
       setError(errorText(err));

@@ -1,5 +1,6 @@
 import type { ButtonHTMLAttributes, ComponentChildren } from 'preact';
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { createContext } from 'preact';
+import { useContext, useEffect, useRef, useState } from 'preact/hooks';
 
 /**
  * Small pieces every page uses: a status message region that screen readers announce, busy
@@ -65,6 +66,12 @@ export function Button({ busy, busyText, variant = 'plain', children, class: cls
   );
 }
 
+/**
+ * True while the person signs in again over their kept page: an open dialog steps aside (a modal
+ * would leave the sign-in form inert) and comes back, words and all, afterwards.
+ */
+export const SignInPending = createContext(false);
+
 /** A modal dialog that opens with showModal() and reports every way of closing it. */
 export function Dialog({
   open,
@@ -83,15 +90,17 @@ export function Dialog({
   const id = useRef(`dlg-${Math.random().toString(36).slice(2)}`).current;
   // Closing because `open` turned false is the parent's doing: do not report it back as a close.
   const closingForParent = useRef(false);
+  const paused = useContext(SignInPending);
+  const shown = open && !paused;
   useEffect(() => {
     const d = ref.current;
     if (!d) return;
-    if (open && !d.open) d.showModal();
-    if (!open && d.open) {
+    if (shown && !d.open) d.showModal();
+    if (!shown && d.open) {
       closingForParent.current = true;
       d.close();
     }
-  }, [open]);
+  }, [shown]);
   const closed = () => {
     if (closingForParent.current) closingForParent.current = false;
     else onClose();

@@ -1,9 +1,10 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api } from '../../shared/api';
-import { interrupted, useDraft } from '../../shared/drafts';
+import { useDraft } from '../../shared/drafts';
 import { href } from '../../shared/route';
 import type { ClassInfo, Item } from '../../shared/types';
 import { Button, Dialog } from '../../shared/ui';
+import { PairDialog } from '../PairDialog';
 import { dateText, isWorking } from '../../shared/words';
 import type { QueueItem } from './QueueNav';
 import type { Act } from './types';
@@ -25,16 +26,15 @@ export function Decision({
   next: QueueItem | undefined;
   cls: ClassInfo | null;
 }) {
-  // An action the session ended in the middle of comes back open, with the words typed so far.
-  const [rejecting, setRejecting] = useState(() => interrupted.get(item.id) === 'reject');
-  const [reporting, setReporting] = useState(() => interrupted.get(item.id) === 'report');
+  // Words typed in the dialogs are kept in the tab's session storage too, so even a reload keeps them.
+  const [rejecting, setRejecting] = useState(false);
+  const [reporting, setReporting] = useState(false);
   const [reason, setReason, clearReason] = useDraft(`reject:${item.id}`);
   const [note, setNote, clearNote] = useDraft(`report:${item.id}`);
   const [busy, setBusy] = useState('');
   const [elsewhere, setElsewhere] = useState(false);
   const [justApproved, setJustApproved] = useState(false);
-  const [resumed] = useState(() => interrupted.get(item.id));
-  useEffect(() => interrupted.clear(item.id), [item.id]);
+  const [pairing, setPairing] = useState(false);
   const [expiry, setExpiry] = useState(item.expiresAt ? toDateInput(item.expiresAt) : '');
   useEffect(() => setExpiry(item.expiresAt ? toDateInput(item.expiresAt) : ''), [item.expiresAt]);
 
@@ -146,11 +146,6 @@ export function Decision({
           )}
         </>
       )}
-      {resumed && (
-        <p class="hint" data-testid="resumed">
-          You were signed out before this was done, so nothing was changed. Your words are kept: press the button again.
-        </p>
-      )}
       {decided && justApproved && (
         <div class="after-approve" data-testid="after-approve">
           {next ? (
@@ -161,9 +156,12 @@ export function Decision({
             <p>Nothing else is waiting for review.</p>
           )}
           {cls && !cls.boardSeenAt && (
-            <p class="pair-prompt" data-testid="pair-prompt">
-              No board has shown {cls.name} yet. <a href="#/">Pair a board on the Classes page</a> so the class can see it.
-            </p>
+            <div class="pair-prompt" data-testid="pair-prompt">
+              <p>No board has shown {cls.name} yet: pair the classroom board so the class can see it.</p>
+              <Button variant="primary" onClick={() => setPairing(true)}>
+                Pair a board now
+              </Button>
+            </div>
           )}
         </div>
       )}
@@ -215,6 +213,7 @@ export function Decision({
         </p>
       )}
 
+      <PairDialog cls={pairing ? cls : null} onClose={() => setPairing(false)} />
       <Dialog open={rejecting} title={decided ? 'Take it off the board' : 'Reject'} onClose={() => setRejecting(false)}>
         <form onSubmit={reject}>
           <label for="reject-reason">Why? (optional)</label>

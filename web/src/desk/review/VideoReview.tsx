@@ -183,7 +183,7 @@ export function VideoReview({
             )}
           </div>
           {item.status === 'approved' && (
-            <p class="hint">Making a new clip takes this video off the board until you approve the new copy.</p>
+            <p class="hint">The new clip is made beside this one, which stays on the board until you approve the new copy.</p>
           )}
         </form>
       )}

@@ -87,7 +87,7 @@ export function ReviewView({ id }: { id: string }) {
   if (loadError) return <p class="flash flash-error">{loadError}</p>;
   if (!item) return <p class="muted">Loading…</p>;
 
-  const act = async (what: string, run: () => Promise<Item>, ok: string, key?: string) => {
+  const act = async (what: string, run: () => Promise<Item>, ok: string) => {
     acting.current = true;
     try {
       const next = await run();

@@ -40,7 +40,7 @@ export function Decision({
 
   const run = async (key: string, what: string, fn: () => Promise<Item>, ok: string) => {
     setBusy(key);
-    const done = await act(what, fn, ok, key);
+    const done = await act(what, fn, ok);
     setBusy('');
     return done;
   };

@@ -1,7 +1,7 @@
 import type { Item } from '../../shared/types';
 
 /**
- * Runs one decision against the API and says how it went; true when it worked. `key` names the action,
- * so one the session ended in the middle of can be offered again after signing in.
+ * Runs one decision against the API and says how it went; true when it worked. (A session that ends
+ * meanwhile holds the request until the same person signs in again: see `session` in shared/api.ts.)
  */
-export type Act = (what: string, run: () => Promise<Item>, ok: string, key?: string) => Promise<boolean>;
+export type Act = (what: string, run: () => Promise<Item>, ok: string) => Promise<boolean>;

@@ -230,7 +230,7 @@ describe('the board shows what was vetted', () => {
       // With the tiles showing, the button says what it does: the whole board fills the screen.
       await page.getByRole('button', { name: 'Board full screen' }).click();
       await expect.poll(fullScreenElement, SOON).toBe('HTML');
-      expect(await page.getByRole('button', { name: 'Leave full screen' }).count()).toBe(1);
+      await expect.poll(() => page.getByRole('button', { name: 'Leave full screen' }).count(), SOON).toBe(1);
 
       await tile(page, LONG_TITLE).getByRole('button', { name: new RegExp(`^${LONG_TITLE.slice(0, 30)}`) }).click();
       const video = page.getByTestId('board-video');

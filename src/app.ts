@@ -104,7 +104,7 @@ export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promis
     boards: ctx.repos.boards,
     events,
     present: presentBoard,
-    liveSites: () => liveSiteJudge(ctx.db),
+    liveSites: () => liveSiteJudge(ctx),
     seen: (classId) => attentionRepository(ctx.db).boardSeen(classId),
   });
   // Read your own writes: a request that may have changed items is answered only once this process

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Db } from './database.js';
+import { itemsRepository } from './items.js';
 import type { ClassRow, PlaylistKind, PlaylistRow } from './schema.js';
 
 /** Who is looking: a teacher sees the classes they are a member of, an admin sees every class. */
@@ -86,13 +87,7 @@ export function classesRepository(db: Db) {
           .where('items.status', '!=', 'removed')
           .forUpdate()
           .execute();
-        if (before.length > 0) {
-          await trx
-            .updateTable('items')
-            .set({ status: 'removed', progress: 100, updated_at: new Date() })
-            .where('id', 'in', before.map((i) => i.id))
-            .execute();
-        }
+        await itemsRepository(trx).removeAll(before.map((i) => i.id));
         await sql`SELECT pg_notify('board_revoked', ${id})`.execute(trx);
         return { items: before };
       });

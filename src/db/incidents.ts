@@ -1,5 +1,13 @@
+import { sql } from 'kysely';
 import type { Db } from './database.js';
-import type { IncidentRow, IncidentStatus } from './schema.js';
+import type { IncidentResolution, IncidentRow, IncidentStatus, ReporterKind } from './schema.js';
+
+/** What an incident records when it is opened: a snapshot of the item and where it was shown, and who reported it. */
+export interface NewIncident {
+  item: { id: string; title: string | null; url: string; kind: string; status: string; class_id: string; class_name: string; playlist_id: string; playlist_name: string };
+  note: string;
+  reporter: { kind: ReporterKind; id: string | null; ip: string | null };
+}
 
 export interface IncidentView extends IncidentRow {
   reporter_email: string | null;
@@ -13,7 +21,7 @@ export interface IncidentView extends IncidentRow {
   approver_erased_at: Date | null;
 }
 
-/** Read side of the incident log; reporting and resolving live in src/governance/incidents.ts. */
+/** The incident log. Reporting and resolving (the use cases, with the item's status change) are src/services/incidents.ts. */
 export function incidentsRepository(db: Db) {
   function base() {
     return db
@@ -53,6 +61,51 @@ export function incidentsRepository(db: Db) {
     },
     async get(id: string): Promise<IncidentView | undefined> {
       return (await base().where('incidents.id', '=', id).executeTakeFirst()) as IncidentView | undefined;
+    },
+
+    async open(input: NewIncident): Promise<IncidentRow> {
+      const { item } = input;
+      return db
+        .insertInto('incidents')
+        .values({
+          item_id: item.id,
+          item_title: item.title,
+          item_url: item.url,
+          item_kind: item.kind,
+          item_status_before: item.status,
+          class_id: item.class_id,
+          class_name: item.class_name,
+          playlist_id: item.playlist_id,
+          playlist_name: item.playlist_name,
+          note: input.note,
+          reporter_kind: input.reporter.kind,
+          reporter_id: input.reporter.id,
+          reporter_ip: input.reporter.ip,
+        })
+        .returningAll()
+        .executeTakeFirstOrThrow();
+    },
+
+    /** Locks the incident's row for the rest of the caller's transaction. */
+    async lock(id: string): Promise<IncidentRow | undefined> {
+      return db.selectFrom('incidents').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
+    },
+
+    /** Closes every open incident of the item with one decision; returns the ones it closed. */
+    async resolveAllOf(itemId: string, decision: { resolution: IncidentResolution; note: string; by: string }): Promise<IncidentRow[]> {
+      return db
+        .updateTable('incidents')
+        .set({
+          status: 'resolved',
+          resolution: decision.resolution,
+          resolution_note: decision.note,
+          resolved_by: decision.by,
+          resolved_at: sql`now()` as never,
+        })
+        .where('item_id', '=', itemId)
+        .where('status', '=', 'open')
+        .returningAll()
+        .execute();
     },
   };
 }

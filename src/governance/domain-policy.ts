@@ -1,9 +1,7 @@
 import type { AppContext } from '../api-context.js';
-import type { Db } from '../db/database.js';
 import type { DomainRuleRow } from '../db/schema.js';
-import { settingsRepository } from '../db/settings.js';
 import { hostOfUrl, judgeHost, verdictError, type HostVerdict } from '../domain/domain-rules.js';
-import { allowedFrom, WORKING_STATUSES, type ItemStatus } from '../domain/item-state.js';
+import { allowedFrom, WORKING_STATUSES } from '../domain/item-state.js';
 import { reportItem } from './incidents.js';
 
 /**
@@ -16,25 +14,26 @@ export interface DomainPolicy {
   sitesAllowListOnly: boolean;
 }
 
-export async function loadDomainPolicy(db: Db): Promise<DomainPolicy> {
-  const rules = await db.selectFrom('domain_rules').selectAll().execute();
-  const settings = await settingsRepository(db).get();
+export async function loadDomainPolicy(ctx: AppContext): Promise<DomainPolicy> {
+  const rules = await ctx.repos.domainRules.list();
+  const settings = await ctx.repos.settings.get();
   return { rules, sitesAllowListOnly: settings.sitesAllowListOnly };
 }
 
-async function playlistKind(db: Db, playlistId: string | undefined): Promise<string | undefined> {
+async function playlistKind(ctx: AppContext, playlistId: string | undefined): Promise<string | undefined> {
   if (!playlistId) return undefined;
-  const row = await db.selectFrom('playlists').select('kind').where('id', '=', playlistId).executeTakeFirst().catch(() => undefined);
+  // An id that is not a uuid names no playlist (the submit route answers that itself).
+  const row = await ctx.repos.playlists.get(playlistId).catch(() => undefined);
   return row?.kind;
 }
 
 /** The verdict of the policy on one link; `playlistKind` matters only for the allow-list-only setting. */
 export async function checkDomainPolicy(
-  db: Db,
+  ctx: AppContext,
   url: string | URL,
   opts: { playlistKind?: string } = {},
 ): Promise<{ host: string | undefined; verdict: HostVerdict<DomainRuleRow> }> {
-  const policy = await loadDomainPolicy(db);
+  const policy = await loadDomainPolicy(ctx);
   const host = hostOfUrl(String(url));
   if (!host) return { host, verdict: { ok: true, rule: null } };
   return { host, verdict: judgeHost(policy.rules, host, policy.sitesAllowListOnly && opts.playlistKind === 'sites') };
@@ -45,11 +44,11 @@ export async function checkDomainPolicy(
  * otherwise returns the rule that let the link through (an allow rule), if any, for the item's checks.
  */
 export async function assertDomainAllowed(
-  db: Db,
+  ctx: AppContext,
   url: string | URL,
   playlistId?: string,
 ): Promise<{ pattern: string; action: string } | null> {
-  const { host, verdict } = await checkDomainPolicy(db, url, { playlistKind: await playlistKind(db, playlistId) });
+  const { host, verdict } = await checkDomainPolicy(ctx, url, { playlistKind: await playlistKind(ctx, playlistId) });
   if (!verdict.ok) throw verdictError(verdict, host ?? String(url));
   return verdict.rule ? { pattern: verdict.rule.pattern, action: verdict.rule.action } : null;
 }
@@ -58,16 +57,14 @@ export async function assertDomainAllowed(
  * For the fetcher's `policy.checkHost`, which is called (synchronously) for the first URL and every redirect
  * hop: the policy is read once per fetch, and each host is judged against it.
  */
-export async function hostCheckForItem(db: Db, item: { playlist_id: string }): Promise<(host: string) => void> {
-  const policy = await loadDomainPolicy(db);
-  const allowListOnly = policy.sitesAllowListOnly && (await playlistKind(db, item.playlist_id)) === 'sites';
+export async function hostCheckForItem(ctx: AppContext, item: { playlist_id: string }): Promise<(host: string) => void> {
+  const policy = await loadDomainPolicy(ctx);
+  const allowListOnly = policy.sitesAllowListOnly && (await playlistKind(ctx, item.playlist_id)) === 'sites';
   return (host: string) => {
     const verdict = judgeHost(policy.rules, host, allowListOnly);
     if (!verdict.ok) throw verdictError(verdict, host);
   };
 }
-
-const LIVE: readonly ItemStatus[] = ['queued', 'fetching', 'processing', 'awaiting_review', 'approved'];
 
 export interface RecheckResult {
   quarantined: Array<{ id: string; title: string | null; host: string; rule: string | null }>;
@@ -81,15 +78,10 @@ export interface RecheckResult {
  * still being fetched or processed fail with the rule's sentence. Each is audited.
  */
 export async function recheckLiveItems(ctx: AppContext, cause: { by: string | null; ip: string | null; change: string }): Promise<RecheckResult> {
-  const policy = await loadDomainPolicy(ctx.db);
+  const policy = await loadDomainPolicy(ctx);
   const result: RecheckResult = { quarantined: [], failed: [] };
   if (policy.rules.length === 0 && !policy.sitesAllowListOnly) return result;
-  const live = await ctx.db
-    .selectFrom('items')
-    .innerJoin('playlists', 'playlists.id', 'items.playlist_id')
-    .select(['items.id', 'items.url', 'items.canonical_url', 'items.title', 'items.status', 'playlists.kind as playlist_kind'])
-    .where('items.status', 'in', LIVE)
-    .execute();
+  const live = await ctx.repos.items.live();
   for (const item of live) {
     const allowListOnly = policy.sitesAllowListOnly && item.playlist_kind === 'sites';
     let refusal: { host: string; verdict: Exclude<HostVerdict<DomainRuleRow>, { ok: true }> } | undefined;

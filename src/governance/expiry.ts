@@ -1,4 +1,3 @@
-import { sql } from 'kysely';
 import type { AppContext } from '../api-context.js';
 
 /**
@@ -7,13 +6,7 @@ import type { AppContext } from '../api-context.js';
  * the purge, and puts each expiry in the audit log.
  */
 export async function expireDue(ctx: AppContext): Promise<Array<{ id: string; title: string | null }>> {
-  const expired = await ctx.db
-    .updateTable('items')
-    .set({ status: 'expired', updated_at: sql`now()` as never })
-    .where('status', '=', 'approved')
-    .where('expires_at', '<=', sql<Date>`now()`)
-    .returning(['id', 'title', 'expires_at'])
-    .execute();
+  const expired = await ctx.repos.items.expireDue();
   for (const item of expired) {
     await ctx.repos.audit.record({
       actorId: null,

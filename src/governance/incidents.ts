@@ -1,7 +1,6 @@
-import { sql } from 'kysely';
 import type { AppContext } from '../api-context.js';
-import { auditRepository } from '../db/audit.js';
 import type { IncidentResolution, IncidentRow, ReporterKind } from '../db/schema.js';
+import { inTransaction } from '../db/transaction.js';
 import { VettedError } from '../domain/errors.js';
 import { assertTransition, type ItemStatus } from '../domain/item-state.js';
 import { boardMayShow } from '../domain/visibility.js';
@@ -32,58 +31,18 @@ export async function reportItem(
   ctx: AppContext,
   input: { itemId: string; note: string; reporter: Reporter; boardClassId?: string; auditAction?: string; detail?: Record<string, unknown> },
 ): Promise<IncidentRow> {
-  return ctx.db.transaction().execute(async (trx) => {
-    const item = await trx
-      .selectFrom('items')
-      .innerJoin('playlists', 'playlists.id', 'items.playlist_id')
-      .innerJoin('classes', 'classes.id', 'playlists.class_id')
-      .select([
-        'items.id',
-        'items.status',
-        'items.title',
-        'items.url',
-        'items.kind',
-        'items.expires_at',
-        'playlists.id as playlist_id',
-        'playlists.name as playlist_name',
-        'classes.id as class_id',
-        'classes.name as class_name',
-      ])
-      .where('items.id', '=', input.itemId)
-      .forUpdate('items')
-      .executeTakeFirst();
+  return inTransaction(ctx.db, async ({ items, incidents, audit }) => {
+    const item = await items.lockWithPlace(input.itemId);
     if (!item) throw itemNotFound();
     if (input.boardClassId !== undefined) {
       if (item.class_id !== input.boardClassId || !boardMayShow({ status: item.status, expiresAt: item.expires_at })) throw itemNotFound();
     }
     if (item.status !== 'quarantined') {
       assertTransition(item.status, 'quarantined');
-      await trx
-        .updateTable('items')
-        .set({ status: 'quarantined', updated_at: sql`now()` as never })
-        .where('id', '=', item.id)
-        .execute();
+      await items.transition(item.id, 'quarantined');
     }
-    const incident = await trx
-      .insertInto('incidents')
-      .values({
-        item_id: item.id,
-        item_title: item.title,
-        item_url: item.url,
-        item_kind: item.kind,
-        item_status_before: item.status,
-        class_id: item.class_id,
-        class_name: item.class_name,
-        playlist_id: item.playlist_id,
-        playlist_name: item.playlist_name,
-        note: input.note,
-        reporter_kind: input.reporter.kind,
-        reporter_id: input.reporter.id,
-        reporter_ip: input.reporter.ip,
-      })
-      .returningAll()
-      .executeTakeFirstOrThrow();
-    await auditRepository(trx).record({
+    const incident = await incidents.open({ item, note: input.note, reporter: input.reporter });
+    await audit.record({
       actorId: input.reporter.id,
       actorKind: input.reporter.kind,
       action: input.auditAction ?? 'item.report',
@@ -106,47 +65,28 @@ export async function resolveIncident(
   ctx: AppContext,
   input: { incidentId: string; action: IncidentResolution; note: string; by: string; ip: string | null },
 ): Promise<{ incident: IncidentRow; itemStatus: ItemStatus | null }> {
-  return ctx.db.transaction().execute(async (trx) => {
-    const incident = await trx.selectFrom('incidents').selectAll().where('id', '=', input.incidentId).forUpdate().executeTakeFirst();
+  return inTransaction(ctx.db, async ({ items, incidents, audit }) => {
+    const incident = await incidents.lock(input.incidentId);
     if (!incident) throw incidentNotFound();
     if (incident.status === 'resolved') {
       throw new VettedError('incident_resolved', 'This incident has already been resolved. Reload to see the decision.', { httpStatus: 409 });
     }
-    const item = await trx.selectFrom('items').select(['id', 'status']).where('id', '=', incident.item_id).forUpdate().executeTakeFirst();
+    const item = await items.lockStatus(incident.item_id);
     let itemStatus: ItemStatus | null = item?.status ?? null;
     if (item) {
       const to: ItemStatus = input.action === 'reinstate' ? 'approved' : 'removed';
       if (item.status !== to) {
         assertTransition(item.status, to);
-        if (to === 'removed') await ctx.store.removeItem(item.id);
-        const patch =
-          to === 'removed'
-            ? { status: to, media: null, media_bytes: '0', updated_at: sql`now()` as never }
-            : {
-                status: to,
-                // An item reported while still awaiting review is approved by the admin's decision.
-                reviewed_by: sql`coalesce(reviewed_by, ${input.by}::uuid)` as never,
-                reviewed_at: sql`coalesce(reviewed_at, now())` as never,
-                updated_at: sql`now()` as never,
-              };
-        await trx.updateTable('items').set(patch).where('id', '=', item.id).execute();
+        if (to === 'removed') {
+          await ctx.store.removeItem(item.id);
+          await items.transition(item.id, 'removed', { media: null, media_bytes: '0' });
+        } else {
+          await items.reinstate(item.id, input.by);
+        }
         itemStatus = to;
       }
     }
-    const closed = await trx
-      .updateTable('incidents')
-      .set({
-        status: 'resolved',
-        resolution: input.action,
-        resolution_note: input.note,
-        resolved_by: input.by,
-        resolved_at: sql`now()` as never,
-      })
-      .where('item_id', '=', incident.item_id)
-      .where('status', '=', 'open')
-      .returningAll()
-      .execute();
-    const audit = auditRepository(trx);
+    const closed = await incidents.resolveAllOf(incident.item_id, { resolution: input.action, note: input.note, by: input.by });
     await audit.record({
       actorId: input.by,
       actorKind: 'staff',

@@ -1,10 +1,6 @@
-import { sql, type ExpressionBuilder } from 'kysely';
-import type { Database } from '../db/schema.js';
 import type { AppContext } from '../api-context.js';
 import type { ItemStatus } from '../domain/item-state.js';
 
-/** Items the purge deletes once they have been in one of these statuses for the retention period. */
-export const PURGEABLE: readonly ItemStatus[] = ['expired', 'rejected', 'failed', 'removed'];
 
 export interface PurgedItem {
   id: string;
@@ -43,24 +39,12 @@ export interface PurgeOptions {
  */
 export async function purge(ctx: AppContext, opts: PurgeOptions): Promise<PurgeResult> {
   const retentionDays = ctx.config.purgeAfterDays;
-  const { cutoff } = await sql<{ cutoff: Date }>`SELECT now() - make_interval(days => ${retentionDays}) AS cutoff`
-    .execute(ctx.db)
-    .then((r) => r.rows[0]!);
+  const { items } = ctx.repos;
+  const cutoff = await items.purgeCutoff(retentionDays);
   // Approved items past their expiry count as expired from their expiry on, whether or not the minute sweep
   // has flipped their status yet.
-  const qualifies = (eb: ExpressionBuilder<Database, 'items'>) =>
-    eb.or([
-      eb.and([eb('status', 'in', PURGEABLE), eb('updated_at', '<=', cutoff)]),
-      eb.and([eb('status', '=', 'approved'), eb('expires_at', '<=', cutoff)]),
-    ]);
   const shownStatus = (s: ItemStatus): ItemStatus => (s === 'approved' ? 'expired' : s);
-  const candidates = await ctx.db
-    .selectFrom('items')
-    .select(['id', 'title', 'status', 'media_generation'])
-    .where(qualifies)
-    .orderBy('updated_at')
-    .orderBy('id')
-    .execute();
+  const candidates = await items.purgeable(cutoff);
 
   const result: PurgeResult = { items: [], bytes: 0, dryRun: opts.dryRun, skipped: 0, retentionDays };
   const report = async () => {
@@ -75,20 +59,10 @@ export async function purge(ctx: AppContext, opts: PurgeOptions): Promise<PurgeR
         result.bytes += bytes;
         continue;
       }
-      const done = await ctx.db.transaction().execute(async (trx) => {
-        const row = await trx
-          .selectFrom('items')
-          .select(['id', 'title', 'status', 'media_generation'])
-          .where('id', '=', candidate.id)
-          .where(qualifies)
-          .forUpdate()
-          .skipLocked()
-          .executeTakeFirst();
-        if (!row) return undefined;
+      const done = await items.purgeOne(candidate.id, cutoff, async (row) => {
         const item: PurgedItem = { id: row.id, title: row.title ?? '', status: shownStatus(row.status), bytes: await ctx.store.size(row.id, row.media_generation) };
         await ctx.store.removeItem(row.id);
         await opts.afterFilesRemoved?.(item, result.items.length);
-        await trx.deleteFrom('items').where('id', '=', row.id).execute();
         return item;
       });
       if (!done) result.skipped++;

@@ -16,9 +16,7 @@ export async function checkStorage(ctx: AppContext): Promise<StorageReport> {
   const report: StorageReport = { filesWithoutItem: [], itemsWithMissingFiles: [] };
   const onDisk = await ctx.store.listItemIds();
   const ids = [...new Set([...onDisk.media, ...onDisk.work, ...onDisk.originals])].filter((id) => UUID.test(id));
-  const rows = ids.length
-    ? await ctx.db.selectFrom('items').select(['id', 'status', 'media']).where('id', 'in', ids).execute()
-    : [];
+  const rows = await ctx.repos.items.mediaOf(ids);
   const byId = new Map(rows.map((r) => [r.id, r]));
   // Folders an upload is still writing (no row yet) belong to it, not to nobody.
   const leased = await ctx.repos.storageLeases.held(ids.filter((id) => !byId.has(id)));
@@ -37,11 +35,7 @@ export async function checkStorage(ctx: AppContext): Promise<StorageReport> {
     if (!byId.has(id) && !leased.has(id)) report.filesWithoutItem.push({ itemId: id, area: 'originals' });
   }
 
-  const withMedia = await ctx.db
-    .selectFrom('items')
-    .select(['id', 'title', 'status', 'media', 'media_generation'])
-    .where('media', 'is not', null)
-    .execute();
+  const withMedia = await ctx.repos.items.withMedia();
   for (const item of withMedia) {
     const m = (item.media ?? {}) as ItemMediaFiles;
     const files = [m.video, m.poster, m.thumbnail, m.page, m.captions, m.storyboard, ...(m.images ?? []), ...(m.scenes ?? [])].filter((f): f is string => !!f);

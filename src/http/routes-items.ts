@@ -107,7 +107,7 @@ export const itemRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext; events: It
       // Pure checks first (form, scheme, what kind of link); then where the host points.
       const link = recogniseLink(assertReadablePath(parseFetchableUrl(withSchemeAsMeant(body.url))));
       // The school's filtering policy, before any lookup: a blocked domain is refused naming its rule.
-      const domainRule = await assertDomainAllowed(ctx.db, link.url, body.playlistId);
+      const domainRule = await assertDomainAllowed(ctx, link.url, body.playlistId);
       const url = await checkSubmittedUrl(link.url.toString(), ctx.config.fetchAllowPrivate, {
         // YouTube's hosts are known and public; the fetcher still checks every address it connects to.
         skipLookup: link.kind === 'youtube',

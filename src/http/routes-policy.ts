@@ -26,7 +26,7 @@ export const policyRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asyn
   const { domainRules, audit, playlists, items } = ctx.repos;
 
   app.get('/api/admin/domain-rules', { config: { access: 'admin' } }, async () => {
-    const policy = await loadDomainPolicy(ctx.db);
+    const policy = await loadDomainPolicy(ctx);
     return { rules: (await domainRules.list()).map(presentRule), sitesAllowListOnly: policy.sitesAllowListOnly };
   });
 
@@ -107,7 +107,7 @@ export const policyRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asyn
     '/api/admin/domain-rules/check',
     { config: { access: 'admin' }, schema: { querystring: Type.Object({ url: Type.String({ minLength: 1, maxLength: 4096 }), sites: Type.Optional(Type.Boolean()) }) } },
     async (request) => {
-      const policy = await loadDomainPolicy(ctx.db);
+      const policy = await loadDomainPolicy(ctx);
       const raw = request.query.url.includes('://') ? request.query.url : `https://${request.query.url}`;
       const host = hostOfUrl(raw);
       if (!host) throw new VettedError('url_invalid', 'That is not a link or a domain.', { httpStatus: 400 });

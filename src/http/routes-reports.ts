@@ -89,7 +89,7 @@ export const reportRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asyn
   async function assertReinstatable(incidentId: string): Promise<void> {
     const incident = await incidents.get(incidentId);
     if (!incident) throw incidentNotFound();
-    const { host, verdict } = await checkDomainPolicy(ctx.db, incident.item_url, {
+    const { host, verdict } = await checkDomainPolicy(ctx, incident.item_url, {
       playlistKind: incident.playlist_id ? (await ctx.repos.playlists.get(incident.playlist_id))?.kind : undefined,
     });
     if (!verdict.ok) throw verdictError(verdict, host ?? incident.item_url);

@@ -1,5 +1,4 @@
 import type { AppContext } from '../api-context.js';
-import type { Db } from '../db/database.js';
 import type { ItemRow } from '../db/schema.js';
 import { decidingRule, hostOfUrl } from '../domain/domain-rules.js';
 import { VettedError } from '../domain/errors.js';
@@ -10,8 +9,8 @@ import { VettedError } from '../domain/errors.js';
  * school's allow list, and judged again every time a board asks, so an allow rule taken away takes the
  * live site away with it.
  */
-export async function liveSiteJudge(db: Db): Promise<(url: string) => boolean> {
-  const rules = await db.selectFrom('domain_rules').selectAll().execute();
+export async function liveSiteJudge(ctx: AppContext): Promise<(url: string) => boolean> {
+  const rules = await ctx.repos.domainRules.list();
   return (url) => {
     const host = hostOfUrl(url);
     return !!host && decidingRule(rules, host)?.rule.action === 'allow';
@@ -23,7 +22,7 @@ export async function assertLiveSiteAllowed(ctx: AppContext, item: ItemRow): Pro
   if (item.kind !== 'webpage') {
     throw new VettedError('live_site_not_allowed', 'Only a web site can open live on the board; a video always plays from its vetted copy.', { httpStatus: 422 });
   }
-  if (!(await liveSiteJudge(ctx.db))(item.url)) {
+  if (!(await liveSiteJudge(ctx))(item.url)) {
     const host = hostOfUrl(item.url) ?? item.url;
     throw new VettedError(
       'live_site_not_allowed',

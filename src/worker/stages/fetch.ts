@@ -25,7 +25,7 @@ export async function runFetchStage(ctx: WorkerContext, itemId: string, signal: 
 
   const workDir = await ctx.store.workDir(itemId, FETCH_WORK);
   const progress = progressReporter(items, itemId, 'fetching');
-  const policy = policyFromConfig(ctx.config, { checkHost: await hostCheckForItem(ctx.db, item) });
+  const policy = policyFromConfig(ctx.config, { checkHost: await hostCheckForItem(ctx, item) });
   let kind = item.kind;
   try {
     const chosen = await sourceFor(ctx, item, policy, signal);

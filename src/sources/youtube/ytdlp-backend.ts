@@ -8,7 +8,6 @@
 import { spawn } from 'node:child_process';
 import { readdir, readFile, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { VettedError } from '../../domain/errors.js';
 import { resolveBinaries } from '../../media/binaries.js';
 import { abortReason } from '../../net/errors.js';
 import type { Refusal } from '../../net/connect-proxy.js';
@@ -25,7 +24,6 @@ import {
   type VideoDetails,
   type VideoSite,
 } from './video-site.js';
-import { findOnPath, isExecutableFile } from '../../media/binaries.js';
 
 export { canonicalWatchUrl, detailsArgs, downloadArgs, YTDLP_FORMAT } from './ytdlp-args.js';
 export { ytdlpError, type YtdlpFailure } from './messages.js';

@@ -4,7 +4,7 @@ import type { WorkerContext } from './context.js';
 import { STAGES, STAGE_NAMES, isItemStage, type JobData, type JobPayloads, type Stage } from '../queue/jobs.js';
 import { HANDLERS, type Handler } from './handlers/index.js';
 import { settleFailure } from './outcome.js';
-import { reconcile, sweepWorkFolders } from './reconciler.js';
+import { reconcile, reconcileItem, sweepWorkFolders } from './reconciler.js';
 import { scheduleGovernanceJobs, scheduleYtdlpUpdate } from './schedules.js';
 
 /** Runs a job with its stage's handler; the queue's name tells which payload the job carries. */
@@ -36,6 +36,15 @@ export async function startWorkers(
   const connection = new Redis(ctx.config.redisUrl, { maxRetriesPerRequest: null });
   connection.on('error', (e) => log.error('redis connection error', e));
   const inFlight = new Set<AbortController>();
+  // When an item's job has ended (and so no longer holds its id), the item is checked for the job it is owed: an
+  // add that met the ending job under the same id was dropped by BullMQ. Kept here so close() waits for them.
+  const endChecks = new Set<Promise<unknown>>();
+  const checkItemAfter = (itemId: string) => {
+    const check: Promise<unknown> = reconcileItem(ctx, itemId, (m) => log.info(m))
+      .catch((e) => log.error(`check of item ${itemId} after its job failed`, e))
+      .finally(() => endChecks.delete(check));
+    endChecks.add(check);
+  };
 
   const workers = STAGE_NAMES.map((stage) => {
     const spec = STAGES[stage];
@@ -82,6 +91,7 @@ export async function startWorkers(
       },
     );
     worker.on('failed', (job, err) => log.info(`${stage} job ${job?.id} failed: ${err.message}`));
+    if (isItemStage(stage)) worker.on('completed', (job) => checkItemAfter((job.data as JobPayloads[typeof stage]).itemId));
     worker.on('error', (err) => log.error(`${stage} worker error`, err));
     return worker;
   });
@@ -112,6 +122,7 @@ export async function startWorkers(
         await Promise.race([closing, new Promise((r) => setTimeout(r, 5_000).unref())]);
       }
       await Promise.all(workers.map((w) => w.close(true).catch(() => undefined)));
+      await Promise.all(endChecks);
       connection.disconnect();
     },
   };

@@ -4,6 +4,8 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startWorkers, type RunningWorkers } from '../../src/worker/runtime.js';
+import { HANDLERS } from '../../src/worker/handlers/index.js';
+import { jobIdFor } from '../../src/queue/jobs.js';
 import { makeFixture, truncatedCopy, writeDisguisedHlsPlaylist } from '../helpers/fixtures-media.js';
 import { serveFile, startFixtureServer } from '../helpers/fixture-server.js';
 import { addStaff, buildTestApp, createTestEnv, makeClassAndPlaylist, signIn, waitFor, type TestApp, type TestEnv } from '../helpers/harness.js';
@@ -199,22 +201,50 @@ describe('redirects', () => {
 });
 
 describe('duplicates', () => {
-  it('the same job enqueued twice (and a stale media job) produce one download and one output', async () => {
+  it('the same job enqueued twice, and a stale media job still ending when the fetch hands over, produce one download and one output', async () => {
     const before = site.hits.get('/good.mp4') ?? 0;
     // A query the canonical form keeps, so this is a new source rather than a reuse of the earlier copy.
     const res = await submit(site.url('/good.mp4?copy=duplicates'));
     const id = res.json().id;
     expect(res.json().status).toBe('queued');
-    await t.ctx.producer.enqueue('fetch', id, 0);
-    await t.ctx.producer.enqueue('fetch', id, 0);
-    await t.ctx.producer.enqueue('media', id, 0);
-    const item = await settled(id);
-    expect(item.status).toBe('awaiting_review');
-    expect((site.hits.get('/good.mp4') ?? 0) - before).toBe(1);
-    // One output: the video, its pictures and its storyboard (one sprite and a picture per scene), nothing twice.
-    const names = await publishedFiles(t, id);
-    expect(names.filter((n) => !/^0\/scene-\d\d\.jpg$/.test(n))).toEqual(['0/poster.jpg', '0/storyboard.jpg', '0/thumbnail.jpg', '0/video.mp4']);
-    expect(names.filter((n) => n.startsWith('0/scene-')).length).toBe(item.checks.scenes.length);
+    // The order a loaded machine produced now and then, made certain: a stale media job reads the item before the
+    // fetch has handed it over, and is still ending when the fetch stage adds the media job under the same id (which
+    // BullMQ drops, the id being taken). The item must still be made, once.
+    let staleRead!: () => void;
+    const staleHasRead = new Promise<void>((r) => (staleRead = r));
+    const mediaRuns: string[] = [];
+    const { fetch: realFetch, media: realMedia } = HANDLERS;
+    HANDLERS.fetch = async (ctx, data, signal) => {
+      if (data.itemId === id) await staleHasRead;
+      return realFetch(ctx, data, signal);
+    };
+    HANDLERS.media = async (ctx, data, signal) => {
+      const outcome = await realMedia(ctx, data, signal);
+      if (data.itemId !== id) return outcome;
+      mediaRuns.push(outcome);
+      if (mediaRuns.length === 1) {
+        staleRead();
+        // Ends only once the fetch job has ended, i.e. after its hand-off was dropped.
+        await waitFor(async () => !(await t.ctx.producer.queueFor('fetch').getJob(jobIdFor('fetch', id, 0))), 30_000, 20);
+      }
+      return outcome;
+    };
+    try {
+      await t.ctx.producer.enqueue('fetch', id, 0);
+      await t.ctx.producer.enqueue('fetch', id, 0);
+      await t.ctx.producer.enqueue('media', id, 0);
+      const item = await settled(id);
+      expect(item.status).toBe('awaiting_review');
+      // The stale job found nothing owed yet; the media stage then ran once more and made the item.
+      expect(mediaRuns).toEqual(['skipped', 'done']);
+      expect((site.hits.get('/good.mp4') ?? 0) - before).toBe(1);
+      // One output: the video, its pictures and its storyboard (one sprite and a picture per scene), nothing twice.
+      const names = await publishedFiles(t, id);
+      expect(names.filter((n) => !/^0\/scene-\d\d\.jpg$/.test(n))).toEqual(['0/poster.jpg', '0/storyboard.jpg', '0/thumbnail.jpg', '0/video.mp4']);
+      expect(names.filter((n) => n.startsWith('0/scene-')).length).toBe(item.checks.scenes.length);
+    } finally {
+      Object.assign(HANDLERS, { fetch: realFetch, media: realMedia });
+    }
   });
 });
 

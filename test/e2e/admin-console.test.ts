@@ -270,9 +270,24 @@ describe('a new teacher', () => {
     const ctx = await browser.newContext();
     const p = await ctx.newPage();
     p.setDefaultTimeout(15_000);
+    // The page's question about sign-in methods is answered only once the teacher is typing the password, as on a
+    // loaded machine now and then: the late answer must not move the caret to the email field mid-password.
+    let answerMethods!: () => void;
+    const methodsHeld = new Promise<void>((r) => (answerMethods = r));
+    await p.route('**/api/auth/methods', async (route) => {
+      await methodsHeld;
+      await route.continue();
+    });
     await p.goto(`${server.base}/admin`);
     await p.getByLabel('Email').fill('plain.teacher@school.test');
-    await p.getByLabel('Password').fill('handed over on paper today');
+    await p.getByLabel('Password').focus();
+    const answered = p.waitForResponse('**/api/auth/methods');
+    answerMethods();
+    await (await answered).finished();
+    // Two frames and a task: the page has taken the answer in (and run what it does on it).
+    await p.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(r, 0)))));
+    await p.keyboard.type('handed over on paper today');
+    expect(await p.getByLabel('Email').inputValue()).toBe('plain.teacher@school.test');
     await p.getByRole('button', { name: 'Sign in' }).click();
     await p.getByRole('heading', { name: 'Choose your own password' }).waitFor();
     await p.getByLabel('The password you signed in with').fill('handed over on paper today');

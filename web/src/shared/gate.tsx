@@ -135,9 +135,13 @@ function SignIn({ area, notice, email: known, onSignedIn }: { area: string; noti
   // Passwords off: only the break-glass admin uses the form, tucked away below the school-account button.
   const passwordAside = methods !== null && !methods.password;
   const passwordRef = useRef<HTMLInputElement>(null);
+  const cardRef = useRef<HTMLElement>(null);
   useEffect(() => {
-    // Signed out over their own page: the address is known, so the password is what is left to type.
-    if (methods && !passwordAside) (known ? passwordRef : emailRef).current?.focus();
+    // Not once the person is in the form: the answer may come late, when they are already typing (their password
+    // would go on in the email field). Signed out over their own page: the address is known, so the password is
+    // what is left to type.
+    const typing = cardRef.current?.contains(document.activeElement) ?? false;
+    if (methods && !passwordAside && !typing) (known ? passwordRef : emailRef).current?.focus();
   }, [methods, passwordAside]);
 
   const submit = async (e: Event) => {
@@ -185,7 +189,7 @@ function SignIn({ area, notice, email: known, onSignedIn }: { area: string; noti
 
   return (
     <main class="center-page">
-      <section class="card signin" aria-labelledby="signin-title">
+      <section class="card signin" aria-labelledby="signin-title" ref={cardRef}>
         <p class="brand-line">
           <img src="/favicon.svg" alt="" width={32} height={32} /> <span>Vetted</span>
         </p>

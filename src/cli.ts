@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { hashPassword } from './auth/passwords.js';
 import { checkNewPassword } from './auth/password-policy.js';
-import { governanceCli, GOVERNANCE_USAGE } from './governance/cli.js';
+import { governanceCli, GOVERNANCE_USAGE } from './cli-governance.js';
 import { backupCli, BACKUP_USAGE } from './services/backup-cli.js';
 import { youtubeCli, YOUTUBE_USAGE } from './cli-youtube.js';
 import { loadConfig, type Config } from './config.js';

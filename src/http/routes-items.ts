@@ -7,7 +7,7 @@ import { parseStrictDate } from '../domain/dates.js';
 import { VettedError } from '../domain/errors.js';
 import { assertTransition, SETTLED_STATUSES, type ItemStatus } from '../domain/item-state.js';
 import { checkSubmittedUrl } from '../net/submit-check.js';
-import { assertDomainAllowed } from '../governance/domain-policy.js';
+import { assertDomainAllowed } from '../services/domain-policy.js';
 import { assertReadablePath, parseFetchableUrl, withSchemeAsMeant } from '../net/url.js';
 import { recogniseLink, titleFromUrl } from '../domain/link.js';
 import { decideKind } from '../domain/submission.js';

@@ -5,7 +5,7 @@ import type { DomainRuleRow } from '../db/schema.js';
 import { hostOfUrl, isPacResult, judgeHost, parseDomainList, parsePattern, toDomainList, toPac } from '../domain/domain-rules.js';
 import { VettedError } from '../domain/errors.js';
 import { boardMayShow } from '../domain/visibility.js';
-import { loadDomainPolicy, recheckLiveItems } from '../governance/domain-policy.js';
+import { loadDomainPolicy, recheckLiveItems } from '../services/domain-policy.js';
 import { scopeOf, staffOf } from './access.js';
 import { Uuid } from './schemas.js';
 import { playlistNotFound } from './routes-classes.js';

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expireDue } from '../../src/governance/expiry.js';
+import { expireDue } from '../../src/services/expiry.js';
 import { runFetchStage } from '../../src/worker/stages/fetch.js';
 import { addStaff, buildTestApp, createTestEnv, makeClassAndPlaylist, signIn, type TestApp, type TestEnv, signInAdminAndTeacher } from '../helpers/harness.js';
 import { hasMedia } from '../helpers/stored.js';

@@ -1,8 +1,8 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expireDue } from '../../src/governance/expiry.js';
-import { checkStorage } from '../../src/governance/storage-check.js';
+import { expireDue } from '../../src/services/expiry.js';
+import { checkStorage } from '../../src/services/storage-check.js';
 import { startWorkers, type RunningWorkers } from '../../src/worker/runtime.js';
 import { addStaff, buildTestApp, createTestEnv, signIn, waitFor, type TestApp, type TestEnv } from '../helpers/harness.js';
 import { hasMedia } from '../helpers/stored.js';

@@ -7,7 +7,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
-import { checkStorage, removeFilesWithoutItem } from '../../src/governance/storage-check.js';
+import { checkStorage, removeFilesWithoutItem } from '../../src/services/storage-check.js';
 import { runFetchStage } from '../../src/worker/stages/fetch.js';
 import { uploadVideo } from '../../src/services/uploads.js';
 import { addStaff, buildTestApp, createTestEnv, makeClassAndPlaylist, signIn, type TestApp, type TestEnv } from '../helpers/harness.js';
@@ -380,7 +380,7 @@ describe('8. the purge and approved items past their expiry', () => {
       const pl = await env.ctx.repos.playlists.create(cls.id, 'Weather', 'videos');
       const past = await makeItem(env, pl.id, { status: 'approved', expiresAt: new Date(Date.now() - 60_000) });
       const current = await makeItem(env, pl.id, { status: 'approved', expiresAt: new Date(Date.now() + 3_600_000) });
-      const { purge } = await import('../../src/governance/purge.js');
+      const { purge } = await import('../../src/services/purge.js');
       const dry = await purge(env.ctx, { dryRun: true, actor: { kind: 'system', id: null } });
       expect(dry.items.map((i) => i.id)).toEqual([past.id]);
       expect(dry.items[0]!.status).toBe('expired');

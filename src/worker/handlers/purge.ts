@@ -1,5 +1,5 @@
 import type { WorkerContext } from '../context.js';
-import { purge, purgeProgress } from '../../governance/purge.js';
+import { purge, purgeProgress } from '../../services/purge.js';
 
 /** `purge` (on PURGE_CRON, daily by default; an empty payload): the scheduled purge, by the system rather than a person. */
 export async function runPurgeJob(ctx: WorkerContext): Promise<'done' | 'skipped'> {

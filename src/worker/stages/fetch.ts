@@ -1,6 +1,6 @@
 import type { WorkerContext } from '../context.js';
 import { policyFromConfig } from '../../net/fetcher.js';
-import { hostCheckForItem } from '../../governance/domain-policy.js';
+import { hostCheckForItem } from '../../services/domain-policy.js';
 import { progressReporter } from './progress.js';
 import { sourceFor } from './sources.js';
 

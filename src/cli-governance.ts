@@ -1,13 +1,13 @@
 import { parseArgs } from 'node:util';
-import { keepingAnActiveAdmin } from '../db/accounts.js';
-import { checkNewPassword, temporaryPassword } from '../auth/password-policy.js';
-import { hashPassword } from '../auth/passwords.js';
-import type { Config } from '../config.js';
-import { createApiContext, type AppContext } from '../api-context.js';
-import { createDb, ensureDatabase, migrateToLatest } from '../db/database.js';
-import { purge } from './purge.js';
-import { nameBreakGlassAdmin } from '../services/sign-in-methods.js';
-import { checkStorage, removeFilesWithoutItem } from './storage-check.js';
+import { keepingAnActiveAdmin } from './db/accounts.js';
+import { checkNewPassword, temporaryPassword } from './auth/password-policy.js';
+import { hashPassword } from './auth/passwords.js';
+import type { Config } from './config.js';
+import { createApiContext, type AppContext } from './api-context.js';
+import { createDb, ensureDatabase, migrateToLatest } from './db/database.js';
+import { purge } from './services/purge.js';
+import { nameBreakGlassAdmin } from './services/sign-in-methods.js';
+import { checkStorage, removeFilesWithoutItem } from './services/storage-check.js';
 
 export const GOVERNANCE_USAGE = [
   'npm run cli -- user disable --email <email>',

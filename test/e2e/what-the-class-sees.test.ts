@@ -409,6 +409,9 @@ describe('the desk puts attention where it is needed', () => {
     await desk.getByRole('button', { name: 'Approve for the board' }).click();
     const next = desk.getByTestId('next-to-review');
     await next.waitFor();
+    // The Robins board has shown the class (the board tests above): no prompt to pair one.
+    expect((await server.t.ctx.db.selectFrom('classes').select('board_seen_at').where('id', '=', videos.classId).executeTakeFirstOrThrow()).board_seen_at).not.toBeNull();
+    expect(await desk.getByTestId('pair-prompt').count()).toBe(0);
     expect(await next.textContent()).toMatch(/Snail trails/);
     await shot(desk, 'desk-next-to-review');
     await next.click();
@@ -434,7 +437,7 @@ describe('the desk puts attention where it is needed', () => {
       // Touch targets: every button, link and form control on every desk screen.
       const small = async () =>
         desk.evaluate(() =>
-          [...document.querySelectorAll<HTMLElement>('main button, main a[href], main input, main select, main textarea, main [role=slider], main summary, header a[href], header button')]
+          [...document.querySelectorAll<HTMLElement>('main button, main a[href], main input, main select, main textarea, main [role=slider], main summary, header a[href], header button, dialog[open] button, dialog[open] a[href], dialog[open] input, dialog[open] textarea')]
             .filter((el) => el.offsetParent !== null && !el.classList.contains('visually-hidden'))
             .map((el) => ({ el, r: el.getBoundingClientRect() }))
             // A link inside a sentence is exempt (WCAG 2.5.8); the rest must be 44×44.
@@ -446,6 +449,14 @@ describe('the desk puts attention where it is needed', () => {
         );
       const focusedHeading = () => desk.evaluate(() => (document.activeElement?.tagName === 'H1' ? document.activeElement.textContent : null));
       expect(await small()).toEqual([]);
+      // The dialogs too: reject, report, pair a board, the class's teachers.
+      for (const [open, title] of [['Reject…', 'Reject'], ['Report a problem with this…', 'Report a problem']] as const) {
+        await desk.getByRole('button', { name: open }).click();
+        await desk.getByRole('dialog', { name: title }).waitFor();
+        expect(await small()).toEqual([]);
+        await desk.getByRole('dialog', { name: title }).getByRole('button', { name: 'Cancel' }).click();
+        await desk.getByRole('dialog', { name: title }).waitFor({ state: 'hidden' });
+      }
       // Every way of moving between views moves focus to the new view's main heading.
       await desk.getByRole('link', { name: 'Classes', exact: true }).first().click();
       await desk.getByRole('heading', { name: 'Your classes' }).waitFor();
@@ -453,6 +464,15 @@ describe('the desk puts attention where it is needed', () => {
       expect(await small()).toEqual([]);
       expect(await noSideways(desk)).toBe(true);
       a11y.push(...(await accessibilityProblems(desk, `classes, ${size}`)));
+      for (const [open, title] of [['Pair a board', 'Pair a board with Robins'], ['Teachers of Robins', 'Teachers of Robins']] as const) {
+        await desk.getByRole('button', { name: open, exact: true }).first().click();
+        const dialog = desk.getByRole('dialog', { name: title });
+        await dialog.waitFor();
+        expect(await small()).toEqual([]);
+        a11y.push(...(await accessibilityProblems(desk, `${open} dialog, ${size}`)));
+        await dialog.getByRole('button', { name: 'Close' }).click();
+        await dialog.waitFor({ state: 'hidden' });
+      }
       await desk.getByRole('link', { name: 'Minibeasts' }).first().click();
       await desk.getByTestId('item-row').first().waitFor();
       await expect.poll(focusedHeading, SOON).toBe('Minibeasts');
@@ -501,6 +521,9 @@ describe('the desk puts attention where it is needed', () => {
       const prompt = desk.getByTestId('pair-prompt');
       await prompt.waitFor();
       expect(await prompt.textContent()).toMatch(/No board has shown Wrens yet/);
+      // It was the last in the queue: "Next to review" goes round to what still waits, never "nothing else" while Snail trails does.
+      expect(await desk.getByTestId('next-to-review').textContent()).toMatch(/Snail trails/);
+      await expect.poll(() => desk.locator('.queue-nav').count(), SOON).toBe(0);
       if (viewport === DESK) await shot(desk, 'desk-after-approve-pair-prompt');
       expect(await noSideways(desk)).toBe(true);
       a11y.push(...(await accessibilityProblems(desk, `after approving, ${size}`)));

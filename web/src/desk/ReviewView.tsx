@@ -4,6 +4,7 @@ import { go, href } from '../shared/route';
 import type { ClassInfo, Item, Playlist } from '../shared/types';
 import { FlashLine, useFlash, useTitle } from '../shared/ui';
 import { dateText, isWorking, statusText, statusTone } from '../shared/words';
+import { useAttentionSummary } from './attention';
 import { watchItem } from './live';
 import { Checks } from './review/Checks';
 import { Copy } from './review/Copy';
@@ -36,7 +37,7 @@ export function ReviewView({ id }: { id: string }) {
   const [loadError, setLoadError] = useState('');
   const [flash, say, clear] = useFlash();
   const watching = useWatching(item);
-  const queue = useReviewQueue();
+  const queue = useReviewQueue(item?.status);
   // Set while this page itself changes the item, so the change is not taken for a colleague's.
   const acting = useRef(false);
   useTitle(item ? `Review: ${item.title} — Vetted` : 'Review — Vetted');
@@ -65,11 +66,14 @@ export function ReviewView({ id }: { id: string }) {
     });
   }, [item?.id, status]);
 
-  // A colleague's decision (or a report) shows as information, and the page follows it.
+  // A colleague's decision (or a report) shows as information, and the page follows it: at once when the
+  // desk's attention stream moves (a count changed: approved, reported), else within the poll's few seconds.
+  const attention = useAttentionSummary();
+  const recheck = useRef<() => void>(() => {});
   useEffect(() => {
     if (!item || isWorking(item.status)) return;
     const seen = item.status;
-    const t = setInterval(async () => {
+    const check = async () => {
       if (acting.current) return;
       try {
         const now = await api<Item>('GET', `/api/items/${item.id}`);
@@ -80,9 +84,15 @@ export function ReviewView({ id }: { id: string }) {
       } catch {
         /* tried again at the next tick; a lost session is handled by the page */
       }
-    }, COLLEAGUE_POLL_MS);
-    return () => clearInterval(t);
+    };
+    recheck.current = () => void check();
+    const t = setInterval(check, COLLEAGUE_POLL_MS);
+    return () => {
+      clearInterval(t);
+      recheck.current = () => {};
+    };
   }, [item?.id, status]);
+  useEffect(() => recheck.current(), [attention]);
 
   if (loadError) return <p class="flash flash-error">{loadError}</p>;
   if (!item) return <p class="muted">Loading…</p>;

@@ -9,23 +9,26 @@ export interface QueueItem extends Item {
   playlistName: string;
 }
 
-/** The "To review" queue across the teacher's classes, as it was when this review opened. */
-export function useReviewQueue(): QueueItem[] | null {
+/**
+ * The "To review" queue across the teacher's classes, read again whenever `when` changes (the review page
+ * passes the item's status: once it is decided, "Next to review" names what is really still waiting).
+ */
+export function useReviewQueue(when?: unknown): QueueItem[] | null {
   const [queue, setQueue] = useState<QueueItem[] | null>(null);
   useEffect(() => {
     api<{ items: QueueItem[] }>('GET', '/api/review-queue')
       .then((r) => setQueue(r.items))
       .catch(() => setQueue([]));
-  }, []);
+  }, [when]);
   return queue;
 }
 
-/** The items before and after this one in the queue (the queue as loaded, so approving does not lose the place). */
+/** The items before and after this one in the queue; after the last, the next is the first still waiting. */
 export function neighbours(queue: QueueItem[] | null, id: string) {
   if (!queue) return { index: -1, prev: undefined, next: undefined };
   const index = queue.findIndex((i) => i.id === id);
   if (index < 0) return { index, prev: undefined, next: queue.find((i) => i.id !== id) };
-  return { index, prev: queue[index - 1], next: queue[index + 1] };
+  return { index, prev: queue[index - 1], next: queue[index + 1] ?? queue.find((i) => i.id !== id) };
 }
 
 export function QueueNav({ queue, id }: { queue: QueueItem[] | null; id: string }) {

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import ipaddr from 'ipaddr.js';
 import { embeddedDatabaseUrl, embeddedRedisUrl } from './platform/locations.js';
+import { parseDnsServers } from './net/resolver.js';
 
 /**
  * Every environment variable the service reads, parsed and checked once at start, then frozen.
@@ -23,6 +24,8 @@ export interface Config {
   metricsToken: string | undefined;
   /** IPs or CIDRs that fetches may reach although they are loopback/private. */
   fetchAllowPrivate: string[];
+  /** DNS_SERVERS: resolvers the fetcher asks directly (empty: the system's resolver). */
+  dnsServers: string[];
   publicUrl: string;
   purgeAfterDays: number;
   /** When the scheduled purge runs (a cron pattern, server time). */
@@ -295,6 +298,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     postgresBinDir: env.POSTGRES_BIN_DIR || undefined,
     metricsToken,
     fetchAllowPrivate: list(env.FETCH_ALLOW_PRIVATE),
+    dnsServers: parseDnsServers(list(env.DNS_SERVERS)),
     publicUrl,
     purgeAfterDays: int(env, 'PURGE_AFTER_DAYS', 30, 0),
     purgeCron: cron(env, 'PURGE_CRON', '30 2 * * *'),

@@ -23,7 +23,11 @@ export function retryScheduled(message: string, nextTry: number, tries: number, 
   return `${causeOnly(message)} Vetted will try again ${inWords(delayMs)} (try ${nextTry} of ${tries}).`;
 }
 
-/** After the last try of a fault that might clear: the cause, and that nothing more will happen by itself. */
-export function retriesExhausted(message: string, tries: number): string {
-  return `${causeOnly(message)} Vetted tried ${tries} times and has stopped. Press “Try again” when it should work, or upload the file if you have it.`;
+/**
+ * After the last try of a fault that might clear: the cause, and that nothing more will happen by itself. A video
+ * has a way round (its file can be uploaded); a web page has none, so it is not offered.
+ */
+export function retriesExhausted(message: string, tries: number, kind: 'video' | 'webpage' = 'video'): string {
+  const wayOut = kind === 'webpage' ? 'Press “Try again” when it should work.' : 'Press “Try again” when it should work, or upload the video file if you have it.';
+  return `${causeOnly(message)} Vetted tried ${tries} times and has stopped. ${wayOut}`;
 }

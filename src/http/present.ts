@@ -61,6 +61,8 @@ export function presentChecks(item: ItemRow) {
     domainRule: (d.domainRule as { pattern: string; action: string } | undefined) ?? null,
     flags: Array.isArray(d.flags) ? (d.flags as string[]) : [],
     redirectsTo: str(d.redirectsTo),
+    // Typed without http(s)://, and the site had no secure version: fetched over http:// (net/scheme.ts).
+    plainHttp: d.schemeChosen === 'http',
     reusedFrom: str(d.reusedFrom),
     ...presentVetting(item),
   };

@@ -105,10 +105,13 @@ export const itemRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext; events: It
       const staff = staffOf(request);
       const body = request.body;
       // Pure checks first (form, scheme, what kind of link); then where the host points.
-      const link = recogniseLink(assertReadablePath(parseFetchableUrl(withSchemeAsMeant(body.url))));
+      const typed = withSchemeAsMeant(body.url);
+      // Typed without http(s)://: the worker tries https:// first and falls back to http:// (net/scheme.ts).
+      const schemeGuessed = typed !== body.url.trim();
+      const link = recogniseLink(assertReadablePath(parseFetchableUrl(typed)));
       // The school's filtering policy, before any lookup: a blocked domain is refused naming its rule.
       const domainRule = await assertDomainAllowed(ctx, link.url, body.playlistId);
-      const url = await checkSubmittedUrl(link.url.toString(), ctx.config.fetchAllowPrivate, {
+      const url = await checkSubmittedUrl(link.url.toString(), ctx.config, {
         // YouTube's hosts are known and public; the fetcher still checks every address it connects to.
         skipLookup: link.kind === 'youtube',
       });
@@ -129,6 +132,7 @@ export const itemRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext; events: It
         details: {
           link: link.kind,
           ...(link.youtubeId ? { youtubeId: link.youtubeId } : {}),
+          ...(schemeGuessed && link.kind !== 'youtube' ? { schemeGuessed: true } : {}),
           // The filtering rule that let the link through, shown to the teacher among the checks.
           ...(domainRule ? { domainRule } : {}),
         },

@@ -60,7 +60,16 @@ export function dnsError(cause: unknown, transient: boolean): VettedError {
         httpStatus: 502,
         cause,
       })
-    : make('fetch_dns', 'The web address could not be found. Check the link for typos.', { httpStatus: 422, cause });
+    : make('fetch_dns', 'The web address could not be found: no site has this name. Check the link for typos.', { httpStatus: 422, cause });
+}
+
+/** The address answered, but not in TLS: a plain http:// site reached as https:// (issue 15). */
+export function notSecureError(cause: unknown): VettedError {
+  return make(
+    'fetch_not_secure',
+    'The site does not offer a secure (https://) connection at this address, so Vetted did not download from it. If you trust the site, paste the link starting with http:// instead.',
+    { httpStatus: 422, cause },
+  );
 }
 
 export function tlsError(cause: unknown): VettedError {
@@ -110,13 +119,15 @@ export function statusError(status: number): VettedError | undefined {
   if (status === 401 || status === 403) {
     return make(
       'fetch_http_status',
-      `The site refused access (HTTP ${status}). The video may be private or need a login; share a public link instead.`,
+      `The site refused access (HTTP ${status}): what is at this link may be private or need a login. Share a link that opens without signing in.`,
     );
   }
   return make('fetch_http_status', `The site answered with an error (HTTP ${status}), so nothing could be downloaded.`);
 }
 
 const TLS_CODES = /^(CERT_|ERR_TLS_|UNABLE_TO_|DEPTH_ZERO_|SELF_SIGNED_|ERR_SSL_)/;
+// OpenSSL's words for "what came back is not TLS at all" (an http:// server on the https:// port).
+const NOT_TLS_CODES = new Set(['ERR_SSL_WRONG_VERSION_NUMBER', 'ERR_SSL_PACKET_LENGTH_TOO_LONG', 'ERR_SSL_HTTP_REQUEST', 'EPROTO']);
 const DNS_PERMANENT = new Set(['ENOTFOUND', 'ENODATA', 'ENONAME', 'EAI_NONAME']);
 
 /** Turns a socket/parser error into the error callers see; errors that are already ours pass through. */
@@ -124,6 +135,7 @@ export function mapNetworkError(e: unknown): Error {
   if (e instanceof VettedError) return e;
   const code = (e as { code?: unknown } | null)?.code;
   if (typeof code === 'string') {
+    if (NOT_TLS_CODES.has(code)) return notSecureError(e);
     if (TLS_CODES.test(code)) return tlsError(e);
     if (DNS_PERMANENT.has(code)) return dnsError(e, false);
     if (code === 'EAI_AGAIN') return dnsError(e, true);
@@ -182,10 +194,44 @@ export function offlineError(host: string, cause?: unknown): VettedError {
   );
 }
 
-/** mapNetworkError, except that a lookup or connection failure on a well-known host means the server is offline. */
+/** No name at all can be looked up, or the server has no route out: the server's connection, not the link. */
+export function noInternetError(cause?: unknown): VettedError {
+  return make(
+    'fetch_offline',
+    'The server has no internet connection right now: it cannot look up or reach any site, not even well-known ones. Vetted will try again later; if it keeps happening, tell your IT person.',
+    { transient: true, httpStatus: 502, cause },
+  );
+}
+
+/** Codes a failed name lookup ends with (getaddrinfo's and c-ares's). */
+const LOOKUP_FAILURES = new Set(['ENOTFOUND', 'ENODATA', 'ENONAME', 'EAI_NONAME', 'EAI_AGAIN', 'EAI_FAIL', 'ESERVFAIL', 'ETIMEOUT', 'ECONNREFUSED', 'EREFUSED', 'ENOSERVER']);
+
+export function isLookupFailure(e: unknown): boolean {
+  if (e instanceof VettedError) return e.code === 'fetch_timeout' || e.code === 'fetch_dns';
+  const code = (e as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && LOOKUP_FAILURES.has(code);
+}
+
+/**
+ * A lookup failed; `diagnosis` says whether names that certainly exist resolve (see net/resolver.ts). Then an
+ * unknown name is the link's ("could not be found"), and a name that could not be looked up this once may work
+ * later; when nothing resolves, the server is offline. A well-known host that fails needs no second look.
+ */
+export function lookupFailureError(host: string, e: unknown, diagnosis: 'no_such_name' | 'lookups_failing'): VettedError {
+  if (diagnosis === 'lookups_failing') return isWellKnownHost(host) ? offlineError(host, e) : noInternetError(e);
+  const code = (e as { code?: unknown } | null)?.code;
+  const nameUnknown = typeof code === 'string' && DNS_PERMANENT.has(code);
+  return dnsError(e, !nameUnknown);
+}
+
+/** mapNetworkError, except that a failure to find or reach a well-known host, or any route out, means the server is offline. */
 export function mapNetworkErrorFor(host: string, e: unknown): Error {
   const mapped = mapNetworkError(e);
-  if (!isWellKnownHost(host) || !(mapped instanceof VettedError)) return mapped;
+  if (!(mapped instanceof VettedError)) return mapped;
+  const code = (e as { code?: unknown } | null)?.code;
+  // The server's own network has no way out: true whatever the host.
+  if (code === 'ENETUNREACH' || code === 'ENETDOWN') return noInternetError(e);
+  if (!isWellKnownHost(host)) return mapped;
   if (mapped.code === 'fetch_dns' || (['fetch_network', 'fetch_refused'].includes(mapped.code) && isConnectFailure(e))) return offlineError(host, e);
   return mapped;
 }

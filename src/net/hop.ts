@@ -7,10 +7,9 @@ import { checkAddress, type AllowList } from './address.js';
 import { bareHostname } from './url.js';
 import { abortReason, blockedAddressError, mapNetworkError, mapNetworkErrorFor, timeoutError, truncatedError } from './errors.js';
 
-export interface ResolvedAddress {
-  address: string;
-  family: 4 | 6;
-}
+import type { ResolvedAddress } from './resolver.js';
+
+export type { ResolvedAddress } from './resolver.js';
 
 export interface HopOptions {
   url: URL;

@@ -1,11 +1,21 @@
-import { promises as dns } from 'node:dns';
 import type { IncomingHttpHeaders } from 'node:http';
 import net, { type LookupFunction } from 'node:net';
 import type { Readable } from 'node:stream';
 import type { Config } from '../config.js';
 import { checkAddress, parseAllowList, type AllowList } from './address.js';
-import { abortReason, blockedAddressError, mapNetworkErrorFor, redirectLoopError, timeoutError, tooManyRedirectsError } from './errors.js';
-import { openHop, type ResolvedAddress } from './hop.js';
+import {
+  abortReason,
+  blockedAddressError,
+  isLookupFailure,
+  isWellKnownHost,
+  lookupFailureError,
+  mapNetworkErrorFor,
+  redirectLoopError,
+  timeoutError,
+  tooManyRedirectsError,
+} from './errors.js';
+import { openHop } from './hop.js';
+import { diagnoseLookupFailure, resolverFor, type HostResolver, type ResolvedAddress } from './resolver.js';
 import { bareHostname, parseFetchableUrl } from './url.js';
 
 export interface FetchPolicy {
@@ -17,6 +27,8 @@ export interface FetchPolicy {
   userAgent?: string;
   /** Throws a VettedError to refuse a host (e.g. a domain block rule). Called for the first URL and every redirect hop. */
   checkHost?: (host: string) => void;
+  /** How host names become addresses (DNS_SERVERS, or the system's resolver). */
+  resolve?: HostResolver;
 }
 
 export interface GuardedResponse {
@@ -53,10 +65,11 @@ const CREDENTIAL_HEADERS = ['authorization', 'cookie', 'proxy-authorization'];
 const FORBIDDEN_HEADERS = new Set(['host', 'connection', 'content-length', 'transfer-encoding', 'upgrade', 'keep-alive', 'te']);
 
 export function policyFromConfig(
-  config: Pick<Config, 'fetchAllowPrivate' | 'maxDownloadBytes' | 'connectTimeoutMs' | 'idleTimeoutMs'>,
+  config: Pick<Config, 'fetchAllowPrivate' | 'maxDownloadBytes' | 'connectTimeoutMs' | 'idleTimeoutMs'> & { dnsServers?: string[] },
   overrides: Partial<FetchPolicy> = {},
 ): FetchPolicy {
   const policy: FetchPolicy = {
+    resolve: resolverFor(config.dnsServers ?? [], config.connectTimeoutMs),
     allow: parseAllowList(config.fetchAllowPrivate),
     maxBytes: config.maxDownloadBytes,
     connectTimeoutMs: config.connectTimeoutMs,
@@ -87,11 +100,6 @@ function withDeadline<T>(work: Promise<T>, ms: number, signal: AbortSignal | und
   });
 }
 
-async function systemResolve(hostname: string): Promise<ResolvedAddress[]> {
-  const found = await dns.lookup(hostname, { all: true });
-  return found.map((a) => ({ address: a.address, family: a.family === 6 ? 6 : 4 }));
-}
-
 /**
  * Every address a name resolves to must pass: a name that mixes public and private answers is how DNS rebinding is
  * usually staged, and picking the "good" ones would still let the attacker choose where the retry lands.
@@ -104,22 +112,53 @@ async function resolveChecked(url: URL, opts: GuardedRequestOptions): Promise<Re
   if (literal !== 0) {
     addresses = [{ address: hostname, family: literal === 6 ? 6 : 4 }];
   } else {
-    const resolver = opts.testHooks?.resolve ?? systemResolve;
+    const resolver = opts.testHooks?.resolve ?? policy.resolve ?? resolverFor([], policy.connectTimeoutMs);
     try {
       addresses = await withDeadline(resolver(hostname), policy.connectTimeoutMs, signal, () =>
         timeoutError('dns', policy.connectTimeoutMs),
       );
+      if (addresses.length === 0) throw Object.assign(new Error(`${hostname} has no address`), { code: 'ENOTFOUND' });
     } catch (e) {
       if (signal?.aborted) throw abortReason(signal);
-      throw mapNetworkErrorFor(hostname, e);
+      throw await explainLookupFailure(hostname, e, resolver, policy.connectTimeoutMs);
     }
-    if (addresses.length === 0) throw mapNetworkErrorFor(hostname, Object.assign(new Error('no addresses'), { code: 'ENOTFOUND' }));
   }
   for (const a of addresses) {
     const verdict = checkAddress(a.address, policy.allow);
     if (!verdict.ok) throw blockedAddressError(`${hostname} resolves to ${a.address}: ${verdict.reason}`);
   }
   return addresses;
+}
+
+/** "No such site" or "no internet on the server": a well-known name, or a second look at names that exist, decides. */
+export async function explainLookupFailure(hostname: string, e: unknown, resolver: HostResolver, timeoutMs: number): Promise<Error> {
+  if (!isLookupFailure(e)) return mapNetworkErrorFor(hostname, e);
+  const diagnosis = isWellKnownHost(hostname) ? 'lookups_failing' : await diagnoseLookupFailure(resolver, timeoutMs);
+  return lookupFailureError(hostname, e, diagnosis);
+}
+
+/**
+ * One exchange with the first address of a link, no redirect followed, and closed at once: does it answer over
+ * this scheme at all? (For a link typed without http(s)://, see net/scheme.ts.) Guarded like every request.
+ */
+export async function reachFirstHop(url: URL, opts: GuardedRequestOptions): Promise<number> {
+  const { policy, signal } = opts;
+  policy.checkHost?.(bareHostname(url));
+  const addresses = await resolveChecked(url, opts);
+  const hop = await openHop({
+    url,
+    method: 'HEAD',
+    headers: requestHeaders(policy, opts.headers),
+    addresses,
+    allow: policy.allow,
+    connectTimeoutMs: policy.connectTimeoutMs,
+    idleTimeoutMs: policy.idleTimeoutMs,
+    signal,
+    connectLookup: opts.testHooks?.connectLookup,
+    ca: opts.testHooks?.ca,
+  });
+  hop.body.destroy();
+  return hop.res.statusCode ?? 0;
 }
 
 function requestHeaders(policy: FetchPolicy, extra: Record<string, string> | undefined): Record<string, string> {

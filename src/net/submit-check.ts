@@ -1,20 +1,34 @@
-import { promises as dns } from 'node:dns';
 import { isIP } from 'node:net';
 import { VettedError } from '../domain/errors.js';
 import { checkAddress, parseAllowList } from './address.js';
-import { isWellKnownHost, offlineError } from './errors.js';
+import { isLookupFailure, isWellKnownHost, lookupFailureError } from './errors.js';
+import { diagnoseLookupFailure, resolverFor } from './resolver.js';
 import { parseFetchableUrl } from './url.js';
 
 const LOOKUP_TIMEOUT_MS = 3_000;
 
+export interface SubmitCheckSettings {
+  fetchAllowPrivate: string[];
+  dnsServers?: string[];
+}
+
+/** At submit nothing is queued when the server is offline, so the sentence promises no retry. */
+function offlineAtSubmit(): VettedError {
+  return new VettedError(
+    'fetch_offline',
+    'The server has no internet connection right now, so it cannot fetch this link. Add it again later; if it keeps happening, tell your IT person.',
+    { httpStatus: 503 },
+  );
+}
+
 /**
  * The early answer a teacher gets at submit: the link's form, and whether its host is somewhere
- * Vetted may not go. This is a courtesy, not the guard: the fetcher checks every address again
+ * Vetted may not go, or does not exist. This is a courtesy, not the guard: the fetcher checks every address again
  * when it connects (DNS can change between now and then).
  */
-export async function checkSubmittedUrl(raw: string, allowPrivate: string[], opts: { skipLookup?: boolean } = {}): Promise<URL> {
+export async function checkSubmittedUrl(raw: string, settings: SubmitCheckSettings, opts: { skipLookup?: boolean } = {}): Promise<URL> {
   const url = parseFetchableUrl(raw);
-  const allow = parseAllowList(allowPrivate);
+  const allow = parseAllowList(settings.fetchAllowPrivate);
   const host = url.hostname.replace(/^\[|\]$/g, '');
   let addresses: string[];
   if (isIP(host)) {
@@ -22,13 +36,24 @@ export async function checkSubmittedUrl(raw: string, allowPrivate: string[], opt
   } else if (opts.skipLookup) {
     return url;
   } else {
+    const resolve = resolverFor(settings.dnsServers ?? [], LOOKUP_TIMEOUT_MS);
+    let failure: unknown;
     const found = await Promise.race([
-      dns.lookup(host, { all: true, verbatim: true }).catch(() => null),
+      resolve(host).catch((e: unknown) => {
+        failure = e;
+        return null;
+      }),
       new Promise<undefined>((r) => setTimeout(() => r(undefined), LOOKUP_TIMEOUT_MS).unref()),
     ]);
-    if (found === null) {
-      if (isWellKnownHost(host)) throw offlineError(host);
-      throw new VettedError('fetch_dns', 'The web address could not be found. Check the link for typos.', { httpStatus: 422 });
+    if (found === null || found?.length === 0) {
+      const e = failure ?? Object.assign(new Error(`${host} has no address`), { code: 'ENOTFOUND' });
+      if (!isLookupFailure(e)) return url;
+      const diagnosis = isWellKnownHost(host) ? 'lookups_failing' : await diagnoseLookupFailure(resolve, LOOKUP_TIMEOUT_MS);
+      if (diagnosis === 'lookups_failing') throw offlineAtSubmit();
+      const verdict = lookupFailureError(host, e, diagnosis);
+      // A name that exists but could not be looked up this once: the worker tries again (and says so).
+      if (verdict.transient) return url;
+      throw new VettedError('fetch_dns', 'The web address could not be found: no site has this name. Check the link for typos.', { httpStatus: 422 });
     }
     // A slow DNS answer is not the teacher's fault: let the worker try (and check) again.
     if (found === undefined) return url;

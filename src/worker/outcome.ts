@@ -50,7 +50,8 @@ export async function settleFailure(
   if (!known && !lastAttempt) throw error;
   const reason = known ?? INTERNAL_FAILURE;
   // A fault that might have cleared, but no more tries are coming: say so instead of promising one.
-  const message = known?.transient ? retriesExhausted(reason.message, attempt.max) : reason.message;
+  const kind = known?.transient ? ((await items.get(itemId).catch(() => undefined))?.kind ?? 'video') : 'video';
+  const message = known?.transient ? retriesExhausted(reason.message, attempt.max, kind) : reason.message;
   await cleanUp().catch((e) => log(`item ${itemId}: clean-up failed`, e));
   await items.transition(
     itemId,

@@ -1,5 +1,8 @@
 import type { WorkerContext } from '../context.js';
+import type { ItemRow } from '../../db/schema.js';
+import type { FetchPolicy } from '../../net/fetcher.js';
 import { policyFromConfig } from '../../net/fetcher.js';
+import { schemeAsMeant } from '../../net/scheme.js';
 import { hostCheckForItem } from '../../services/domain-policy.js';
 import { progressReporter } from './progress.js';
 import { sourceFor } from './sources.js';
@@ -28,6 +31,7 @@ export async function runFetchStage(ctx: WorkerContext, itemId: string, signal: 
   const policy = policyFromConfig(ctx.config, { checkHost: await hostCheckForItem(ctx, item) });
   let kind = item.kind;
   try {
+    item = await settleScheme(ctx, item, policy, signal);
     const chosen = await sourceFor(ctx, item, policy, signal);
     kind = chosen.kind;
     const fetched = await chosen.source.fetch({ item, workDir, policy, signal, onProgress: (p) => progress.report(p) });
@@ -48,4 +52,18 @@ export async function runFetchStage(ctx: WorkerContext, itemId: string, signal: 
   }
   await ctx.producer.enqueue('media', itemId, moved.media_generation);
   return 'done';
+}
+
+/**
+ * A link the teacher typed without http(s):// was stored as https://. Before the first fetch, find out once whether
+ * the site answers there, or only over http:// (then the item's address changes, and its checks say why).
+ */
+async function settleScheme(ctx: WorkerContext, item: ItemRow, policy: FetchPolicy, signal: AbortSignal): Promise<ItemRow> {
+  const details = (item.details ?? {}) as Record<string, unknown>;
+  if (details.schemeGuessed !== true || details.schemeChosen !== undefined) return item;
+  const url = await schemeAsMeant(new URL(item.url), { policy, signal });
+  const scheme = url.protocol === 'http:' ? 'http' : 'https';
+  // The item's identity follows what was fetched: a later link written out with https:// is another source.
+  const canonical = scheme === 'http' ? item.canonical_url.replace(/^https:/, 'http:') : item.canonical_url;
+  return (await ctx.repos.items.update(item.id, { url: url.href, canonical_url: canonical, details: { ...details, schemeChosen: scheme } })) ?? item;
 }

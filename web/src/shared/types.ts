@@ -40,6 +40,8 @@ export interface ItemChecks {
   domainRule: { pattern: string; action: string } | null;
   flags: string[];
   redirectsTo: string | null;
+  /** Typed without http(s)://; the site has no secure version, so it was fetched over http://. */
+  plainHttp?: boolean;
   reusedFrom: string | null;
   // The vetting aids (issue 12): null where a check does not apply or could not run.
   flashing?: FlashCheck | null;

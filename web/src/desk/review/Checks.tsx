@@ -58,12 +58,17 @@ export function Checks({ item }: { item: Item }) {
           </a>
         </dd>
       </dl>
-      {(c?.flags.length || c?.redirectsTo || c?.reusedFrom || item.notice) && (
+      {(c?.flags.length || c?.redirectsTo || c?.plainHttp || c?.reusedFrom || item.notice) && (
         <>
           <h3>Notices</h3>
           <ul class="notices">
             {c?.flags.map((f) => <li key={f}>{FLAG_WORDS[f] ?? f.replace(/_/g, ' ')}</li>)}
             {c?.redirectsTo && <li class="break">The link led on to {c.redirectsTo}.</li>}
+            {c?.plainHttp && (
+              <li data-testid="plain-http">
+                The link was typed without https://, and this site has no secure version, so Vetted fetched it with http://.
+              </li>
+            )}
             {item.notice && <li>{item.notice.message}</li>}
             {c?.reusedFrom && <li>This copy was already made for another playlist, so it was ready at once. It still needs your approval.</li>}
           </ul>

@@ -12,18 +12,9 @@ export interface SubmitCheckSettings {
   dnsServers?: string[];
 }
 
-/** At submit nothing is queued when the server is offline, so the sentence promises no retry. */
-function offlineAtSubmit(): VettedError {
-  return new VettedError(
-    'fetch_offline',
-    'The server has no internet connection right now, so it cannot fetch this link. Add it again later; if it keeps happening, tell your IT person.',
-    { httpStatus: 503 },
-  );
-}
-
 /**
  * The early answer a teacher gets at submit: the link's form, and whether its host is somewhere
- * Vetted may not go, or does not exist. This is a courtesy, not the guard: the fetcher checks every address again
+ * Vetted may not go, or does not exist (when other names resolve, so the server is not simply offline). This is a courtesy, not the guard: the fetcher checks every address again
  * when it connects (DNS can change between now and then).
  */
 export async function checkSubmittedUrl(raw: string, settings: SubmitCheckSettings, opts: { skipLookup?: boolean } = {}): Promise<URL> {
@@ -49,10 +40,9 @@ export async function checkSubmittedUrl(raw: string, settings: SubmitCheckSettin
       const e = failure ?? Object.assign(new Error(`${host} has no address`), { code: 'ENOTFOUND' });
       if (!isLookupFailure(e)) return url;
       const diagnosis = isWellKnownHost(host) ? 'lookups_failing' : await diagnoseLookupFailure(resolve, LOOKUP_TIMEOUT_MS);
-      if (diagnosis === 'lookups_failing') throw offlineAtSubmit();
-      const verdict = lookupFailureError(host, e, diagnosis);
-      // A name that exists but could not be looked up this once: the worker tries again (and says so).
-      if (verdict.transient) return url;
+      // The server is offline, or a name that exists could not be looked up this once: the link is kept, and the
+      // worker tries it, saying why it waits and when it tries again (the teacher's paste is not lost).
+      if (diagnosis === 'lookups_failing' || lookupFailureError(host, e, diagnosis).transient) return url;
       throw new VettedError('fetch_dns', 'The web address could not be found: no site has this name. Check the link for typos.', { httpStatus: 422 });
     }
     // A slow DNS answer is not the teacher's fault: let the worker try (and check) again.

@@ -97,7 +97,7 @@ export function auditQuery(db: Db) {
         actorId: r.actor_id,
         action: r.action,
         target: r.target,
-        targetLabel: r.target ? (labels.get(r.target) ?? ruleFromDetail(r.target, r.detail)) : null,
+        targetLabel: r.target ? (labels.get(r.target) ?? ruleFromDetail(r.target, r.detail) ?? plainTarget(r.target)) : null,
         ip: r.ip,
         detail: r.detail,
       }));
@@ -160,4 +160,30 @@ function ruleFromDetail(target: string, detail: unknown): string | null {
   if (!target.startsWith('rule:') || !detail || typeof detail !== 'object') return null;
   const d = detail as { pattern?: unknown; action?: unknown };
   return typeof d.pattern === 'string' ? `${typeof d.action === 'string' ? `${d.action} ` : ''}${d.pattern}` : null;
+}
+
+const GONE_WORDS: Record<string, string> = {
+  item: 'an item since deleted',
+  user: 'an account since deleted',
+  class: 'a class since deleted',
+  playlist: 'a playlist since deleted',
+  rule: 'a filtering rule since deleted',
+  incident: 'an incident',
+};
+
+const FIXED_TARGETS: Record<string, string> = {
+  settings: 'the school settings',
+  'settings:word_list': "the school's word list",
+  'setting:youtube_updater_enabled': 'YouTube: the nightly yt-dlp update',
+  'setting:youtube_pot_provider_enabled': 'YouTube: the PO-token provider',
+  'program:yt-dlp': 'the yt-dlp program',
+};
+
+/** Every other target in words, never an id (issue 15: "rule:88da…" means nothing to a governor). */
+function plainTarget(target: string): string {
+  const fixed = FIXED_TARGETS[target];
+  if (fixed) return fixed;
+  const [kind = '', rest = ''] = target.split(/:(.*)/s);
+  if (kind === 'reminder' && /^\d+$/.test(rest)) return `the e-safety reminder, version ${rest}`;
+  return GONE_WORDS[kind] ?? kind.replace(/[_:]/g, ' ');
 }

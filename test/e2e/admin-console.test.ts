@@ -122,6 +122,56 @@ describe('the admin console', () => {
     a11y.push(...(await accessibilityProblems(page, 'staff')));
   });
 
+  it('asks before making someone an admin or resetting a password, and shows the temporary password once, to copy', async () => {
+    const added = await page.request.post(`${server.base}/api/admin/users`, {
+      headers: { 'content-type': 'application/json', origin: server.base },
+      data: JSON.stringify({ email: 'second.teacher@school.test', role: 'teacher', password: 'snails leave silver trails' }),
+    });
+    expect(added.status()).toBe(201);
+    await page.getByRole('link', { name: 'E-safety reminder' }).click();
+    await page.getByRole('link', { name: 'Staff' }).click();
+    const row = page.getByTestId('staff-row').filter({ hasText: 'second.teacher@school.test' });
+    await row.waitFor();
+    const role = async () => (await server.t.ctx.repos.users.byEmail('second.teacher@school.test'))?.role;
+
+    // One click only asks; Cancel changes nothing.
+    await row.getByRole('button', { name: /^Make admin/ }).click();
+    const ask = page.getByRole('dialog').filter({ hasText: 'Make this person an admin?' });
+    await ask.waitFor();
+    a11y.push(...(await accessibilityProblems(page, 'make admin confirmation')));
+    await ask.getByRole('button', { name: 'Cancel' }).click();
+    await ask.waitFor({ state: 'hidden' });
+    expect(await role()).toBe('teacher');
+    await row.getByRole('button', { name: /^Make admin/ }).click();
+    await ask.getByTestId('confirm-account-change').click();
+    await expect.poll(flash, SOON).toMatch(/second\.teacher@school\.test is now an admin/);
+    expect(await role()).toBe('admin');
+
+    await row.getByRole('button', { name: /^Reset password/ }).click();
+    const sure = page.getByRole('dialog').filter({ hasText: 'Reset this password?' });
+    await sure.waitFor();
+    expect(await sure.textContent()).toMatch(/signed out at once.*temporary password once/);
+    await sure.getByTestId('confirm-account-change').click();
+    const shown = page.getByTestId('temporary-password');
+    await shown.waitFor();
+    const temporary = ((await shown.textContent()) ?? '').trim();
+    expect(temporary.length).toBeGreaterThanOrEqual(12);
+    await page.getByRole('button', { name: 'Copy the password' }).click();
+    // Chromium on 127.0.0.1 may copy, or (no clipboard permission) the words are selected for Ctrl+C.
+    await expect.poll(() => page.getByTestId('temporary-password-copied').textContent(), SOON).toMatch(/^(Copied|Selected)/);
+    await shot(page, 'admin-02b-temporary-password');
+    a11y.push(...(await accessibilityProblems(page, 'temporary password')));
+    await page.getByRole('dialog').filter({ hasText: 'Temporary password' }).getByRole('button', { name: 'Done' }).click();
+    // Shown once: gone from the page, and it works only to choose a new password.
+    await expect.poll(() => page.getByTestId('temporary-password').count(), SOON).toBe(0);
+    expect(await page.locator('body').textContent()).not.toContain(temporary);
+    const login = await page.request.post(`${server.base}/api/login`, {
+      headers: { 'content-type': 'application/json', origin: server.base },
+      data: JSON.stringify({ email: 'second.teacher@school.test', password: temporary }),
+    });
+    expect(login.status()).toBe(200);
+  });
+
   it('a new reminder is acknowledged at the next sign-in, by the admin too', async () => {
     await page.getByRole('link', { name: 'E-safety reminder' }).click();
     const box = page.getByLabel(/The reminder/);
@@ -154,6 +204,12 @@ describe('the admin console', () => {
     await page.getByLabel('Link or domain').fill('blocked.example');
     await page.getByRole('button', { name: 'Check' }).click();
     await expect.poll(() => page.locator('.verdict').textContent(), SOON).toMatch(/blocked\.example.*refused by the rule “block \*\.blocked\.example”/);
+    // A full link pasted where a domain is asked for gives its domain, as the hint says.
+    await page.getByLabel('Domain', { exact: true }).fill('https://www.tiktok.com/@someone/video/123?lang=en');
+    await page.getByRole('button', { name: 'Save rule' }).click();
+    await expect.poll(flash, SOON).toMatch(/Added: block www\.tiktok\.com\./);
+    await page.getByTestId('rule-row').filter({ hasText: 'www.tiktok.com' }).waitFor();
+    a11y.push(...(await accessibilityProblems(page, 'filtering')));
 
     await page.getByRole('link', { name: 'Expiry' }).click();
     // The settings have loaded (a choice made before they arrive would be reset by them, as for a person).
@@ -174,6 +230,7 @@ describe('the admin console', () => {
     await expect.poll(async () => (await server.t.ctx.repos.settings.get()).approvalNeedsWatching, SOON).toBe(false);
     await watching.check();
     await expect.poll(async () => (await server.t.ctx.repos.settings.get()).approvalNeedsWatching, SOON).toBe(true);
+    a11y.push(...(await accessibilityProblems(page, 'expiry')));
   });
 
   it('filters the audit log and downloads the same entries as CSV', async () => {
@@ -181,8 +238,11 @@ describe('the admin console', () => {
     await page.getByLabel('Action').fill('rule.*');
     await page.getByRole('button', { name: 'Show' }).click();
     const rows = page.getByTestId('audit-row');
-    await expect.poll(() => rows.count(), SOON).toBe(1);
-    expect(await rows.first().textContent()).toMatch(/rule\.create.*head@school\.test|head@school\.test.*rule\.create/);
+    await expect.poll(() => rows.count(), SOON).toBe(2);
+    // In words, naming the rule's domain rather than its id.
+    const blocked = rows.filter({ hasText: '*.blocked.example' });
+    expect(await blocked.textContent()).toMatch(/head@school\.test.*Added a filtering rule/);
+    expect(await page.locator('.audit-table').textContent()).not.toMatch(/(rule|item|user|incident):[0-9a-f]{8}/);
     const href = (await page.getByTestId('audit-csv').getAttribute('href'))!;
     expect(href).toContain('action=rule.*');
     const csv = await (await page.request.get(`${server.base}${href}`)).text();
@@ -191,6 +251,8 @@ describe('the admin console', () => {
     expect(csv).not.toMatch(/item\.remove/);
     await page.getByRole('button', { name: 'Clear filters' }).click();
     await expect.poll(() => rows.count(), SOON).toBeGreaterThan(5);
+    // No entry shows an id where a name belongs: items, accounts, rules, incidents, settings.
+    expect(await page.locator('.audit-table').textContent()).not.toMatch(/(rule|item|user|incident|class|playlist):[0-9a-f]{8}/);
     await shot(page, 'admin-03-audit');
     a11y.push(...(await accessibilityProblems(page, 'audit')));
   });

@@ -1,5 +1,6 @@
 import { useState } from 'preact/hooks';
 import { SectionHead, LoadError, Missing, useResource } from './common';
+import { actionWords } from './audit-words';
 import { dateTimeText } from '../shared/words';
 
 interface Entry {
@@ -126,7 +127,9 @@ export function AuditSection() {
                   <td class="nowrap">{dateTimeText(e.at)}</td>
                   <td>{e.actor}</td>
                   <td>
-                    <code>{e.action}</code>
+                    {actionWords(e.action)}
+                    <br />
+                    <code class="small muted">{e.action}</code>
                   </td>
                   <td>{e.targetLabel ?? e.target ?? ''}</td>
                   <td class="small">{e.ip ?? ''}</td>

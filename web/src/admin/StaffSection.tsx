@@ -25,6 +25,39 @@ function signInText(u: Account): string {
   return (words.join(' · ') || 'None yet') + (u.breakGlass ? ' · break-glass admin' : '');
 }
 
+/**
+ * The temporary password, shown once, with a Copy button. The clipboard needs a secure page (https, or this
+ * machine); on a plain http:// installation the words are selected instead, ready for Ctrl+C.
+ */
+function TemporaryPassword({ password }: { password: string }) {
+  const [copied, setCopied] = useState('');
+  const copy = async () => {
+    const node = document.getElementById('temporary-password-text');
+    try {
+      await navigator.clipboard.writeText(password);
+      setCopied('Copied. Paste it where you will hand it over, then press Done.');
+    } catch {
+      if (node) window.getSelection()?.selectAllChildren(node);
+      setCopied('Selected: press Ctrl+C (⌘C on a Mac) to copy it.');
+    }
+  };
+  return (
+    <>
+      <p class="temp-password" data-testid="temporary-password" id="temporary-password-text">
+        {password}
+      </p>
+      <div class="row">
+        <Button variant="plain" onClick={() => void copy()}>
+          Copy the password
+        </Button>
+        <span role="status" class="small" data-testid="temporary-password-copied">
+          {copied}
+        </span>
+      </div>
+    </>
+  );
+}
+
 /** Staff accounts: add, change role, disable and re-enable, reset a password, export or erase a person's data. */
 export function StaffSection({ me }: { me: StaffUser }) {
   const { data, error, missing, reload } = useResource<{ users: Account[] }>('/api/admin/users');
@@ -224,9 +257,7 @@ export function StaffSection({ me }: { me: StaffUser }) {
               Give this to <strong>{temporary.email}</strong> in person. It works once, only to choose a new password. It is
               not shown again.
             </p>
-            <p class="temp-password" data-testid="temporary-password">
-              {temporary.password}
-            </p>
+            <TemporaryPassword password={temporary.password} />
             <div class="row end">
               <Button variant="primary" onClick={() => setTemporary(null)}>
                 Done

@@ -1,4 +1,4 @@
-import type { Item, ItemStatus } from './types';
+import type { Item, ItemStatus } from './types.js';
 
 /** Statuses in plain words, as a teacher would say them. */
 const STATUS_WORDS: Record<ItemStatus, string> = {
@@ -103,6 +103,14 @@ export function scheduleWords(cron: string | null | undefined): string {
   const parts = (cron ?? '').trim().split(/\s+/);
   if (parts.length !== 5) return 'on a set schedule';
   const [m, h, dom, mon, dow] = parts as [string, string, string, string, string];
+  const every = (n: string, unit: string) => (n === '1' ? `every ${unit}` : `every ${n} ${unit}s`);
+  if (mon === '*' && dom === '*' && dow === '*') {
+    // "*/15 * * * *", "0 */6 * * *", "5 * * * *": the frequent forms.
+    if (/^\*\/\d+$/.test(m) && h === '*') return every(m.slice(2), 'minute');
+    if (m === '*' && h === '*') return 'every minute';
+    if (/^\d+$/.test(m) && h === '*') return `every hour at ${m.padStart(2, '0')} minutes past`;
+    if (/^\d+$/.test(m) && /^\*\/\d+$/.test(h)) return `${every(h.slice(2), 'hour')}, at ${m.padStart(2, '0')} minutes past`;
+  }
   if (!/^\d+$/.test(m) || !/^\d+$/.test(h) || mon !== '*' || dom !== '*') return 'on a set schedule';
   const at = `${h.padStart(2, '0')}:${m.padStart(2, '0')}`;
   const nightly = Number(h) < 6 || Number(h) >= 20;

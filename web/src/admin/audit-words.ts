@@ -1,0 +1,72 @@
+/**
+ * Audit actions in words a governor reads (issue 15: no developer words). The machine word stays beside it, small,
+ * because the Action filter and the CSV use it.
+ */
+const ACTION_WORDS: Record<string, string> = {
+  'audit.export': 'Downloaded the audit log',
+  'board.paired': 'A board was paired',
+  'board.pairing_code': 'Showed a pairing code',
+  'board.rotate': 'Changed the board link',
+  'class.create': 'Created a class',
+  'class.delete': 'Deleted a class',
+  'class.member_add': 'Added a teacher to a class',
+  'class.member_remove': 'Took a teacher off a class',
+  'incident.resolve': 'Resolved a report',
+  'incidents.export': 'Downloaded the incident log',
+  'item.approve': 'Approved for the board',
+  'item.delete': 'Deleted an item',
+  'item.edit': 'Changed an item',
+  'item.expire': 'Left the boards (expired)',
+  'item.fail_policy': 'Stopped by a filtering rule',
+  'item.quarantine_policy': 'Taken off the boards by a filtering rule',
+  'item.reinstate': 'Put back on the board',
+  'item.reject': 'Rejected',
+  'item.remove': 'Removed by the e-safety lead',
+  'item.report': 'Reported',
+  'item.reprocess': 'Made again (new clip)',
+  'item.submit': 'Added a link',
+  'item.upload': 'Uploaded a video',
+  login: 'Signed in',
+  'login.break_glass': 'Signed in with the break-glass account',
+  'login.failed': 'Failed sign-in',
+  'login.locked': 'Sign-in locked after failures',
+  'login.refused': 'Sign-in refused',
+  logout: 'Signed out',
+  'password.change': 'Changed their password',
+  'password.change_failed': 'Failed password change',
+  'playlist.create': 'Created a playlist',
+  'playlist.reorder': 'Reordered a playlist',
+  'policy.recheck': 'Re-checked items against the filtering rules',
+  purge: 'Purged old items',
+  'purge.dry_run': 'Previewed the purge',
+  'reminder.acknowledge': 'Acknowledged the e-safety reminder',
+  'reminder.update': 'Wrote a new e-safety reminder',
+  'rule.create': 'Added a filtering rule',
+  'rule.delete': 'Deleted a filtering rule',
+  'rule.import': 'Imported filtering rules',
+  'rule.update': 'Changed a filtering rule',
+  'settings.password_sign_in': 'Changed password sign-in',
+  'settings.update': 'Changed the school settings',
+  'user.break_glass': 'Set the break-glass account',
+  'user.create': 'Added a staff account',
+  'user.disable': 'Disabled an account',
+  'user.enable': 'Enabled an account',
+  'user.erase': 'Erased an account',
+  'user.export': "Downloaded a person's data",
+  'user.link_school_account': 'Linked a school account',
+  'user.reset_password': 'Reset a password',
+  'user.role': 'Changed a role',
+  'word_list.update': 'Changed the word list',
+  'youtube.pot_provider': 'Turned the PO-token provider on or off',
+  'youtube.update': 'Updated yt-dlp',
+  'youtube.updater': 'Turned the nightly yt-dlp update on or off',
+  'youtube.upload': 'Uploaded a yt-dlp program',
+};
+
+/** "rule.create" → "Added a filtering rule"; an action not listed yet reads as words rather than code. */
+export function actionWords(action: string): string {
+  const known = ACTION_WORDS[action];
+  if (known) return known;
+  const text = action.replace(/[._]+/g, ' ').trim();
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}

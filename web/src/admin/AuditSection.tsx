@@ -109,7 +109,8 @@ export function AuditSection() {
         {data ? `${data.entries.length} entr${data.entries.length === 1 ? 'y' : 'ies'}${data.entries.length >= 500 ? ' (the newest 500; download the CSV for all)' : ''}.` : 'Loading…'}
       </p>
       {data && (
-        <div class="table-wrap">
+        // A wide log scrolls sideways on a narrow screen: the region takes focus so the keyboard can scroll it too.
+        <div class="table-wrap" tabIndex={0} role="region" aria-label="Audit log entries">
           <table class="audit-table">
             <caption class="visually-hidden">Audit log entries, newest first</caption>
             <thead>

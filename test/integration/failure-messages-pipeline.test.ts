@@ -8,7 +8,7 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startWorkers, type RunningWorkers } from '../../src/pipeline/runtime.js';
+import { startWorkers, type RunningWorkers } from '../../src/worker/runtime.js';
 import { CONTROL_ANSWERS, startFakeDns, type FakeDns } from '../helpers/fake-dns.js';
 import { makeFixture } from '../helpers/fixtures-media.js';
 import { serveFile, startFixtureServer } from '../helpers/fixture-server.js';

@@ -13,6 +13,7 @@ import { auditQuery } from './db/audit-query.js';
 import { domainRulesRepository } from './db/domain-rules.js';
 import { incidentsRepository } from './db/incidents.js';
 import { settingsRepository } from './db/settings.js';
+import { remindersRepository } from './db/reminders.js';
 import { youtubeStatusRepository } from './db/youtube-status.js';
 import { loginThrottle } from './auth/login-throttle.js';
 import { loginFailuresRepository } from './db/login-failures.js';
@@ -46,6 +47,7 @@ export interface AppContext {
     incidents: ReturnType<typeof incidentsRepository>;
     domainRules: ReturnType<typeof domainRulesRepository>;
     settings: ReturnType<typeof settingsRepository>;
+    reminders: ReturnType<typeof remindersRepository>;
     youtube: ReturnType<typeof youtubeStatusRepository>;
     loginThrottle: ReturnType<typeof loginThrottle>;
     schoolAccounts: ReturnType<typeof schoolAccountsRepository>;
@@ -81,6 +83,7 @@ export function createApiContext(config: Readonly<Config>, opts: { role: 'api' |
       incidents: incidentsRepository(db),
       domainRules: domainRulesRepository(db),
       settings: settingsRepository(db),
+      reminders: remindersRepository(db),
       youtube: youtubeStatusRepository(db),
       loginThrottle: loginThrottle(loginFailuresRepository(db, config.loginWindowMinutes), {
         perAccount: config.loginMaxFailuresPerAccount,

@@ -1,14 +1,13 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { sql } from 'kysely';
 import type { AppContext } from '../api-context.js';
 import { parseStrictDate } from '../domain/dates.js';
 import { VettedError } from '../domain/errors.js';
-import { staffLabel } from '../domain/people.js';
 import { recheckLiveItems } from '../services/domain-policy.js';
 import { purge, purgeProgress } from '../services/purge.js';
 import { checkStorage } from '../services/storage-check.js';
+import { reminderAcknowledgements, reminderHistory, writeReminder } from '../services/reminder.js';
 import { staffOf } from './access.js';
 import { toCsv } from './csv.js';
 import { routeTableOf } from './route-table.js';
@@ -31,40 +30,16 @@ const AUDIT_CSV_HEADER = ['at', 'actor', 'action', 'target', 'target_label', 'ip
  * every route.
  */
 export const adminRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext; root: FastifyInstance }> = async (app, { ctx, root }) => {
-  const { audit, auditQuery, settings, users } = ctx.repos;
+  const { audit, auditQuery, settings } = ctx.repos;
 
   // ---- the e-safety reminder ----------------------------------------------------------------------------
 
-  app.get('/api/admin/reminder', { config: { access: 'admin' } }, async () => {
-    const versions = await ctx.db
-      .selectFrom('reminders')
-      .leftJoin('users', 'users.id', 'reminders.created_by')
-      .select(['reminders.version', 'reminders.text', 'reminders.created_at', 'reminders.created_by', 'users.email', 'users.erased_at'])
-      .orderBy('reminders.version', 'desc')
-      .execute();
-    const present = (v: (typeof versions)[number]) => ({
-      version: v.version,
-      text: v.text,
-      createdAt: v.created_at.toISOString(),
-      createdBy: v.created_by ? staffLabel(v.email === null ? undefined : { id: v.created_by, email: v.email, erased_at: v.erased_at }, v.created_by) : 'system',
-    });
-    return { current: present(versions[0]!), history: versions.slice(1).map(present) };
-  });
+  app.get('/api/admin/reminder', { config: { access: 'admin' } }, async () => reminderHistory(ctx));
 
   app.put(
     '/api/admin/reminder',
     { config: { access: 'admin' }, schema: { body: Type.Object({ text: Type.String({ minLength: 1, maxLength: 10_000, pattern: '\\S' }) }) } },
-    async (request) => {
-      const staff = staffOf(request);
-      const row = await ctx.db
-        .insertInto('reminders')
-        .values({ text: request.body.text.trim(), created_by: staff.user.id })
-        .returning(['version', 'text', 'created_at'])
-        .executeTakeFirstOrThrow();
-      await audit.record({ actorId: staff.user.id, actorKind: 'staff', action: 'reminder.update', target: `reminder:${row.version}`, ip: request.ip, detail: { version: row.version } });
-      // Every session, this one included, now asks for the new version to be acknowledged.
-      return { version: row.version, text: row.text, createdAt: row.created_at.toISOString() };
-    },
+    async (request) => writeReminder(ctx, request.body.text, { id: staffOf(request).user.id, ip: request.ip }),
   );
 
   app.get(
@@ -79,43 +54,14 @@ export const adminRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext; root: Fas
       },
     },
     async (request, reply) => {
-      const current = await users.currentReminder();
-      let q = ctx.db
-        .selectFrom('reminder_acks')
-        .innerJoin('users', 'users.id', 'reminder_acks.user_id')
-        .select(['reminder_acks.version', 'reminder_acks.acknowledged_at', 'users.id', 'users.email', 'users.erased_at', 'users.role'])
-        .orderBy('reminder_acks.acknowledged_at', 'desc');
-      if (request.query.version) q = q.where('reminder_acks.version', '=', request.query.version);
-      const acks = (await q.execute()).map((a) => ({
-        user: { id: a.id, email: staffLabel(a), role: a.role },
-        version: a.version,
-        acknowledgedAt: a.acknowledged_at.toISOString(),
-      }));
-      const outstanding = await ctx.db
-        .selectFrom('users')
-        .select(['id', 'email', 'role', 'erased_at'])
-        .where('disabled', '=', false)
-        .where('erased_at', 'is', null)
-        .where((eb) =>
-          eb.not(
-            eb.exists(
-              eb.selectFrom('reminder_acks').select(sql`1`.as('one')).whereRef('reminder_acks.user_id', '=', 'users.id').where('reminder_acks.version', '=', current.version),
-            ),
-          ),
-        )
-        .orderBy('email')
-        .execute();
+      const answer = await reminderAcknowledgements(ctx, request.query.version);
       if (request.query.format === 'csv') {
         return reply
           .header('content-type', 'text/csv; charset=utf-8')
           .header('content-disposition', 'attachment; filename="vetted-reminder-acknowledgements.csv"')
-          .send(toCsv(['acknowledged_at', 'staff', 'role', 'version'], acks.map((a) => [a.acknowledgedAt, a.user.email, a.user.role, a.version])));
+          .send(toCsv(['acknowledged_at', 'staff', 'role', 'version'], answer.acknowledgements.map((a) => [a.acknowledgedAt, a.user.email, a.user.role, a.version])));
       }
-      return {
-        currentVersion: current.version,
-        acknowledgements: acks,
-        notYetAcknowledgedCurrent: outstanding.map((u) => ({ id: u.id, email: u.email, role: u.role })),
-      };
+      return answer;
     },
   );
 

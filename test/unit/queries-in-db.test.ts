@@ -45,7 +45,6 @@ function serverModules(dir: string): string[] {
  * repository method instead. An entry that no longer builds a query fails the last test, so the list only shrinks.
  */
 const KNOWN: string[] = [
-  'src/http/routes-admin.ts',
 ];
 
 const modules = [...serverModules('src'), ...serverModules('workers')].filter((f) => !f.startsWith('src/db/'));

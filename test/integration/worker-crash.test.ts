@@ -1,9 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startWorkers } from '../../src/worker/runtime.js';
-import { makeFixture } from '../helpers/fixtures-media.js';
+import { makeFixture, mediaBinaries } from '../helpers/fixtures-media.js';
 import { serveFile, startFixtureServer } from '../helpers/fixture-server.js';
 import { addStaff, buildTestApp, createTestEnv, makeClassAndPlaylist, signIn, waitFor, type TestApp, type TestEnv } from '../helpers/harness.js';
 import { hasWork, publishedFiles } from '../helpers/stored.js';
@@ -17,6 +17,8 @@ let cookie: string;
 let ids: { playlistId: string };
 let site: Awaited<ReturnType<typeof startFixtureServer>>;
 const children: ChildProcess[] = [];
+let realTimeFfmpeg: string;
+let ffprobe: string;
 
 beforeAll(async () => {
   t = await createTestEnv({ JOB_BACKOFF_MS: '100', JOB_LOCK_MS: '2000' });
@@ -26,8 +28,16 @@ beforeAll(async () => {
   ids = await makeClassAndPlaylist(app, cookie);
   const dir = path.join(t.dataDir, 'fixtures');
   await mkdir(dir, { recursive: true });
-  // Long and large enough that the transcode takes a few seconds on two cores.
-  const slow = await makeFixture('vp9', path.join(dir, 'slow.webm'), { seconds: 20, width: 960, height: 540 });
+  // A VP9 file, so the media stage transcodes it. The worker to be killed reads it at its own pace (see below).
+  const slow = await makeFixture('vp9', path.join(dir, 'slow.webm'), { seconds: 8, width: 640, height: 360 });
+  // That worker's ffmpeg reads its input in real time (`-re`): the transcode then lasts the clip's 8 seconds on any
+  // machine, so the kill lands mid-transcode however fast the machine is, and the worker that takes over transcodes
+  // at full speed, however slow it is. (It was a 20-second 960×540 clip transcoded one and a half times at full
+  // speed: too quick to kill on a fast machine, and over the test's minute on a loaded one.)
+  const real = mediaBinaries();
+  realTimeFfmpeg = path.join(dir, 'ffmpeg-real-time');
+  await writeFile(realTimeFfmpeg, `#!/bin/sh\nexec '${real.ffmpeg}' -re "$@"\n`, { mode: 0o755 });
+  ffprobe = real.ffprobe;
   const quick = await makeFixture('h264', path.join(dir, 'quick.mp4'), { seconds: 2 });
   site = await startFixtureServer({ '/slow.webm': serveFile(slow, 'video/webm'), '/quick.mp4': serveFile(quick) });
 });
@@ -39,10 +49,11 @@ afterAll(async () => {
   await t?.cleanup();
 });
 
-function workerProcess(): ChildProcess & { ready: Promise<void> } {
+function workerProcess(extraEnv: Record<string, string> = {}): ChildProcess & { ready: Promise<void> } {
   const env = {
     ...process.env,
     ...t.env,
+    ...extraEnv,
     JOB_LOCK_MS: '2000',
     JOB_BACKOFF_MS: '100',
     SHUTDOWN_GRACE_MS: '2000',
@@ -71,7 +82,7 @@ async function itemOf(id: string) {
 
 describe('a worker killed with SIGKILL mid-transcode', () => {
   it('is taken over after restart: one output, no scratch files, item ready', async () => {
-    const first = workerProcess();
+    const first = workerProcess({ FFMPEG_PATH: realTimeFfmpeg, FFPROBE_PATH: ffprobe });
     await first.ready;
     const res = await app.inject({ method: 'POST', url: '/api/items', headers: { cookie }, payload: { url: site.url('/slow.webm'), playlistId: ids.playlistId } });
     const id = res.json().id as string;
@@ -90,7 +101,7 @@ describe('a worker killed with SIGKILL mid-transcode', () => {
       return ['awaiting_review', 'failed'].includes(item.status) ? item : undefined;
     }, 90_000, 200);
     expect(done.status).toBe('awaiting_review');
-    expect(done.durationSeconds).toBeGreaterThan(19);
+    expect(done.durationSeconds).toBeGreaterThan(7);
     // One output: a single generation, with the video, its pictures and the storyboard made in the same decode.
     const files = await publishedFiles(t, id);
     expect(files.every((f) => f.startsWith('0/'))).toBe(true);

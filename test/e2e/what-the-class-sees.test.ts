@@ -273,6 +273,35 @@ describe('the board shows what was vetted', () => {
       await watched.context.close();
     });
   }
+
+  for (const [size, viewport] of SIZES) {
+    it(`the desk opens a live site only for the school's allow list, and says what a live page means (${size})`, async () => {
+      const { page: desk, watched } = await staffPage(teacher, viewport);
+      const live = () => desk.getByRole('checkbox', { name: 'Open the live site on the board instead of this copy' });
+      // Not on the allow list: refused in words, the copy stays what the board shows.
+      await desk.goto(`${server.base}/#/item/${items.frogs!.id}`);
+      await desk.getByTestId('review-title').filter({ hasText: 'All about frogs' }).waitFor();
+      expect(await desk.locator('.live-choice').textContent()).toMatch(/Live pages change after you vet them and may carry adverts/);
+      await live().check({ force: true }).catch(() => undefined);
+      await expect.poll(() => desk.getByTestId('flash').textContent(), SOON).toMatch(/pond\.example\.org is not on the school's allow list, so the board can only show the copy you vetted/);
+      expect(await live().isChecked()).toBe(false);
+      expect((await server.t.ctx.repos.items.get(items.frogs!.id))!.open_live).toBe(false);
+      expect(await noSideways(desk)).toBe(true);
+      a11y.push(...(await accessibilityProblems(desk, `live site refused, ${size}`)));
+      // Allowed (the game): the teacher can turn it off and on again.
+      await desk.goto(`${server.base}/#/item/${items.game!.id}`);
+      await desk.getByTestId('review-title').filter({ hasText: 'Counting game' }).waitFor();
+      expect(await live().isChecked()).toBe(true);
+      await live().uncheck({ force: true }).catch(() => undefined);
+      await expect.poll(() => desk.getByTestId('flash').textContent(), SOON).toMatch(/The board shows the copy you vetted/);
+      expect((await server.t.ctx.repos.items.get(items.game!.id))!.open_live).toBe(false);
+      await live().check({ force: true }).catch(() => undefined);
+      await expect.poll(() => desk.getByTestId('flash').textContent(), SOON).toMatch(/The board opens the live site for this one/);
+      expect((await server.t.ctx.repos.items.get(items.game!.id))!.open_live).toBe(true);
+      expect(watched.problems).toEqual([]);
+      await watched.context.close();
+    });
+  }
 });
 
 describe('reporting is for grown-ups, and reaches the teacher at once', () => {

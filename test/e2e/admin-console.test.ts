@@ -190,6 +190,17 @@ describe('the admin console', () => {
     await page.getByRole('link', { name: 'E-safety reminder' }).click();
     await page.getByRole('heading', { name: 'E-safety reminder' }).waitFor();
     await expect.poll(() => page.getByRole('heading', { name: /Who has acknowledged version 2/ }).count(), SOON).toBe(1);
+    a11y.push(...(await accessibilityProblems(page, 'reminder')));
+    // The two screens no other step visits: how staff sign in, and the school's own words for the word screen.
+    for (const [link, heading] of [
+      ['Sign-in', /sign/i],
+      ['Word screen', /word/i],
+    ] as const) {
+      await page.getByRole('link', { name: link, exact: true }).click();
+      await page.getByRole('heading', { level: 1, name: heading }).waitFor();
+      await page.waitForLoadState('networkidle');
+      a11y.push(...(await accessibilityProblems(page, link)));
+    }
   });
 
   it('keeps a filtering rule and an expiry default', async () => {

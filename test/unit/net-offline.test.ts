@@ -7,7 +7,7 @@ import { VettedError } from '../../src/domain/errors.js';
 import { isWellKnownHost, mapNetworkErrorFor } from '../../src/net/errors.js';
 import { guardedRequest, policyFromConfig } from '../../src/net/fetcher.js';
 import { vettedFailure } from '../helpers/errors.js';
-import { CONTROL_NAMES } from '../../src/net/resolver.js';
+import { CONTROL_NAMES, parseDnsServers } from '../../src/net/resolver.js';
 import { meansNoHttps } from '../../src/net/scheme.js';
 
 const notFound = () => Object.assign(new Error('getaddrinfo ENOTFOUND'), { code: 'ENOTFOUND' });
@@ -81,5 +81,13 @@ describe('a link typed without http(s)://', () => {
     expect(meansNoHttps(v('fetch_tls'))).toBe(false);
     expect(meansNoHttps(v('fetch_dns'))).toBe(false);
     expect(meansNoHttps(v('fetch_offline'))).toBe(false);
+  });
+});
+
+describe('DNS_SERVERS', () => {
+  it('takes addresses with or without a port, and refuses anything else with a sentence naming it', () => {
+    expect(parseDnsServers(['10.0.0.53', ' 127.0.0.1:5353 ', '::1', '[::1]:53', ''])).toEqual(['10.0.0.53', '127.0.0.1:5353', '::1', '[::1]:53']);
+    expect(() => parseDnsServers(['dns.school.example'])).toThrow(/Invalid DNS server "dns.school.example" \(DNS_SERVERS\)/);
+    expect(() => parseDnsServers(['127.0.0.1:99999'])).toThrow(/DNS_SERVERS/);
   });
 });

@@ -1,5 +1,6 @@
 import type { WorkerContext } from '../context.js';
 import { parseAllowList } from '../../net/address.js';
+import { resolverFor } from '../../net/resolver.js';
 import { chooseVideoSite, youtubeSource } from '../../sources/youtube/index.js';
 import { currentYtdlp } from '../../ytdlp/managed-binary.js';
 import { defaultFfmpegLocation } from '../../sources/youtube/ytdlp-backend.js';
@@ -18,7 +19,7 @@ export function youtubeSourceFor(ctx: WorkerContext): Source {
     return youtubeSource(ctx.videoSite, { ageRestrictedPolicy: ctx.config.youtubeAgeRestricted, media: ctx.media });
   }
   const c = ctx.config;
-  const key = [c.youtubeBackend, c.youtubeAgeRestricted, c.ytdlpPath, c.dataDir, c.youtubeProxy?.href, c.youtubePotProviderUrl, c.youtubeCookiesFile, c.ffmpegPath, c.ffprobePath].join('|');
+  const key = [c.youtubeBackend, c.youtubeAgeRestricted, c.ytdlpPath, c.dataDir, c.youtubeProxy?.href, c.youtubePotProviderUrl, c.youtubeCookiesFile, c.ffmpegPath, c.ffprobePath, c.dnsServers.join(',')].join('|');
   if (cached?.key !== key) {
     void cached?.setup.close();
     const setup = ytdlpSetup({
@@ -26,6 +27,8 @@ export function youtubeSourceFor(ctx: WorkerContext): Source {
         allow: parseAllowList(c.fetchAllowPrivate),
         connectTimeoutMs: c.connectTimeoutMs,
         idleTimeoutMs: c.idleTimeoutMs,
+        // DNS_SERVERS applies to yt-dlp's connections too (they all pass this proxy).
+        resolve: resolverFor(c.dnsServers, c.connectTimeoutMs),
         ...(c.youtubeProxy ? { upstream: c.youtubeProxy } : {}),
       },
       ...(c.youtubeCookiesFile ? { cookiesFile: c.youtubeCookiesFile } : {}),

@@ -86,6 +86,21 @@ async function vetted(
 const copyOf = (title: string, body: string) => `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${title}</title></head>
 <body><article><h1>${title}</h1>${body}${'<p>Frogs start life as tadpoles in ponds and grow legs as they get older.</p>'.repeat(40)}</article></body></html>`;
 
+/** Ends this person's sessions at the moment the page sends the request (method, path) — once. */
+async function endSessionOn(page: Page, userId: string, method: string, path: RegExp): Promise<void> {
+  let ended = false;
+  await page.route(
+    (url) => path.test(url.pathname),
+    async (route) => {
+      if (!ended && route.request().method() === method) {
+        ended = true;
+        await server.t.ctx.db.deleteFrom('sessions').where('user_id', '=', userId).execute();
+      }
+      await route.continue();
+    },
+  );
+}
+
 async function staffPage(cookie: string, viewport: { width: number; height: number }) {
   const watched = await newWatchedContext(browser, server.base, viewport);
   const value = cookie.split('=')[1]!;
@@ -579,8 +594,12 @@ describe('what a teacher types, and a colleague does, is never lost or hidden', 
     const song = await vetted(videos.playlistId, { title: 'Frog song', url: 'https://videos.example.org/song.mp4', kind: 'video', files: { 'video.mp4': video, 'poster.jpg': video }, status: 'awaiting_review', seconds: 4 });
     const hop = await vetted(videos.playlistId, { title: 'Frog hop', url: 'https://videos.example.org/hop.mp4', kind: 'video', files: { 'video.mp4': video, 'poster.jpg': video }, status: 'awaiting_review', seconds: 4 });
     const { page: desk, watched } = await staffPage(colleague, DESK);
-    /** The session ends (signed out elsewhere, or idle too long) while the teacher is busy on the page. */
-    const sessionEnds = () => server.t.ctx.db.deleteFrom('sessions').where('user_id', '=', me.id).execute();
+    /**
+     * The session ends (signed out elsewhere, or idle too long) just as the teacher presses the button: the
+     * action's request is the first to find it gone (were it a background re-read, the sign-in page would simply
+     * come first, and the button be pressed after it).
+     */
+    const sessionEndsOn = (method: string, path: RegExp) => endSessionOn(desk, me.id, method, path);
     const signInAgain = async (screen: string) => {
       await desk.getByRole('button', { name: 'Sign in' }).waitFor();
       // The sign-in page says the work is kept, and knows who it was.
@@ -589,6 +608,7 @@ describe('what a teacher types, and a colleague does, is never lost or hidden', 
       await expect.poll(() => desk.evaluate(() => document.activeElement?.id), SOON).toBe('signin-password');
       a11y.push(...(await accessibilityProblems(desk, screen)));
       await signInThroughPage(desk, 'colleague@school.test', 'correct horse battery');
+      await desk.unrouteAll({ behavior: 'ignoreErrors' });
     };
 
     // 1. The reject dialog, with a new title typed but not saved yet: Reject is pressed as the session ends.
@@ -598,7 +618,7 @@ describe('what a teacher types, and a colleague does, is never lost or hidden', 
     await desk.getByLabel('Title', { exact: true }).fill('Frog song (Robins)');
     await desk.getByRole('button', { name: 'Reject…' }).click();
     await desk.getByLabel('Why? (optional)').fill('Too loud for the little ones');
-    await sessionEnds();
+    await sessionEndsOn('POST', /\/reject$/);
     await desk.getByRole('dialog').getByRole('button', { name: 'Reject', exact: true }).click();
     await desk.getByRole('button', { name: 'Sign in' }).waitFor();
     expect((await server.t.ctx.repos.items.get(song.id))!.status).toBe('awaiting_review');
@@ -610,7 +630,7 @@ describe('what a teacher types, and a colleague does, is never lost or hidden', 
     expect((await server.t.ctx.repos.items.get(song.id))!.reject_reason).toBe('Too loud for the little ones');
     expect(await desk.getByLabel('Title', { exact: true }).inputValue()).toBe('Frog song (Robins)');
     // 2. Rename: saved after the sign-in.
-    await sessionEnds();
+    await sessionEndsOn('PATCH', /\/api\/items\/[^/]+$/);
     await desk.getByRole('button', { name: 'Save title' }).click();
     await signInAgain('sign-in after the session ended (rename)');
     await desk.getByTestId('review-title').filter({ hasText: 'Frog song (Robins)' }).waitFor();
@@ -621,13 +641,13 @@ describe('what a teacher types, and a colleague does, is never lost or hidden', 
     await desk.getByTestId('review-title').filter({ hasText: 'Frog hop' }).waitFor();
     await desk.getByLabel('Start', { exact: true }).fill('0:01');
     await desk.getByLabel('Show on the board until').fill('2031-07-18');
-    await sessionEnds();
+    await sessionEndsOn('PATCH', /\/api\/items\/[^/]+$/);
     await desk.getByRole('button', { name: 'Save date' }).click();
     await signInAgain('sign-in after the session ended (date)');
     await expect.poll(async () => (await server.t.ctx.repos.items.get(hop.id))!.expires_at?.toISOString().slice(0, 10), SOON).toBe('2031-07-18');
     expect(await desk.getByLabel('Start', { exact: true }).inputValue()).toBe('0:01');
     // 4. The trim: the new clip is asked for once signed in again.
-    await sessionEnds();
+    await sessionEndsOn('POST', /\/reprocess$/);
     await desk.getByRole('button', { name: 'Make this clip' }).click();
     await signInAgain('sign-in after the session ended (trim)');
     await expect.poll(async () => (await server.t.ctx.repos.items.get(hop.id))!.start_seconds, SOON).toBe(1);
@@ -637,7 +657,7 @@ describe('what a teacher types, and a colleague does, is never lost or hidden', 
     const site = await startFixtureServer({ '/newts.html': html(articlePage('Newts', 'Pond Facts', 'Newts live in ponds in spring.')) });
     await desk.getByLabel(/Paste a link to a web site/).fill(site.url('/newts.html'));
     await desk.getByLabel('Title (optional)').fill('Newts');
-    await sessionEnds();
+    await sessionEndsOn('POST', /^\/api\/items$/);
     await desk.getByRole('button', { name: 'Add web site' }).click();
     await signInAgain('sign-in after the session ended (site list)');
     await desk.getByTestId('item-row').filter({ hasText: 'Newts' }).waitFor();
@@ -651,7 +671,7 @@ describe('what a teacher types, and a colleague does, is never lost or hidden', 
     await desk.getByTestId('review-title').filter({ hasText: 'Frog hop' }).waitFor();
     await desk.getByRole('button', { name: 'Rename' }).click();
     await desk.getByLabel('Title', { exact: true }).fill('Not for the next person');
-    await sessionEnds();
+    await sessionEndsOn('PATCH', /\/api\/items\/[^/]+$/);
     await desk.getByRole('button', { name: 'Save title' }).click();
     await desk.getByRole('button', { name: 'Sign in' }).waitFor();
     await signInThroughPage(desk, 'teacher@school.test', 'correct horse battery');
@@ -674,7 +694,7 @@ describe('what a teacher types, and a colleague does, is never lost or hidden', 
       await desk.getByTestId('review-title').filter({ hasText: 'Frog chorus' }).waitFor();
       await desk.getByRole('button', { name: 'Reject…' }).click();
       await desk.getByLabel('Why? (optional)').fill('Not about our pond');
-      await server.t.ctx.db.deleteFrom('sessions').where('user_id', '=', me.id).execute();
+      await endSessionOn(desk, me.id, 'POST', /\/reject$/);
       await desk.getByRole('dialog').getByRole('button', { name: 'Reject', exact: true }).click();
       await desk.getByRole('button', { name: 'Sign in' }).waitFor();
       expect(await noSideways(desk)).toBe(true);

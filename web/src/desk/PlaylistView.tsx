@@ -216,7 +216,7 @@ function AddLink({ playlist, onAdded }: { playlist: Playlist; onAdded: (item: It
             type="text"
             maxLength={300}
             value={title}
-            placeholder="We use the video’s own title"
+            placeholder={playlist.kind === 'videos' ? 'We use the video’s own title' : 'We use the page’s own title'}
             onInput={(e) => setTitle(e.currentTarget.value)}
           />
         </div>

@@ -20,3 +20,17 @@ export class VettedError extends Error {
 export function isVettedError(e: unknown): e is VettedError {
   return e instanceof VettedError;
 }
+
+// The refusals several parts of the service give, worded once (a route, a service and the board stream say the same).
+
+export const itemNotFound = () =>
+  new VettedError('item_not_found', 'That item does not exist (it may have been deleted).', { httpStatus: 404 });
+
+export const playlistNotFound = () =>
+  new VettedError('playlist_not_found', 'That playlist does not exist (it may have been deleted).', { httpStatus: 404 });
+
+export const unknownBoard = () =>
+  new VettedError('board_not_found', 'This board link is not known. Ask your teacher for the class’s board link.', { httpStatus: 404 });
+
+export const itemChangedMeanwhile = () =>
+  new VettedError('conflict', 'This item changed while you were working on it. Reload and try again.', { httpStatus: 409 });

@@ -1,8 +1,10 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { ClassMembersRepository, ClassScopeKind } from '../db/class-members.js';
+import type { classesRepository } from '../db/classes.js';
+import type { ClassRow } from '../db/schema.js';
 import type { SessionUser, UsersRepository } from '../db/users.js';
-import { VettedError } from '../domain/errors.js';
+import { unknownBoard, VettedError } from '../domain/errors.js';
 import { UUID_RE } from './schemas.js';
 
 /**
@@ -137,4 +139,11 @@ export function staffOf(request: FastifyRequest): SessionUser {
 export function actorOf(request: FastifyRequest): { id: string; role: 'teacher' | 'admin'; ip: string } {
   const staff = staffOf(request);
   return { id: staff.user.id, role: staff.user.role, ip: request.ip };
+}
+
+/** The class a board link belongs to: the access check of a `board` route's handler (an unknown link answers 404). */
+export async function classOfBoard(classes: Pick<ReturnType<typeof classesRepository>, 'byBoardToken'>, token: string): Promise<ClassRow> {
+  const cls = await classes.byBoardToken(token);
+  if (!cls) throw unknownBoard();
+  return cls;
 }

@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { BoardService, BoardView } from '../services/board.js';
 import { eventStreams } from './sse.js';
-import { unknownBoard } from './routes-board.js';
+import { unknownBoard } from '../domain/errors.js';
 
 import { BoardToken as Token } from './schemas.js';
 

@@ -1,21 +1,9 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { AppContext } from '../api-context.js';
-import type { ClassRow } from '../db/schema.js';
-import { VettedError } from '../domain/errors.js';
+import { unknownBoard } from '../domain/errors.js';
 import type { BoardService } from '../services/board.js';
 import { etagMatches } from './byte-range.js';
-
 import { BoardToken as Token } from './schemas.js';
-
-export const unknownBoard = () =>
-  new VettedError('board_not_found', 'This board link is not known. Ask your teacher for the class’s board link.', { httpStatus: 404 });
-
-export async function classOfBoard(ctx: AppContext, token: string): Promise<ClassRow> {
-  const cls = await ctx.repos.classes.byBoardToken(token);
-  if (!cls) throw unknownBoard();
-  return cls;
-}
 
 export const boardRoutes: FastifyPluginAsyncTypebox<{ board: BoardService }> = async (app, { board }) => {
   app.get(

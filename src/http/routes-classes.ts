@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { AppContext } from '../api-context.js';
-import { VettedError } from '../domain/errors.js';
+import { playlistNotFound, VettedError } from '../domain/errors.js';
 import { classService } from '../services/classes.js';
 import { actorOf, scopeOf } from './access.js';
 import { presentItem } from './present.js';
@@ -9,8 +9,6 @@ import { Email, Uuid } from './schemas.js';
 
 const Name = Type.String({ minLength: 1, maxLength: 200, pattern: '\\S' });
 
-export const playlistNotFound = () =>
-  new VettedError('playlist_not_found', 'That playlist does not exist (it may have been deleted).', { httpStatus: 404 });
 
 /**
  * Classes and their playlists. A class belongs to its member teachers: `member` routes answer 404 to anyone

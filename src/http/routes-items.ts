@@ -4,7 +4,7 @@ import type { AppContext } from '../api-context.js';
 import type { ItemEvents } from '../db/item-events.js';
 import type { ItemRow } from '../db/schema.js';
 import { parseStrictDate } from '../domain/dates.js';
-import { VettedError } from '../domain/errors.js';
+import { itemChangedMeanwhile, itemNotFound, playlistNotFound, VettedError } from '../domain/errors.js';
 import { assertTransition, SETTLED_STATUSES, type ItemStatus } from '../domain/item-state.js';
 import { checkSubmittedUrl } from '../net/submit-check.js';
 import { assertDomainAllowed } from '../services/domain-policy.js';
@@ -15,7 +15,6 @@ import { requiredAcknowledgements, type VettingChecks } from '../domain/vetting.
 import { actorOf, scopeOf, staffOf } from './access.js';
 import { remakeItem, remakeOf } from '../services/review.js';
 import { Uuid } from './schemas.js';
-import { playlistNotFound } from './routes-classes.js';
 import { presentItem } from './present.js';
 import { eventStreams } from './sse.js';
 import { viewingService } from '../services/viewing.js';
@@ -25,15 +24,10 @@ const Seconds = Type.Number({ minimum: 0, maximum: 24 * 3600 });
 const IdParams = Type.Object({ id: Uuid });
 const ofItem = scopeOf('item');
 
-export const itemChangedMeanwhile = () =>
-  new VettedError('conflict', 'This item changed while you were working on it. Reload and try again.', { httpStatus: 409 });
-
 /** A colleague approved it first: information for the second teacher, not a failure. */
-export const alreadyApproved = () =>
+const alreadyApproved = () =>
   new VettedError('already_approved', 'A colleague has already approved this: it is on the board.', { httpStatus: 409 });
 
-export const itemNotFound = () =>
-  new VettedError('item_not_found', 'That item does not exist (it may have been deleted).', { httpStatus: 404 });
 
 function checkClip(start: number | undefined, end: number | undefined): void {
   if (start !== undefined && end !== undefined && end <= start) {

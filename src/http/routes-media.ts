@@ -4,7 +4,7 @@ import type { AppContext } from '../api-context.js';
 import type { ItemMediaFiles, ItemRow } from '../db/schema.js';
 import type { BoardService } from '../services/board.js';
 import { scopeOf } from './access.js';
-import { unknownBoard } from './routes-board.js';
+import { unknownBoard } from '../domain/errors.js';
 import { BoardToken, Uuid } from './schemas.js';
 import { noMedia, sendMedia } from './send-media.js';
 

@@ -2,11 +2,9 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { AppContext } from '../api-context.js';
 import type { ItemStatus } from '../domain/item-state.js';
-import { VettedError } from '../domain/errors.js';
+import { itemChangedMeanwhile, itemNotFound, playlistNotFound, VettedError } from '../domain/errors.js';
 import { scopeOf, staffOf } from './access.js';
 import { Uuid } from './schemas.js';
-import { itemChangedMeanwhile, itemNotFound } from './routes-items.js';
-import { playlistNotFound } from './routes-classes.js';
 import { presentItem } from './present.js';
 
 

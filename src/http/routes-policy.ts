@@ -3,12 +3,11 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { AppContext } from '../api-context.js';
 import type { DomainRuleRow } from '../db/schema.js';
 import { hostOfUrl, isPacResult, judgeHost, parseDomainList, parsePattern, toDomainList, toPac } from '../domain/domain-rules.js';
-import { VettedError } from '../domain/errors.js';
+import { playlistNotFound, VettedError } from '../domain/errors.js';
 import { boardMayShow } from '../domain/visibility.js';
 import { loadDomainPolicy, recheckLiveItems } from '../services/domain-policy.js';
 import { scopeOf, staffOf } from './access.js';
 import { Uuid } from './schemas.js';
-import { playlistNotFound } from './routes-classes.js';
 
 const Action = Type.Union([Type.Literal('allow'), Type.Literal('block')]);
 const RuleNote = Type.Optional(Type.String({ maxLength: 500 }));

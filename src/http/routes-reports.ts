@@ -4,14 +4,11 @@ import type { AppContext } from '../api-context.js';
 import type { IncidentView } from '../db/incidents.js';
 import { VettedError } from '../domain/errors.js';
 import { staffLabel } from '../domain/people.js';
-import { verdictError } from '../domain/domain-rules.js';
-import { checkDomainPolicy } from '../services/domain-policy.js';
-import { incidentNotFound, reportItem, resolveIncident } from '../services/incidents.js';
-import { scopeOf, staffOf } from './access.js';
+import { decideIncident, incidentById, incidentLog, reportByStaff, reportFromBoard } from '../services/incidents.js';
+import { classOfBoard, scopeOf, staffOf } from './access.js';
 import { BoardToken as Token, Uuid } from './schemas.js';
 import { toCsv } from './csv.js';
 import { presentItem } from './present.js';
-import { classOfBoard } from './routes-board.js';
 
 const Note = Type.String({ minLength: 1, maxLength: 2000, pattern: '\\S' });
 
@@ -80,33 +77,13 @@ const CSV_HEADER = [
  * e-safety lead works the queue and resolves each report; the log is exportable for governors.
  */
 export const reportRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async (app, { ctx }) => {
-  const { incidents } = ctx.repos;
-
-  /**
-   * An item under a block rule stays off the boards: to reinstate it, the admin first changes the policy
-   * (for example an allow rule for that one site), so the decision is visible in the policy, not hidden here.
-   */
-  async function assertReinstatable(incidentId: string): Promise<void> {
-    const incident = await incidents.get(incidentId);
-    if (!incident) throw incidentNotFound();
-    const { host, verdict } = await checkDomainPolicy(ctx, incident.item_url, {
-      playlistKind: incident.playlist_id ? (await ctx.repos.playlists.get(incident.playlist_id))?.kind : undefined,
-    });
-    if (!verdict.ok) throw verdictError(verdict, host ?? incident.item_url);
-  }
-
   app.post(
     '/api/items/:id/report',
     { config: { access: 'member', scope: scopeOf('item') }, schema: { params: Type.Object({ id: Uuid }), body: Type.Object({ note: Note }) } },
     async (request, reply) => {
-      const staff = staffOf(request);
-      const row = await reportItem(ctx, {
-        itemId: request.params.id,
-        note: request.body.note.trim(),
-        reporter: { kind: 'staff', id: staff.user.id, ip: request.ip },
-      });
+      const incident = await reportByStaff(ctx, { itemId: request.params.id, note: request.body.note.trim(), by: staffOf(request).user.id, ip: request.ip });
       reply.status(201);
-      return { incident: presentIncident((await incidents.get(row.id))!) };
+      return { incident: presentIncident(incident) };
     },
   );
 
@@ -118,14 +95,9 @@ export const reportRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asyn
       schema: { params: Type.Object({ token: Token, id: Uuid }) },
     },
     async (request, reply) => {
-      const cls = await classOfBoard(ctx, request.params.token);
+      const cls = await classOfBoard(ctx.repos.classes, request.params.token);
       const note = boardNote(request.body);
-      const row = await reportItem(ctx, {
-        itemId: request.params.id,
-        note: note || 'Reported from the classroom board.',
-        reporter: { kind: 'board', id: cls.id, ip: request.ip },
-        boardClassId: cls.id,
-      });
+      const row = await reportFromBoard(ctx, { classId: cls.id, itemId: request.params.id, note, ip: request.ip });
       reply.status(201).header('cache-control', 'no-store');
       // A board learns only that its report was taken.
       return { incident: { id: row.id, itemId: row.item_id, status: row.status, createdAt: row.created_at.toISOString() } };
@@ -144,10 +116,9 @@ export const reportRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asyn
       },
     },
     async (request, reply) => {
-      const rows = await incidents.list({ status: request.query.status });
-      if (request.query.format === 'csv') {
-        const staff = staffOf(request);
-        await ctx.repos.audit.record({ actorId: staff.user.id, actorKind: 'staff', action: 'incidents.export', target: null, ip: request.ip, detail: { count: rows.length } });
+      const csv = request.query.format === 'csv';
+      const rows = await incidentLog(ctx, { status: request.query.status, exportedBy: csv ? { id: staffOf(request).user.id, ip: request.ip } : undefined });
+      if (csv) {
         const csv = toCsv(
           CSV_HEADER,
           rows.map((r) => {
@@ -172,9 +143,7 @@ export const reportRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asyn
     '/api/admin/incidents/:id',
     { config: { access: 'admin' }, schema: { params: Type.Object({ id: Uuid }) } },
     async (request) => {
-      const row = await incidents.get(request.params.id);
-      if (!row) throw incidentNotFound();
-      return { incident: presentIncident(row) };
+      return { incident: presentIncident(await incidentById(ctx, request.params.id)) };
     },
   );
 
@@ -188,17 +157,14 @@ export const reportRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asyn
       },
     },
     async (request) => {
-      const staff = staffOf(request);
-      if (request.body.action === 'reinstate') await assertReinstatable(request.params.id);
-      const { incident } = await resolveIncident(ctx, {
+      const { incident, item } = await decideIncident(ctx, {
         incidentId: request.params.id,
         action: request.body.action,
         note: request.body.note.trim(),
-        by: staff.user.id,
+        by: staffOf(request).user.id,
         ip: request.ip,
       });
-      const item = await ctx.repos.items.get(incident.item_id);
-      return { incident: presentIncident((await incidents.get(incident.id))!), item: item ? presentItem(item) : null };
+      return { incident: presentIncident(incident), item: item ? presentItem(item) : null };
     },
   );
 };

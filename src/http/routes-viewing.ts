@@ -3,7 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { AppContext } from '../api-context.js';
 import { viewingService } from '../services/viewing.js';
 import { scopeOf, staffOf } from './access.js';
-import { itemNotFound } from './routes-items.js';
+import { itemNotFound } from '../domain/errors.js';
 
 const ofItem = scopeOf('item');
 const IdParams = Type.Object({ id: Type.String({ format: 'uuid' }) });

@@ -1,7 +1,11 @@
 import type { AppContext } from '../api-context.js';
 import type { IncidentResolution, IncidentRow, ReporterKind } from '../db/schema.js';
 import { inTransaction } from '../db/transaction.js';
-import { VettedError } from '../domain/errors.js';
+import { itemNotFound, VettedError } from '../domain/errors.js';
+import { verdictError } from '../domain/domain-rules.js';
+import type { IncidentView } from '../db/incidents.js';
+import type { ItemRow } from '../db/schema.js';
+import { checkDomainPolicy } from './domain-policy.js';
 import { assertTransition, type ItemStatus } from '../domain/item-state.js';
 import { boardMayShow } from '../domain/visibility.js';
 
@@ -15,8 +19,6 @@ export interface Reporter {
 export const incidentNotFound = () =>
   new VettedError('incident_not_found', 'That incident does not exist.', { httpStatus: 404 });
 
-const itemNotFound = () =>
-  new VettedError('item_not_found', 'That item does not exist (it may have been deleted).', { httpStatus: 404 });
 
 /**
  * Reports an item as unsuitable: it becomes `quarantined` (and so leaves every board at once) and an
@@ -108,4 +110,58 @@ export async function resolveIncident(
     const self = closed.find((c) => c.id === incident.id) ?? incident;
     return { incident: self, itemStatus };
   });
+}
+
+/** A teacher reports an item of their class; the incident as the log shows it. */
+export async function reportByStaff(ctx: AppContext, input: { itemId: string; note: string; by: string; ip: string | null }): Promise<IncidentView> {
+  const row = await reportItem(ctx, { itemId: input.itemId, note: input.note, reporter: { kind: 'staff', id: input.by, ip: input.ip } });
+  return (await ctx.repos.incidents.get(row.id))!;
+}
+
+/** A classroom board reports one of the items it shows (any other item answers 404: a board learns nothing of other classes). */
+export async function reportFromBoard(ctx: AppContext, input: { classId: string; itemId: string; note: string; ip: string | null }): Promise<IncidentRow> {
+  return reportItem(ctx, {
+    itemId: input.itemId,
+    note: input.note || 'Reported from the classroom board.',
+    reporter: { kind: 'board', id: input.classId, ip: input.ip },
+    boardClassId: input.classId,
+  });
+}
+
+/** The incident log (open ones first, then the history); an export for governors is audited. */
+export async function incidentLog(ctx: AppContext, filter: { status?: 'open' | 'resolved'; exportedBy?: { id: string; ip: string | null } }): Promise<IncidentView[]> {
+  const rows = await ctx.repos.incidents.list({ status: filter.status });
+  if (filter.exportedBy) {
+    await ctx.repos.audit.record({ actorId: filter.exportedBy.id, actorKind: 'staff', action: 'incidents.export', target: null, ip: filter.exportedBy.ip, detail: { count: rows.length } });
+  }
+  return rows;
+}
+
+export async function incidentById(ctx: AppContext, id: string): Promise<IncidentView> {
+  const row = await ctx.repos.incidents.get(id);
+  if (!row) throw incidentNotFound();
+  return row;
+}
+
+/**
+ * An item under a block rule stays off the boards: to reinstate it, the admin first changes the policy
+ * (for example an allow rule for that one site), so the decision is visible in the policy, not hidden here.
+ */
+async function assertReinstatable(ctx: AppContext, incidentId: string): Promise<void> {
+  const incident = await incidentById(ctx, incidentId);
+  const { host, verdict } = await checkDomainPolicy(ctx, incident.item_url, {
+    playlistKind: incident.playlist_id ? (await ctx.repos.playlists.get(incident.playlist_id))?.kind : undefined,
+  });
+  if (!verdict.ok) throw verdictError(verdict, host ?? incident.item_url);
+}
+
+/** The e-safety lead's decision on an incident (see resolveIncident): the incident as the log shows it now, and its item. */
+export async function decideIncident(
+  ctx: AppContext,
+  input: { incidentId: string; action: IncidentResolution; note: string; by: string; ip: string | null },
+): Promise<{ incident: IncidentView; item: ItemRow | undefined }> {
+  if (input.action === 'reinstate') await assertReinstatable(ctx, input.incidentId);
+  const { incident } = await resolveIncident(ctx, input);
+  const item = await ctx.repos.items.get(incident.item_id);
+  return { incident: (await ctx.repos.incidents.get(incident.id))!, item };
 }

@@ -3,10 +3,11 @@ import { thumbnailTime, uprightSize, type ProbeResult } from './media-rules.js';
 /**
  * What the media stage runs for one video, decided from the probe alone (no I/O), so each choice is tested here.
  *
- * - transcode: one decode feeds the H.264 encode, the checks' small frames, the poster and the thumbnail; the
- *   sound is measured first (an audio-only pass, a small fraction of the encode) so the encode can apply the gain.
- * - copy: the video is stream-copied; the checks need one decode-only pass (small frames, poster, thumbnail, the
- *   sound measured on the way), then a remux that re-encodes only the sound when its loudness needs a change.
+ * Both start, when there is sound, with an audio-only pass that measures it (a small fraction of the work), so the
+ * main run can apply the gain; then one run reads the source once:
+ * - transcode: one decode feeds the H.264 encode, the checks' small frames, the poster and the thumbnail.
+ * - copy: the picture is stream-copied into the published file and, in the same run, decoded for the checks' small
+ *   frames, the poster and the thumbnail; the sound is copied, or re-encoded alone when its loudness needs a gain.
  */
 export interface PreparationPlan {
   encode: 'copy' | 'transcode';

@@ -83,8 +83,8 @@ function imageOutputs(plan: PreparationPlan, out: Outputs): string[] {
 }
 
 /**
- * The sound chain: normalised by `loudnorm` (second pass) when `gain` is given, then measured by `ebur128`, whose
- * summary at the end of the log is the published loudness. 48 kHz again after loudnorm's internal 192 kHz.
+ * The sound chain: the gain when one is given (`volume`, or `loudnorm`'s second pass), then measured by `ebur128`,
+ * whose summary at the end of the log is the published loudness. 48 kHz again after loudnorm's internal 192 kHz.
  */
 function audioChain(gain: string | null): string {
   return `[0:a:0]${soundChain(gain)}[aout]`;
@@ -115,46 +115,42 @@ export function transcodeArgs(src: string, out: Outputs, probe: ProbeResult, pla
   ];
 }
 
-/** Copy, first run: decode only, for the checks' frames, the poster, the thumbnail and the sound's measurement. */
-export function analyseArgs(src: string, out: Omit<Outputs, 'video'>, plan: PreparationPlan): string[] {
+/**
+ * Copy: one run stream-copies the picture into the published file while decoding it for the checks' frames, the
+ * poster and the thumbnail; the sound is copied, or re-encoded with the gain when it needs one (`gain`, from
+ * `measureAudioArgs` before).
+ */
+export function copyArgs(src: string, out: Outputs, plan: PreparationPlan, gain: string | null, maxOutputBytes: number): string[] {
+  const reencode = plan.audio && gain !== null;
   const graph = [
     `[0:V:0]split=2[ana][pst]`,
     analysisBranches(plan, { analysis: 'ana', poster: 'pst' }),
-    ...(plan.audio ? [`[0:a:0]${measureFilter()}[ameasure]`] : []),
+    ...(reencode ? [audioChain(gain)] : []),
   ].join(';');
+  const sound = !plan.audio ? ['-an'] : reencode ? ['-map', '[aout]', ...AAC] : ['-map', '0:a:0', '-c:a', 'copy'];
   return [
+    // info, for ebur128's summary when the sound is re-encoded.
     '-loglevel', 'info',
     ...sourceInput(src, plan.window),
     '-filter_complex', graph,
-    ...imageOutputs(plan, { ...out, video: '' }),
-    ...(plan.audio ? ['-map', '[ameasure]', ...cut(plan.window), '-f', 'null', '-'] : []),
+    // The display matrix (phone rotation) is stream side data, not metadata, so it survives the copy.
+    '-map', '0:V:0', '-c:v', 'copy', ...sound, ...cut(plan.window), ...NO_METADATA,
+    ...mp4Tail(maxOutputBytes), '-y', `file:${out.video}`,
+    ...imageOutputs(plan, out),
   ];
 }
 
-/** loudnorm's first pass: measures and prints a JSON report at the end of the log. */
-export function measureFilter(): string {
-  return 'loudnorm=I=-16:TP=-1.5:LRA=11:print_format=json';
-}
-
-/** Transcode, first run: the sound alone, measured. */
+/**
+ * First run, when there is sound: the sound alone, measured through the same chain it is published through
+ * (48 kHz stereo, so a mono or 5.1 track is measured as it will be heard), for the gain the main run applies.
+ */
 export function measureAudioArgs(src: string, plan: PreparationPlan): string[] {
   return [
     '-loglevel', 'info',
     ...sourceInput(src, plan.window),
     '-map', '0:a:0', '-vn', '-sn', '-dn', ...cut(plan.window),
-    '-af', measureFilter(), '-f', 'null', '-',
+    '-af', soundChain(null), '-f', 'null', '-',
   ];
-}
-
-/** Copy, second run: the picture copied; the sound copied, or re-encoded with the gain when it needs one. */
-export function remuxArgs(src: string, target: string, plan: PreparationPlan, gain: string | null, maxOutputBytes: number): string[] {
-  const out = ['-map', '0:V:0', ...(plan.audio ? ['-map', '0:a:0'] : []), ...cut(plan.window), ...NO_METADATA];
-  // The display matrix (phone rotation) is stream side data, not metadata, so it survives the copy.
-  if (plan.audio && gain) {
-    out.push('-c:v', 'copy', '-filter:a', soundChain(gain), ...AAC);
-  } else out.push('-c', 'copy');
-  if (!plan.audio) out.push('-an');
-  return ['-loglevel', 'info', ...sourceInput(src, plan.window), ...out, ...mp4Tail(maxOutputBytes), '-y', `file:${target}`];
 }
 
 /** The storyboard: the scene frames (rgb24 on stdin) as one JPEG each and one sprite of them all. */

@@ -8,26 +8,12 @@ import path from 'node:path';
 import { clipCaptions } from '../domain/captions.js';
 import type { FlashResult } from '../domain/flashing.js';
 import type { LoudnessCheck } from '../domain/vetting.js';
-import {
-  loudnormFilter,
-  parseEbur128Summary,
-  parseLoudnormReport,
-  planLoudness,
-  type LoudnessMeasurement,
-} from '../domain/loudness.js';
+import { gainFor, parseEbur128Summary, planLoudness, type LoudnessMeasurement } from '../domain/loudness.js';
 import { encodedSize, spriteGrid, type PreparationPlan } from '../domain/media-plan.js';
 import type { ProbeResult } from '../domain/media-rules.js';
 import { frameAnalysis, type SceneFrame } from './analysis.js';
 import { encodeFailed, nonEmpty, regularFile, SHORT_JOB_TIMEOUT_MS } from './basics.js';
-import {
-  analyseArgs,
-  captionsArgs,
-  measureAudioArgs,
-  plainEncodeArgs,
-  remuxArgs,
-  storyboardArgs,
-  transcodeArgs,
-} from './commands.js';
+import { captionsArgs, copyArgs, measureAudioArgs, plainEncodeArgs, storyboardArgs, transcodeArgs } from './commands.js';
 import { RunError, toCallerError, type Runner } from './runner.js';
 
 export interface PrepareOptions {
@@ -82,69 +68,38 @@ export async function prepareVideo(deps: PrepareDeps, input: string, workDir: st
     o.onProgress ? { progressTotalSeconds: plan.outputSeconds, onProgress: (p: number) => o.onProgress!(from + ((to - from) * p) / 100) } : {};
 
   let measurement: LoudnessMeasurement | undefined;
-  let published: { integrated: number; truePeak: number } | undefined;
+  let published: LoudnessMeasurement | undefined;
   let analysed = false;
-  const gainFor = (m: LoudnessMeasurement | undefined) => {
-    const lp = m ? planLoudness(m) : null;
-    return m && lp?.kind === 'normalise' ? loudnormFilter(m, lp.targetLufs) : null;
-  };
 
-  if (plan.encode === 'transcode') {
-    if (plan.audio) {
-      try {
-        measurement = parseLoudnormReport(await runner.run({ args: measureAudioArgs(src, plan), ...base, partialFiles: [] }));
-      } catch (e) {
-        if (!isFailed(e)) throw toCallerError(e, encodeFailed);
-        notes.push('loudness: the sound could not be measured');
-      }
-    }
+  if (plan.audio) {
     try {
-      const log = await runner.run({
-        args: transcodeArgs(src, out, probe, plan, gainFor(measurement), o.maxOutputBytes),
-        ...base,
-        ...progress(0, 100),
-        onStdout: (chunk) => analysis.write(chunk),
-        partialFiles: Object.values(out),
-      });
-      analysed = true;
-      published = parseEbur128Summary(log);
+      measurement = parseEbur128Summary(await runner.run({ args: measureAudioArgs(src, plan), ...base, partialFiles: [] }));
     } catch (e) {
       if (!isFailed(e)) throw toCallerError(e, encodeFailed);
-      // The encode with the checks failed: the plain encode decides whether the video itself is the problem.
-      notes.push('checks: the combined run failed; encoded without them');
-      measurement = undefined;
-      await runPlain(deps, src, out.video, o);
     }
-  } else {
-    try {
-      const log = await runner.run({
-        args: analyseArgs(src, out, plan),
-        ...base,
-        ...progress(0, 90),
-        onStdout: (chunk) => analysis.write(chunk),
-        partialFiles: [out.poster, out.thumbnail],
-      });
-      analysed = true;
-      if (plan.audio) measurement = parseLoudnormReport(log);
-    } catch (e) {
-      if (!isFailed(e)) throw toCallerError(e, encodeFailed);
-      notes.push('checks: the analysis run failed');
-    }
-    const gain = gainFor(measurement);
-    try {
-      const log = await runner.run({
-        args: remuxArgs(src, out.video, plan, gain, o.maxOutputBytes),
-        ...base,
-        ...(gain ? progress(90, 100) : {}),
-        partialFiles: [out.video],
-      });
-      if (gain) published = parseEbur128Summary(log);
-    } catch (e) {
-      if (!(isFailed(e) && gain)) throw toCallerError(e, encodeFailed);
-      notes.push('loudness: the normalised remux failed; copied as it was');
-      measurement = undefined;
-      await runPlain(deps, src, out.video, o);
-    }
+    if (!measurement) notes.push('loudness: the sound could not be measured');
+  }
+  const gain = gainFor(measurement);
+  try {
+    const log = await runner.run({
+      args:
+        plan.encode === 'transcode'
+          ? transcodeArgs(src, out, probe, plan, gain, o.maxOutputBytes)
+          : copyArgs(src, out, plan, gain, o.maxOutputBytes),
+      ...base,
+      ...progress(0, 100),
+      onStdout: (chunk) => analysis.write(chunk),
+      partialFiles: Object.values(out),
+    });
+    analysed = true;
+    // The sound went through the measuring chain again on its way out, unless it was copied as it came.
+    if (plan.audio && (plan.encode === 'transcode' || gain)) published = parseEbur128Summary(log);
+  } catch (e) {
+    if (!isFailed(e)) throw toCallerError(e, encodeFailed);
+    // The run with the checks failed: the plain encode (or copy) decides whether the video itself is the problem.
+    notes.push('checks: the combined run failed; prepared without them');
+    measurement = undefined;
+    await runPlain(deps, src, out.video, o);
   }
   await deps.checkOutput(out.video, o.maxOutputBytes);
 
@@ -200,14 +155,13 @@ async function runPlain(deps: PrepareDeps, src: string, target: string, o: Prepa
   }
 }
 
-function loudnessCheck(m: LoudnessMeasurement | undefined, published: { integrated: number; truePeak: number } | undefined): LoudnessCheck | null {
+function loudnessCheck(m: LoudnessMeasurement | undefined, published: LoudnessMeasurement | undefined): LoudnessCheck | null {
   if (!m) return null;
-  const lp = planLoudness(m);
-  if (lp.kind === 'silent') return null;
-  const outputLufs = published && Number.isFinite(published.integrated) ? published.integrated : m.inputI;
-  const truePeakDb = published && Number.isFinite(published.truePeak) ? published.truePeak : m.inputTp;
+  if (planLoudness(m).kind === 'silent') return null;
+  const outputLufs = published && Number.isFinite(published.integrated) ? published.integrated : m.integrated;
+  const truePeakDb = published && Number.isFinite(published.truePeak) ? published.truePeak : m.truePeak;
   if (!Number.isFinite(outputLufs) || !Number.isFinite(truePeakDb)) return null;
-  return { inputLufs: round1(m.inputI), outputLufs: round1(outputLufs), truePeakDb: round1(truePeakDb) };
+  return { inputLufs: round1(m.integrated), outputLufs: round1(outputLufs), truePeakDb: round1(truePeakDb) };
 }
 
 /** The scene frames as one JPEG each and a sprite of them all; none when the run fails (the check helps, no more). */

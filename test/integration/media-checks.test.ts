@@ -147,6 +147,17 @@ describe('even loudness', () => {
     expect(await videoBytes(out)).toBe(await videoBytes(f));
   });
 
+  it('holds the peaks of a quiet clip with loud clicks under −1 dBTP (loudnorm\'s limiter, not a plain gain)', async () => {
+    // A quiet tone with a short near-full-scale click every second: the 13 dB it needs would push the clicks far over.
+    const tone = "aevalsrc='0.05*sin(2*PI*440*t)+if(lt(mod(t\\,1)\\,0.0001)\\,0.9\\,0)':s=48000";
+    const f = await make('clicks.mp4', `testsrc2=${SIZE}`, { tone, seconds: 8 });
+    const r = await prepare(f);
+    const measured = await ebur128(path.join(r.work, 'video.mp4'));
+    expect(r.loudness!.inputLufs).toBeLessThan(-27);
+    expect(measured.truePeak).toBeLessThanOrEqual(-1);
+    expect(Math.abs(measured.integrated - -16)).toBeLessThanOrEqual(1);
+  });
+
   it('never boosts a near-silent clip by more than 20 dB', async () => {
     const f = await make('hush.webm', `testsrc2=${SIZE}`, { vp9: true, tone: 'sine=frequency=440:sample_rate=48000,volume=-40dB', seconds: 5 });
     const r = await prepare(f);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loudnormFilter, parseEbur128Summary, parseLoudnormReport, planLoudness } from '../../src/domain/loudness.js';
+import { gainFilter, gainFor, parseEbur128Summary, planLoudness } from '../../src/domain/loudness.js';
 import { analysisFps, analysisSize, encodedSize, planPreparation, spriteGrid } from '../../src/domain/media-plan.js';
 import type { ProbeResult } from '../../src/domain/media-rules.js';
 import { ScenePicker, sceneScore } from '../../src/domain/scenes.js';
@@ -49,7 +49,7 @@ describe('what the media stage runs', () => {
 });
 
 describe('loudness', () => {
-  const m = (inputI: number, inputTp: number) => ({ inputI, inputTp, inputLra: 3, inputThresh: inputI - 10, targetOffset: 0 });
+  const m = (integrated: number, truePeak: number) => ({ integrated, truePeak, range: 3, threshold: integrated - 10 });
   it('keeps a track already at −16 ±1 LUFS with its peak under −1 dBTP, normalises the rest', () => {
     expect(planLoudness(m(-16.5, -3))).toEqual({ kind: 'keep' });
     expect(planLoudness(m(-16.5, -0.5))).toEqual({ kind: 'normalise', targetLufs: -16 });
@@ -60,13 +60,25 @@ describe('loudness', () => {
     expect(planLoudness(m(-50, -40))).toEqual({ kind: 'normalise', targetLufs: -30 });
     expect(planLoudness(m(Number.NEGATIVE_INFINITY, Number.NEGATIVE_INFINITY))).toEqual({ kind: 'silent' });
     expect(planLoudness(m(-75, -60))).toEqual({ kind: 'silent' });
+    expect(gainFor(m(-70, Number.NEGATIVE_INFINITY))).toBeNull();
+    expect(gainFor(m(-16.2, -4))).toBeNull();
+    expect(gainFor(undefined)).toBeNull();
   });
-  it('feeds the first pass into the second and reads both reports', () => {
-    expect(loudnormFilter(m(-30, -12), -16)).toContain('measured_I=-30.00:measured_TP=-12.00');
-    const report = parseLoudnormReport('[Parsed_loudnorm_0 @ 0x1] \n{\n\t"input_i" : "-inf",\n\t"input_tp" : "-inf",\n\t"input_lra" : "0.00",\n\t"input_thresh" : "-70.00",\n\t"target_offset" : "0.00"\n}\n');
-    expect(report?.inputI).toBe(Number.NEGATIVE_INFINITY);
-    expect(parseLoudnormReport('no report')).toBeUndefined();
-    expect(parseEbur128Summary('Summary:\n\n  Integrated loudness:\n    I:         -16.1 LUFS\n  True peak:\n    Peak:       -1.8 dBFS')).toEqual({ integrated: -16.1, truePeak: -1.8 });
+  it('applies a plain gain when the peaks allow it, loudnorm with the measurement when they would clip', () => {
+    expect(gainFilter(m(-30, -20), -16)).toBe('volume=14.00dB');
+    expect(gainFilter(m(-9, -0.1), -16)).toBe('volume=-7.00dB');
+    // +14 dB would bring a −3 dBTP peak to +11: the limiter's pass, fed the first measurement.
+    const limited = gainFilter(m(-30, -3), -16);
+    expect(limited).toMatch(/^loudnorm=I=-16:TP=-1.5:LRA=11:measured_I=-30.00:measured_TP=-3.00:measured_LRA=3.00:measured_thresh=-40.00:offset=0/);
+  });
+  it('reads ebur128\'s summary, the last in the log', () => {
+    const summary = (i: string, peak: string) =>
+      `[Parsed_ebur128_0 @ 0x1] Summary:\n\n  Integrated loudness:\n    I:         ${i} LUFS\n    Threshold: -31.8 LUFS\n\n` +
+      `  Loudness range:\n    LRA:         4.2 LU\n    Threshold: -41.8 LUFS\n    LRA low:   -24.0 LUFS\n    LRA high:  -19.8 LUFS\n\n` +
+      `  True peak:\n    Peak:      ${peak} dBFS\n`;
+    expect(parseEbur128Summary(summary('-99.0', '-50.0') + summary('-21.8', '-16.1'))).toEqual({ integrated: -21.8, threshold: -31.8, range: 4.2, truePeak: -16.1 });
+    expect(parseEbur128Summary(summary('-70.0', '-inf'))?.truePeak).toBe(Number.NEGATIVE_INFINITY);
+    expect(parseEbur128Summary('no report')).toBeUndefined();
   });
 });
 

@@ -5,9 +5,9 @@
  *  1. pipeline wall time (submit → awaiting_review) for a 60 s 1280×720 VP9/Opus clip
  *     ÷ the bare ffmpeg command doing the same transcode          target ≤ 1.15
  *     (the pipeline runs the vetting checks in the same decode: flashing, loudness, storyboard)
- *  1c. the media stage alone with its checks (`prepareVideo`) ÷ the bare ffmpeg command   target ≤ 1.15
- *  2. remux fast path ÷ transcode, for a 60 s H.264/AAC clip       target ≤ 0.10
- *  2b. remux with the checks (a decode-only pass for the frames and the sound) ÷ transcode   target ≤ 0.25
+ *  1c, 2, 2b (bench/checks.ts, `--checks` runs only these): the media stage alone with its checks ÷ the bare ffmpeg
+ *     command (≤ 1.15); remux fast path ÷ transcode of a 60 s H.264/AAC clip (≤ 0.10); remux with the checks
+ *     ÷ the same transcode (≤ 0.25) — in alternating rounds, wall and CPU time, medians of the rounds' ratios
  *  3. peak RSS of the worker process while it downloads and transcodes a ~1 GB source
  *                                                                  target ≤ 250 MB
  *  4. a 200 KB article page fetched, cleaned and stored (submit → awaiting_review), median of 5
@@ -24,8 +24,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { resolveBinaries } from '../src/media/binaries.js';
 import { servingBench } from './serving.js';
-import { createMediaAdapter } from '../src/media/ffmpeg.js';
-import { planPreparation } from '../src/domain/media-plan.js';
+import { checksBench } from './checks.js';
 import { serveFile, startFixtureServer } from '../test/helpers/fixture-server.js';
 import { addStaff, buildTestApp, createTestEnv, makeClassAndPlaylist, signIn, waitFor } from '../test/helpers/harness.js';
 
@@ -92,6 +91,9 @@ function articleHtml(bytes: number): string {
 
 const mb = (b: number) => `${(b / 1024 / 1024).toFixed(0)} MB`;
 
+/** Rounds of the checks' budget; `--rounds N` to change. */
+const ROUNDS = Number(process.argv[process.argv.indexOf('--rounds') + 1]) || 3;
+
 async function main() {
   // `--serving`: only the serving measures (Range, board API, the load run), a couple of minutes.
   if (process.argv.includes('--serving')) return printRows(await servingBench({ quick }));
@@ -107,6 +109,13 @@ async function main() {
   ];
   await ffmpeg([...src('1280x720', SECONDS), '-c:v', 'libvpx-vp9', '-deadline', 'realtime', '-cpu-used', '8', '-b:v', '2M', '-c:a', 'libopus', vp9]);
   await ffmpeg([...src('1280x720', SECONDS), '-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', '-c:a', 'aac', h264]);
+  // `--checks`: only the vetting checks' budget (media stage, remux, remux with checks against their references).
+  if (process.argv.includes('--checks')) {
+    const rows = await checksBench({ bins, dir, vp9, h264, repeats: ROUNDS });
+    await rm(dir, { recursive: true, force: true });
+    await t.cleanup();
+    return printRows(rows);
+  }
   // A large source whose size comes from bitrate, not length: intra-only MJPEG at top quality.
   await ffmpeg([...src('854x480', BIG_SECONDS), '-c:v', 'mjpeg', '-q:v', '1', '-pix_fmt', 'yuvj420p', '-c:a', 'pcm_s16le', big]);
   const bigBytes = (await stat(big)).size;
@@ -162,30 +171,8 @@ async function main() {
   // 1b. Pipeline, submit → awaiting_review, same source.
   const [pipeline] = await timed(() => submitAndWait(site.url('/clip.webm')));
 
-  // 2. Remux fast path vs transcode of the H.264 clip, through the adapter the worker uses.
-  const media = createMediaAdapter({ ffmpegPath: bins.ffmpeg, ffprobePath: bins.ffprobe, timeoutMs: 3_600_000 });
-  const probe = await media.probe(h264);
-  const [remux] = await timed(() => media.encode(h264, path.join(dir, 'remux.mp4'), { plan: 'copy', probe, clip: null, maxOutputBytes: 2 ** 32 }));
-  const [transcode] = await timed(() => media.encode(h264, path.join(dir, 'transcode.mp4'), { plan: 'transcode', probe, clip: null, maxOutputBytes: 2 ** 32 }));
-  // 2b. The same remux with the vetting checks (decode-only pass for flashing, scenes, poster; sound measured and,
-  // if needed, re-encoded alone).
-  const [remuxChecks] = await timed(async () =>
-    media.prepareVideo(h264, await mkdtemp(path.join(dir, 'prep-')), {
-      probe,
-      plan: planPreparation(probe, 'copy', null, { hasCaptions: false }),
-      maxOutputBytes: 2 ** 32,
-    }),
-  );
-  // 1c. The media stage's own work on the VP9 clip: one decode for the encode, the checks, the poster and the
-  // thumbnail, after an audio-only measuring pass.
-  const vp9Probe = await media.probe(vp9);
-  const [stage] = await timed(async () =>
-    media.prepareVideo(vp9, await mkdtemp(path.join(dir, 'prep-')), {
-      probe: vp9Probe,
-      plan: planPreparation(vp9Probe, 'transcode', null, { hasCaptions: false }),
-      maxOutputBytes: 2 ** 32,
-    }),
-  );
+  // 1c, 2, 2b. The media adapter's own work, in alternating rounds.
+  const checkRows = await checksBench({ bins, dir, vp9, h264, repeats: ROUNDS });
 
   // 4. Web pages: five distinct 200 KB articles, then a repeat of one already processed.
   const pageTimes: number[] = [];
@@ -210,9 +197,7 @@ async function main() {
 
   const rows: Array<[string, string, string, string]> = [
     ['pipeline with checks ÷ bare ffmpeg (60 s 720p VP9 → H.264)', `${pipeline.toFixed(2)} s ÷ ${bare.toFixed(2)} s`, (pipeline / bare).toFixed(2), '≤ 1.15'],
-    ['media stage with checks ÷ bare ffmpeg (same VP9 clip, adapter only)', `${stage.toFixed(2)} s ÷ ${bare.toFixed(2)} s`, (stage / bare).toFixed(2), '≤ 1.15'],
-    ['remux ÷ transcode (60 s H.264/AAC)', `${remux.toFixed(2)} s ÷ ${transcode.toFixed(2)} s`, (remux / transcode).toFixed(3), '≤ 0.10'],
-    ['remux with checks ÷ transcode (60 s H.264/AAC)', `${remuxChecks.toFixed(2)} s ÷ ${transcode.toFixed(2)} s`, (remuxChecks / transcode).toFixed(3), '≤ 0.25'],
+    ...checkRows,
     ['200 KB article page, submit → awaiting_review (median of 5)', `${pageTimes.map((x) => x.toFixed(2)).join(', ')} s`, `${pageMedian.toFixed(2)} s`, '—'],
     ['repeat submission of a processed source (page · video)', `${repeat.toFixed(3)} s · ${repeatVideo.toFixed(3)} s`, `${Math.max(repeat, repeatVideo).toFixed(3)} s`, '≪ 1 s'],
     [`worker peak RSS, ${mb(bigBytes)} source (${bigTime.toFixed(0)} s)`, `ffmpeg beside it: ${mb(peak.ffmpeg)}`, mb(peak.worker), '≤ 150 MB'],

@@ -44,20 +44,28 @@ const WARNING_SPAN = 5;
 const NOISE = 0.002;
 const MAX_MOMENTS = 50;
 
-/** sRGB 8-bit value → linear light, once for all 256 values. */
+/** sRGB 8-bit value → linear light, once for all 256 values; and each channel's share of the luminance. */
 const LINEAR = new Float32Array(256);
+const LUM_R = new Float32Array(256);
+const LUM_G = new Float32Array(256);
+const LUM_B = new Float32Array(256);
 for (let i = 0; i < 256; i++) {
   const c = i / 255;
   LINEAR[i] = c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+  LUM_R[i] = 0.2126 * LINEAR[i]!;
+  LUM_G[i] = 0.7152 * LINEAR[i]!;
+  LUM_B[i] = 0.0722 * LINEAR[i]!;
 }
 
 /** Relative luminance of one sRGB pixel. */
 export function relativeLuminance(r: number, g: number, b: number): number {
-  return 0.2126 * LINEAR[r]! + 0.7152 * LINEAR[g]! + 0.0722 * LINEAR[b]!;
+  return LUM_R[r]! + LUM_G[g]! + LUM_B[b]!;
 }
 
 /** WCAG's red value: (R − G − B) × 320 of the linear values, 0 unless the pixel is saturated red. */
 export function redValue(r: number, g: number, b: number): number {
+  // Saturated red needs R ≥ 4 (G + B) in linear light, so red must be the largest sRGB value: most pixels stop here.
+  if (r <= g || r <= b) return 0;
   const R = LINEAR[r]!;
   const G = LINEAR[g]!;
   const B = LINEAR[b]!;
@@ -186,6 +194,7 @@ export class FlashAnalyser {
   private prevRed: Float32Array;
   private curRed: Float32Array;
   private frames = 0;
+  private prevHadRed = false;
   private readonly luminance = new TrendTracker(LUMINANCE_THRESHOLD, DARKER_STATE_BELOW);
   private readonly red = new TrendTracker(RED_THRESHOLD, null);
 
@@ -206,18 +215,25 @@ export class FlashAnalyser {
 
   push(rgb: Uint8Array, t: number): void {
     if (rgb.length < this.pixels * 3) throw new Error('flash analyser: short frame');
+    const lum = this.curLum;
+    const red = this.curRed;
+    let anyRed = false;
     for (let i = 0, p = 0; i < this.pixels; i++, p += 3) {
       const r = rgb[p]!;
       const g = rgb[p + 1]!;
       const b = rgb[p + 2]!;
-      this.curLum[i] = relativeLuminance(r, g, b);
-      this.curRed[i] = redValue(r, g, b);
+      lum[i] = LUM_R[r]! + LUM_G[g]! + LUM_B[b]!;
+      const v = r > g && r > b ? redValue(r, g, b) : 0;
+      red[i] = v;
+      if (v > 0) anyRed = true;
     }
     if (this.frames > 0) {
-      this.luminance.frame(this.prevLum, this.curLum, t);
-      this.red.frame(this.prevRed, this.curRed, t);
+      this.luminance.frame(this.prevLum, lum, t);
+      // Two frames without any saturated red have no red change at all: the red trend would skip the frame anyway.
+      if (anyRed || this.prevHadRed) this.red.frame(this.prevRed, red, t);
     }
     this.frames++;
+    this.prevHadRed = anyRed;
     [this.prevLum, this.curLum] = [this.curLum, this.prevLum];
     [this.prevRed, this.curRed] = [this.curRed, this.prevRed];
   }

@@ -10,14 +10,6 @@ export const SCENE_THRESHOLD = 0.3;
 const MAX_GAP_SECONDS = 30;
 const MIN_GAP_SECONDS = 2;
 
-/** Mean absolute difference of two 8-bit luma planes, 0–255. */
-export function meanAbsoluteDifference(prev: Uint8Array, cur: Uint8Array): number {
-  let sum = 0;
-  const n = Math.min(prev.length, cur.length);
-  for (let i = 0; i < n; i++) sum += Math.abs(cur[i]! - prev[i]!);
-  return n > 0 ? sum / n : 0;
-}
-
 /** ffmpeg's scene score from this frame's and the previous frame's mean difference, 0–1. */
 export function sceneScore(mafd: number, previousMafd: number): number {
   return Math.max(0, Math.min(1, Math.min(mafd, Math.abs(mafd - previousMafd)) / 100));

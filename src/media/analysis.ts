@@ -3,7 +3,7 @@
  * analyser and the storyboard picker one frame at a time: memory stays at a few frames whatever the length.
  */
 import { FlashAnalyser, type FlashResult } from '../domain/flashing.js';
-import { meanAbsoluteDifference, ScenePicker, sceneScore } from '../domain/scenes.js';
+import { ScenePicker, sceneScore } from '../domain/scenes.js';
 
 export interface SceneFrame {
   startSeconds: number;
@@ -32,13 +32,17 @@ export function frameAnalysis(size: { width: number; height: number; fps: number
   function onFrame() {
     const t = index / size.fps;
     flashes.push(frame, t);
-    // Luma as ffmpeg's scene measure uses it (BT.601 weights on the 8-bit values).
+    // Luma as ffmpeg's scene measure uses it (BT.601 weights on the 8-bit values), and its mean absolute
+    // difference from the previous frame's, in one pass.
+    let sum = 0;
     for (let i = 0, p = 0; i < luma.length; i++, p += 3) {
-      luma[i] = (77 * frame[p]! + 150 * frame[p + 1]! + 29 * frame[p + 2]!) >> 8;
+      const y = (77 * frame[p]! + 150 * frame[p + 1]! + 29 * frame[p + 2]!) >> 8;
+      luma[i] = y;
+      sum += Math.abs(y - prevLuma[i]!);
     }
     let score = 0;
     if (index > 0) {
-      const mafd = meanAbsoluteDifference(prevLuma, luma);
+      const mafd = sum / luma.length;
       score = sceneScore(mafd, prevMafd);
       prevMafd = mafd;
     }

@@ -11,9 +11,5 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     reporters: ['default'],
-    // In CI only, a failed test runs once more: a few timing-sensitive tests (a browser step, a job race) have been
-    // seen failing once in about ten whole-suite runs while ffmpeg and radosgw load both cores. A test that fails
-    // twice still fails the run, and the retried ones are listed by name in the session note to be made steady.
-    retry: process.env.CI ? 1 : 0,
   },
 });

@@ -14,7 +14,7 @@ import { decideKind } from '../domain/submission.js';
 import { requiredAcknowledgements, type VettingChecks } from '../domain/vetting.js';
 import { actorOf, scopeOf, staffOf } from './access.js';
 import { remakeItem, remakeOf } from '../services/review.js';
-import { Uuid } from './schemas.js';
+import { BodyOrNothing, Uuid } from './schemas.js';
 import { presentItem } from './present.js';
 import { eventStreams } from './sse.js';
 import { viewingService } from '../services/viewing.js';
@@ -35,18 +35,10 @@ function checkClip(start: number | undefined, end: number | undefined): void {
   }
 }
 
-/** `{acknowledge?: string[]}` of an approve, or nothing at all. */
-function acknowledgementsOf(body: unknown): string[] {
-  if (body === undefined || body === null || body === '') return [];
-  const list = typeof body === 'object' ? (body as { acknowledge?: unknown }).acknowledge : 'bad';
-  if (list === undefined) return [];
-  if (!Array.isArray(list) || list.length > 10 || !list.every((a) => typeof a === 'string' && a.length <= 40)) {
-    throw new VettedError('invalid_request', 'The request is not valid: acknowledge must be a list of check names, like ["flashing"].', {
-      httpStatus: 400,
-    });
-  }
-  return list as string[];
-}
+/** What the reviewer confirms in words instead of on screen: check names such as "flashing", "watched_elsewhere". */
+const ApproveBody = BodyOrNothing(
+  Type.Object({ acknowledge: Type.Optional(Type.Array(Type.String({ maxLength: 40 }), { maxItems: 10 })) }),
+);
 
 export const itemRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext; events: ItemEvents }> = async (app, { ctx, events }) => {
   const { items, playlists, audit } = ctx.repos;
@@ -172,13 +164,13 @@ export const itemRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext; events: It
     '/api/items/:id/approve',
     {
       config: { access: 'member', scope: ofItem },
-      // The body is optional (a plain approve sends none), which a JSON schema for an object cannot say.
-      schema: { params: IdParams },
+      // A plain approve sends no body.
+      schema: { params: IdParams, body: ApproveBody },
     },
     async (request) => {
       const staff = staffOf(request);
-      // What the reviewer confirms in words instead of on screen: "flashing", "watched_elsewhere" (each audited).
-      const acknowledge = acknowledgementsOf(request.body);
+      // Each acknowledgement is audited.
+      const acknowledge = request.body?.acknowledge ?? [];
       const current = await load(request.params.id);
       if (current.status === 'approved') throw alreadyApproved();
       // Only an item that could be approved now is held to the rules; other statuses get the state machine's answer.

@@ -1,4 +1,4 @@
-import { Type } from '@sinclair/typebox';
+import { Type, type Static, type TObject } from '@sinclair/typebox';
 
 /**
  * Identifier shapes shared by the routes. Checked by pattern before any query: a malformed id or token
@@ -13,3 +13,9 @@ export const BOARD_TOKEN_PATTERN = '^[A-Za-z0-9_-]{10,100}$';
 export const BoardToken = Type.String({ minLength: 10, maxLength: 100, pattern: BOARD_TOKEN_PATTERN });
 
 export const Email = Type.String({ minLength: 3, maxLength: 320, pattern: '^[^\\s@]+@[^\\s@]+$' });
+
+/**
+ * A JSON body that may also be left out. Fastify checks a missing body as `null`, which an object schema refuses;
+ * `nullable` (OpenAPI's word, which Ajv knows) lets it through, and the handler gets `null`.
+ */
+export const BodyOrNothing = <T extends TObject>(schema: T) => Type.Unsafe<Static<T> | null>({ ...schema, nullable: true });

@@ -120,6 +120,12 @@ describe('the checks on the staff item', () => {
     expect(refused.json().error.message).toMatch(/flashing/);
     const bad = await app.inject({ method: 'POST', url: `/api/items/${item.id}/approve`, headers: { cookie: teacher }, payload: { acknowledge: 'flashing' } });
     expect(bad.statusCode).toBe(400);
+    expect(bad.json().error).toMatchObject({ code: 'invalid_request', message: expect.stringContaining('acknowledge') });
+    // An empty body, or none at all, is a plain approve: refused by the same rules (409), never a 400.
+    for (const payload of [{}, undefined]) {
+      const plain = await app.inject({ method: 'POST', url: `/api/items/${item.id}/approve`, headers: { cookie: teacher }, ...(payload ? { payload } : {}) });
+      expect(plain.statusCode, plain.body).toBe(409);
+    }
     const ok = await app.inject({ method: 'POST', url: `/api/items/${item.id}/approve`, headers: { cookie: teacher }, payload: { acknowledge: ['watched_elsewhere', 'flashing'] } });
     expect(ok.statusCode, ok.body).toBe(200);
     expect(ok.json().status).toBe('approved');

@@ -4,23 +4,15 @@
 // and where only production dependencies are installed (no TypeScript) a dist/ already present is
 // used as it is.
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { copyFileSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildTool, isFresh } from './build-freshness.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dist = path.join(root, 'dist');
 const stamp = path.join(dist, '.built');
 const ifStale = process.argv.includes('--if-stale');
-
-function newest(p) {
-  const s = statSync(p);
-  if (!s.isDirectory()) return s.mtimeMs;
-  let t = 0;
-  for (const name of readdirSync(p)) t = Math.max(t, newest(path.join(p, name)));
-  return t;
-}
 
 function run(args) {
   const r = spawnSync(process.execPath, args, { stdio: 'inherit', cwd: root });
@@ -30,20 +22,12 @@ function run(args) {
 run([path.join(root, 'web', 'ensure-built.mjs'), ...(ifStale ? [] : ['--force'])]);
 
 const sources = ['src', 'migrations', 'tsconfig.json', 'tsconfig.build.json', 'package.json'].map((f) => path.join(root, f));
-const fresh = existsSync(stamp) && statSync(stamp).mtimeMs >= Math.max(...sources.map(newest));
-if (ifStale && fresh) process.exit(0);
+if (ifStale && isFresh(stamp, sources)) process.exit(0);
 
-let tsc;
-try {
-  tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
-} catch {
-  if (existsSync(stamp)) {
-    console.warn('build: TypeScript is not installed; running the service as already compiled in dist/.');
-    process.exit(0);
-  }
-  console.error('build: the service is not compiled and TypeScript is not installed. Run "npm ci" (with dev dependencies), then "npm run build".');
-  process.exit(1);
-}
+const tsc = buildTool((resolve) => resolve('typescript/bin/tsc'), stamp, {
+  shipped: 'build: TypeScript is not installed; running the service as already compiled in dist/.',
+  missing: 'build: the service is not compiled and TypeScript is not installed. Run "npm ci" (with dev dependencies), then "npm run build".',
+});
 console.log('build: compiling the service to dist/');
 run([tsc, '-p', path.join(root, 'tsconfig.build.json')]);
 

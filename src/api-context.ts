@@ -14,6 +14,9 @@ import { domainRulesRepository } from './db/domain-rules.js';
 import { incidentsRepository } from './db/incidents.js';
 import { settingsRepository } from './db/settings.js';
 import { remindersRepository } from './db/reminders.js';
+import { attentionRepository } from './db/attention.js';
+import { viewingsRepository } from './db/viewings.js';
+import { opsStatsRepository } from './db/ops-stats.js';
 import { youtubeStatusRepository } from './db/youtube-status.js';
 import { loginThrottle } from './auth/login-throttle.js';
 import { loginFailuresRepository } from './db/login-failures.js';
@@ -48,6 +51,9 @@ export interface AppContext {
     domainRules: ReturnType<typeof domainRulesRepository>;
     settings: ReturnType<typeof settingsRepository>;
     reminders: ReturnType<typeof remindersRepository>;
+    attention: ReturnType<typeof attentionRepository>;
+    viewings: ReturnType<typeof viewingsRepository>;
+    opsStats: ReturnType<typeof opsStatsRepository>;
     youtube: ReturnType<typeof youtubeStatusRepository>;
     loginThrottle: ReturnType<typeof loginThrottle>;
     schoolAccounts: ReturnType<typeof schoolAccountsRepository>;
@@ -84,6 +90,9 @@ export function createApiContext(config: Readonly<Config>, opts: { role: 'api' |
       domainRules: domainRulesRepository(db),
       settings: settingsRepository(db),
       reminders: remindersRepository(db),
+      attention: attentionRepository(db),
+      viewings: viewingsRepository(db),
+      opsStats: opsStatsRepository(db),
       youtube: youtubeStatusRepository(db),
       loginThrottle: loginThrottle(loginFailuresRepository(db, config.loginWindowMinutes), {
         perAccount: config.loginMaxFailuresPerAccount,

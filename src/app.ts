@@ -25,7 +25,6 @@ import { webRoutes } from './http/routes-web.js';
 import { presentBoard } from './http/present.js';
 import { boardService, type BoardService } from './services/board.js';
 import { liveSiteJudge } from './services/live-site.js';
-import { attentionRepository } from './db/attention.js';
 import { installRouteTable } from './http/route-table.js';
 import { opsRoutes } from './http/routes-ops.js';
 import { createMetrics } from './http/metrics.js';
@@ -105,7 +104,7 @@ export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promis
     events,
     present: presentBoard,
     liveSites: () => liveSiteJudge(ctx),
-    seen: (classId) => attentionRepository(ctx.db).boardSeen(classId),
+    seen: (classId) => ctx.repos.attention.boardSeen(classId),
   });
   // Read your own writes: a request that may have changed items is answered only once this process
   // has heard the resulting notifications, so its next board read already reflects them ("at once").

@@ -2,7 +2,6 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { timingSafeEqual } from 'node:crypto';
 import type { AppContext } from '../api-context.js';
-import { opsStatsRepository } from '../db/ops-stats.js';
 import { STAGE_NAMES, STAGES } from '../queue/jobs.js';
 
 /**
@@ -14,7 +13,7 @@ import { STAGE_NAMES, STAGES } from '../queue/jobs.js';
 export function createMetrics(ctx: AppContext) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'vetted_api_' });
-  const stats = opsStatsRepository(ctx.db);
+  const stats = ctx.repos.opsStats;
 
   const http = new Histogram({
     name: 'vetted_http_request_duration_seconds',

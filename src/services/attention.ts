@@ -1,5 +1,4 @@
 import type { AppContext } from '../api-context.js';
-import { attentionRepository } from '../db/attention.js';
 import type { Viewer } from '../db/classes.js';
 
 /**
@@ -7,7 +6,7 @@ import type { Viewer } from '../db/classes.js';
  * queue of items to review across the teacher's classes; the reports the desk shows as a banner.
  */
 export function attentionService(ctx: AppContext) {
-  const repo = attentionRepository(ctx.db);
+  const repo = ctx.repos.attention;
 
   /** The classes this person looks after (a teacher's own, an admin's all: the list GET /api/classes shows). */
   async function classesOf(viewer: Viewer) {

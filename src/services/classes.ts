@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import type { AppContext } from '../api-context.js';
-import { attentionRepository } from '../db/attention.js';
 import type { ClassRow } from '../db/schema.js';
 import { VettedError } from '../domain/errors.js';
 
@@ -52,7 +51,7 @@ export function classService(ctx: AppContext) {
       const rows = await classes.listFor(actor);
       const lists = await playlists.listByClasses(rows.map((c) => c.id));
       // What waits for the class's teachers, and whether any board has shown the class yet (issue 15).
-      const counts = await attentionRepository(ctx.db).countsByClass(rows.map((c) => c.id));
+      const counts = await ctx.repos.attention.countsByClass(rows.map((c) => c.id));
       return rows.map((c) => ({
         ...present(c),
         counts: counts.get(c.id) ?? { awaitingReview: 0, reported: 0 },

@@ -1,5 +1,4 @@
 import type { AppContext } from '../api-context.js';
-import { opsStatsRepository } from '../db/ops-stats.js';
 
 export type Part = 'database' | 'redis' | 'storage';
 export interface Readiness {
@@ -19,7 +18,7 @@ function within<T>(p: Promise<T>, ms: number): Promise<T> {
  * within two seconds. Checked in parallel, so a hung part costs two seconds, not six.
  */
 export async function checkReadiness(ctx: AppContext): Promise<Readiness> {
-  const stats = opsStatsRepository(ctx.db);
+  const stats = ctx.repos.opsStats;
   const probes: Record<Part, () => Promise<unknown>> = {
     database: () => stats.ping(),
     redis: () => ctx.producer.connection.ping(),

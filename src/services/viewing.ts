@@ -1,6 +1,5 @@
 import type { AppContext } from '../api-context.js';
 import type { ItemRow } from '../db/schema.js';
-import { viewingsRepository } from '../db/viewings.js';
 import { coverage, mayApprove, mergeRanges, newlyCovered, plausibleGain, REQUIRED_COVERAGE, type Range } from '../domain/coverage.js';
 import { VettedError } from '../domain/errors.js';
 
@@ -28,7 +27,7 @@ const noCopyToWatch = () =>
   new VettedError('not_reviewable', 'There is no finished copy of this item to watch yet.', { httpStatus: 409 });
 
 export function viewingService(ctx: AppContext) {
-  const viewings = viewingsRepository(ctx.db);
+  const viewings = ctx.repos.viewings;
 
   async function required(): Promise<boolean> {
     return (await ctx.repos.settings.get()).approvalNeedsWatching;

@@ -4,8 +4,9 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { AppContext } from '../api-context.js';
 import { parseStrictDate } from '../domain/dates.js';
 import { VettedError } from '../domain/errors.js';
-import { recheckLiveItems } from '../services/domain-policy.js';
-import { purge, purgeProgress } from '../services/purge.js';
+import type { DefaultExpiry } from '../db/settings.js';
+import { purgeProgress } from '../services/purge.js';
+import { auditLog, changeSchoolSettings, purgeNow, schoolSettings } from '../services/school-settings.js';
 import { checkStorage } from '../services/storage-check.js';
 import { reminderAcknowledgements, reminderHistory, writeReminder } from '../services/reminder.js';
 import { staffOf } from './access.js';
@@ -30,8 +31,6 @@ const AUDIT_CSV_HEADER = ['at', 'actor', 'action', 'target', 'target_label', 'ip
  * every route.
  */
 export const adminRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext; root: FastifyInstance }> = async (app, { ctx, root }) => {
-  const { audit, auditQuery, settings } = ctx.repos;
-
   // ---- the e-safety reminder ----------------------------------------------------------------------------
 
   app.get('/api/admin/reminder', { config: { access: 'admin' } }, async () => reminderHistory(ctx));
@@ -86,17 +85,15 @@ export const adminRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext; root: Fas
     async (request, reply) => {
       const q = request.query;
       const csv = q.format === 'csv';
-      const entries = await auditQuery.list({
+      const entries = await auditLog(ctx, {
         action: q.action || undefined,
         actor: q.actor || undefined,
         target: q.target || undefined,
         from: parseWhen(q.from, 'from'),
         to: parseWhen(q.to, 'to', true),
         limit: q.limit ?? (csv ? 100_000 : 1000),
-      });
+      }, csv ? { id: staffOf(request).user.id, ip: request.ip, filter: { ...q } } : undefined);
       if (csv) {
-        const staff = staffOf(request);
-        await audit.record({ actorId: staff.user.id, actorKind: 'staff', action: 'audit.export', target: null, ip: request.ip, detail: { filter: { ...q }, count: entries.length } });
         return reply
           .header('content-type', 'text/csv; charset=utf-8')
           .header('content-disposition', `attachment; filename="vetted-audit-${new Date().toISOString().slice(0, 10)}.csv"`)
@@ -109,11 +106,7 @@ export const adminRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext; root: Fas
 
   // ---- school settings ----------------------------------------------------------------------------------
 
-  app.get('/api/admin/settings', { config: { access: 'admin' } }, async () => ({
-    ...(await settings.get()),
-    purgeAfterDays: ctx.config.purgeAfterDays,
-    purgeSchedule: ctx.config.purgeCron,
-  }));
+  app.get('/api/admin/settings', { config: { access: 'admin' } }, async () => schoolSettings(ctx));
 
   app.put(
     '/api/admin/settings',
@@ -144,26 +137,19 @@ export const adminRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext; root: Fas
     async (request) => {
       const staff = staffOf(request);
       const body = request.body;
-      const before = await settings.get();
+      let defaultExpiry: DefaultExpiry | null | undefined;
       if (body.defaultExpiry !== undefined) {
         const until = parseWhen(body.defaultExpiry?.until ?? undefined, 'defaultExpiry.until', true);
         if (until && until.getTime() <= Date.now()) {
           throw new VettedError('invalid_request', 'The default expiry date must be in the future (for example the last day of this term).', { httpStatus: 400 });
         }
-        await settings.setDefaultExpiry(
-          body.defaultExpiry === null ? null : { days: body.defaultExpiry.days ?? undefined, until: until?.toISOString() },
-          staff.user.id,
-        );
+        defaultExpiry = body.defaultExpiry === null ? null : { days: body.defaultExpiry.days ?? undefined, until: until?.toISOString() };
       }
-      if (body.sitesAllowListOnly !== undefined) await settings.setSitesAllowListOnly(body.sitesAllowListOnly, staff.user.id);
-      if (body.approvalNeedsWatching !== undefined) await settings.setApprovalNeedsWatching(body.approvalNeedsWatching, staff.user.id);
-      const after = await settings.get();
-      await audit.record({ actorId: staff.user.id, actorKind: 'staff', action: 'settings.update', target: 'settings', ip: request.ip, detail: { before: { ...before }, after: { ...after } } });
-      const recheck =
-        after.sitesAllowListOnly && !before.sitesAllowListOnly
-          ? await recheckLiveItems(ctx, { by: staff.user.id, ip: request.ip, change: 'site lists: allow-listed domains only' })
-          : null;
-      return { ...after, purgeAfterDays: ctx.config.purgeAfterDays, purgeSchedule: ctx.config.purgeCron, recheck };
+      return changeSchoolSettings(
+        ctx,
+        { defaultExpiry, sitesAllowListOnly: body.sitesAllowListOnly, approvalNeedsWatching: body.approvalNeedsWatching },
+        { id: staff.user.id, ip: request.ip },
+      );
     },
   );
 
@@ -172,15 +158,7 @@ export const adminRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext; root: Fas
   app.post(
     '/api/admin/purge',
     { config: { access: 'admin' }, schema: { body: Type.Object({ dryRun: Type.Boolean() }) } },
-    async (request) => {
-      const staff = staffOf(request);
-      const progress = purgeProgress(ctx);
-      return purge(ctx, {
-        dryRun: request.body.dryRun,
-        actor: { kind: 'staff', id: staff.user.id, ip: request.ip },
-        ...(request.body.dryRun ? {} : { onProgress: (done: number, total: number) => progress.set(done, total) }),
-      });
-    },
+    async (request) => purgeNow(ctx, request.body.dryRun, { id: staffOf(request).user.id, ip: request.ip }),
   );
 
   /** Polled by the console's progress bar while a purge runs. */

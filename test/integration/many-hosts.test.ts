@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkStorage } from '../../src/services/storage-check.js';
 import { makeFixture } from '../helpers/fixtures-media.js';
 import { serveFile, startFixtureServer } from '../helpers/fixture-server.js';
-import { addStaff, createTestEnv, waitFor, type TestEnv } from '../helpers/harness.js';
+import { addStaff, childEnv, createTestEnv, waitFor, type TestEnv } from '../helpers/harness.js';
 import { bucketKeys } from '../helpers/s3.js';
 import { freePort } from '../helpers/free-port.js';
 
@@ -39,16 +39,7 @@ function start(script: string, env: Record<string, string>): Proc {
   // `node --import tsx`, not the tsx command: that one runs the script in a child process of its own,
   // which a SIGKILL of the command would leave running.
   const child = spawn(process.execPath, ['--import', 'tsx', script], {
-    env: {
-      ...process.env,
-      ...t.env,
-      JOB_LOCK_MS: '2000',
-      JOB_BACKOFF_MS: '100',
-      SHUTDOWN_GRACE_MS: '2000',
-      VETTED_SKIP_MIGRATE: '1',
-      LOG_LEVEL: 'warn',
-      ...env,
-    },
+    env: childEnv(t, { LOG_LEVEL: 'warn', ...env }),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.add(child);

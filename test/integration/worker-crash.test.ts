@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startWorkers } from '../../src/worker/runtime.js';
 import { makeFixture, mediaBinaries } from '../helpers/fixtures-media.js';
 import { serveFile, startFixtureServer } from '../helpers/fixture-server.js';
-import { addStaff, buildTestApp, createTestEnv, makeClassAndPlaylist, signIn, waitFor, type TestApp, type TestEnv } from '../helpers/harness.js';
+import { addStaff, buildTestApp, childEnv, createTestEnv, makeClassAndPlaylist, signIn, waitFor, type TestApp, type TestEnv } from '../helpers/harness.js';
 import { hasWork, publishedFiles } from '../helpers/stored.js';
 
 // Crashes and lost jobs: a worker process killed with SIGKILL mid-transcode, a clean SIGTERM, and
@@ -50,15 +50,7 @@ afterAll(async () => {
 });
 
 function workerProcess(extraEnv: Record<string, string> = {}): ChildProcess & { ready: Promise<void> } {
-  const env = {
-    ...process.env,
-    ...t.env,
-    ...extraEnv,
-    JOB_LOCK_MS: '2000',
-    JOB_BACKOFF_MS: '100',
-    SHUTDOWN_GRACE_MS: '2000',
-    VETTED_SKIP_MIGRATE: '1',
-  };
+  const env = childEnv(t, extraEnv);
   // `node --import tsx`, not the tsx command: that one runs the worker in a child process of its own,
   // which SIGKILL of the command would leave running (and finishing the job the test means to orphan).
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/worker/main.ts'], { env, stdio: ['ignore', 'pipe', 'pipe'] });

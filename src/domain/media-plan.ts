@@ -23,6 +23,11 @@ export interface PreparationPlan {
   audio: boolean;
   /** The text subtitle track that becomes the item's captions, when the item has none from its source. */
   subtitleTrack: number | null;
+  /**
+   * The vetting checks (flashing, loudness, storyboard) run in the same decode. Always on in the service; off only
+   * where the benchmark measures the pipeline's own overhead against a bare ffmpeg (never a setting a school has).
+   */
+  checks: boolean;
 }
 
 /** Longest side of the analysis frames: 160×90 for 16:9, enough for area proportions, cheap per frame. */
@@ -49,7 +54,7 @@ export function planPreparation(
   probe: ProbeResult,
   encode: 'copy' | 'transcode',
   window: { start: number; duration: number } | null,
-  opts: { hasCaptions: boolean },
+  opts: { hasCaptions: boolean; checks?: boolean },
 ): PreparationPlan {
   const video = probe.video ?? { width: 0, height: 0, rotation: 0 };
   const outputSeconds = window ? window.duration : probe.durationSeconds;
@@ -62,6 +67,7 @@ export function planPreparation(
     posterAt: thumbnailTime(outputSeconds),
     audio: probe.audio !== null,
     subtitleTrack: subtitle ? subtitle.index : null,
+    checks: opts.checks ?? true,
   };
 }
 

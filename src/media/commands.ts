@@ -57,10 +57,14 @@ export function plainEncodeArgs(src: string, target: string, probe: ProbeResult,
 /** The branch of the graph that makes the checks' small frames (to stdout) and the poster and thumbnail. */
 function analysisBranches(plan: PreparationPlan, from: { analysis: string; poster: string }): string {
   const { width, height, fps } = plan.analysis;
+  return `[${from.analysis}]fps=${fps},scale=${width}:${height}:flags=area,format=rgb24[raw];${pictureBranch(plan, from.poster)}`;
+}
+
+/** The poster and thumbnail, picked from the decoded frames. */
+function pictureBranch(plan: PreparationPlan, from: string): string {
   return (
-    `[${from.analysis}]fps=${fps},scale=${width}:${height}:flags=area,format=rgb24[raw];` +
     // Only the frames the poster is chosen from go down this branch; `trim` ends it so the rest costs nothing.
-    `[${from.poster}]select='gte(t\\,${plan.posterAt})',trim=end_frame=${THUMBNAIL_CANDIDATES},` +
+    `[${from}]select='gte(t\\,${plan.posterAt})',trim=end_frame=${THUMBNAIL_CANDIDATES},` +
     `scale=w='min(${POSTER_MAX_WIDTH},iw)':h=-2,thumbnail=${THUMBNAIL_CANDIDATES},split=2[poster][small];` +
     `[small]scale=w=${THUMBNAIL_WIDTH}:h=-2[thumb]`
   );
@@ -76,7 +80,7 @@ export const jpegFile = (target: string) => [
 function imageOutputs(plan: PreparationPlan, out: Outputs): string[] {
   const jpeg = (label: string, target: string) => ['-map', `[${label}]`, ...cut(plan.window), ...jpegFile(target)];
   return [
-    '-map', '[raw]', ...cut(plan.window), '-f', 'rawvideo', 'pipe:1',
+    ...(plan.checks ? ['-map', '[raw]', ...cut(plan.window), '-f', 'rawvideo', 'pipe:1'] : []),
     ...jpeg('poster', out.poster),
     ...jpeg('thumb', out.thumbnail),
   ];
@@ -95,20 +99,24 @@ function soundChain(gain: string | null): string {
   return `${gain ? `${gain},` : ''}aresample=48000,aformat=sample_rates=48000:channel_layouts=stereo,ebur128=peak=true:framelog=verbose`;
 }
 
-/** Transcode: one decode for the encode, the checks' frames, the poster and the thumbnail. */
+/**
+ * Transcode: one decode for the encode, the checks' frames, the poster and the thumbnail. Without the checks (the
+ * benchmark's measure of the pipeline's own overhead) the same run makes the video and its pictures only.
+ */
 export function transcodeArgs(src: string, out: Outputs, probe: ProbeResult, plan: PreparationPlan, gain: string | null, maxOutputBytes: number): string[] {
+  const sound = plan.audio && plan.checks;
   const graph = [
-    `[0:V:0]split=3[enc][ana][pst]`,
+    `[0:V:0]split=${plan.checks ? 3 : 2}[enc]${plan.checks ? '[ana]' : ''}[pst]`,
     `[enc]${scaleForBrowsers(probe.video!)}[vout]`,
-    analysisBranches(plan, { analysis: 'ana', poster: 'pst' }),
-    ...(plan.audio ? [audioChain(gain)] : []),
+    plan.checks ? analysisBranches(plan, { analysis: 'ana', poster: 'pst' }) : pictureBranch(plan, 'pst'),
+    ...(sound ? [audioChain(gain)] : []),
   ].join(';');
   return [
     // info, for ebur128's summary; the per-frame lines go to the verbose level, which is not printed.
-    '-loglevel', 'info',
+    '-loglevel', plan.checks ? 'info' : 'error',
     ...sourceInput(src, plan.window),
     '-filter_complex', graph,
-    '-map', '[vout]', ...(plan.audio ? ['-map', '[aout]'] : []), ...cut(plan.window), ...NO_METADATA,
+    '-map', '[vout]', ...(sound ? ['-map', '[aout]'] : plan.audio ? ['-map', '0:a:0'] : []), ...cut(plan.window), ...NO_METADATA,
     ...H264, ...(plan.audio ? AAC : ['-an']),
     ...mp4Tail(maxOutputBytes), '-y', `file:${out.video}`,
     ...imageOutputs(plan, { ...out }),

@@ -33,8 +33,8 @@ export interface PreparedVideo {
   flashing: FlashResult | null;
   loudness: LoudnessCheck | null;
   /**
-   * The published video's length (its frames counted at the analysis rate) and picture size (from the plan), so it
-   * need not be probed again; null when the frames were not analysed.
+   * The published video's length (its frames counted at the analysis rate; the plan's without the checks) and picture
+   * size (from the plan), so it need not be probed again; null when the frames were not analysed.
    */
   output: { durationSeconds: number; width: number; height: number } | null;
   /** Notes for the operators' log: which checks could not run, and why. */
@@ -71,7 +71,7 @@ export async function prepareVideo(deps: PrepareDeps, input: string, workDir: st
   let published: LoudnessMeasurement | undefined;
   let analysed = false;
 
-  if (plan.audio) {
+  if (plan.audio && plan.checks) {
     try {
       measurement = parseEbur128Summary(await runner.run({ args: measureAudioArgs(src, plan), ...base, partialFiles: [] }));
     } catch (e) {
@@ -80,32 +80,39 @@ export async function prepareVideo(deps: PrepareDeps, input: string, workDir: st
     if (!measurement) notes.push('loudness: the sound could not be measured');
   }
   const gain = gainFor(measurement);
-  try {
-    const log = await runner.run({
-      args:
-        plan.encode === 'transcode'
-          ? transcodeArgs(src, out, probe, plan, gain, o.maxOutputBytes)
-          : copyArgs(src, out, plan, gain, o.maxOutputBytes),
-      ...base,
-      ...progress(0, 100),
-      onStdout: (chunk) => analysis.write(chunk),
-      partialFiles: Object.values(out),
-    });
-    analysed = true;
-    // The sound went through the measuring chain again on its way out, unless it was copied as it came.
-    if (plan.audio && (plan.encode === 'transcode' || gain)) published = parseEbur128Summary(log);
-  } catch (e) {
-    if (!isFailed(e)) throw toCallerError(e, encodeFailed);
-    // The run with the checks failed: the plain encode (or copy) decides whether the video itself is the problem.
-    notes.push('checks: the combined run failed; prepared without them');
-    measurement = undefined;
+  if (!plan.checks && plan.encode === 'copy') {
+    // Without the checks a copy is the plain copy; its pictures come from its keyframes (below).
     await runPlain(deps, src, out.video, o);
+  } else {
+    try {
+      const log = await runner.run({
+        args:
+          plan.encode === 'transcode'
+            ? transcodeArgs(src, out, probe, plan, gain, o.maxOutputBytes)
+            : copyArgs(src, out, plan, gain, o.maxOutputBytes),
+        ...base,
+        ...progress(0, 100),
+        ...(plan.checks ? { onStdout: (chunk: Buffer) => analysis.write(chunk) } : {}),
+        partialFiles: Object.values(out),
+      });
+      analysed = plan.checks;
+      // The sound went through the measuring chain again on its way out, unless it was copied as it came.
+      if (plan.checks && plan.audio && (plan.encode === 'transcode' || gain)) published = parseEbur128Summary(log);
+    } catch (e) {
+      if (!isFailed(e)) throw toCallerError(e, encodeFailed);
+      // The run with the checks failed: the plain encode (or copy) decides whether the video itself is the problem.
+      notes.push('checks: the combined run failed; prepared without them');
+      measurement = undefined;
+      await runPlain(deps, src, out.video, o);
+    }
   }
   await deps.checkOutput(out.video, o.maxOutputBytes);
 
+  const decoded = plan.checks || plan.encode === 'transcode';
   if (!((await nonEmpty(out.poster)) && (await nonEmpty(out.thumbnail)))) {
-    // The picture ended before the poster time (a container that overstates its length): take it from the start.
-    await deps.thumbnails(out.video, workDir, { durationSeconds: 0, ...(signal ? { signal } : {}) });
+    // A copy without the checks: from the copy's keyframes near the poster time. Otherwise the picture ended before
+    // the poster time (a container that overstates its length): take it from the start.
+    await deps.thumbnails(out.video, workDir, { durationSeconds: decoded ? 0 : plan.outputSeconds, ...(signal ? { signal } : {}) });
   }
   o.onProgress?.(100);
 
@@ -134,10 +141,10 @@ export async function prepareVideo(deps: PrepareDeps, input: string, workDir: st
       notes.push('captions: the subtitle track could not be read');
     }
   }
+  // Without the checks no frames are counted: the length is the plan's.
+  const seconds = result.frames > 0 ? result.frames / plan.analysis.fps : plan.checks ? 0 : plan.outputSeconds;
   const output =
-    result.frames > 0 && probe.video
-      ? { durationSeconds: Math.round((result.frames / plan.analysis.fps) * 100) / 100, ...encodedSize(probe.video, plan.encode) }
-      : null;
+    seconds > 0 && probe.video ? { durationSeconds: Math.round(seconds * 100) / 100, ...encodedSize(probe.video, plan.encode) } : null;
   return { files, scenes, flashing: result.flashing, loudness: loudnessCheck(measurement, published), output, notes };
 }
 

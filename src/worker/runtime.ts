@@ -2,14 +2,14 @@ import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { WorkerContext } from './context.js';
 import { STAGES, STAGE_NAMES, isItemStage, type JobData, type JobPayloads, type Stage } from '../queue/jobs.js';
-import { HANDLERS, type Handler } from './handlers/index.js';
+import { HANDLERS, type Handler, type StageOptions } from './handlers/index.js';
 import { settleFailure } from './outcome.js';
 import { reconcile, reconcileItem, sweepWorkFolders } from './reconciler.js';
 import { scheduleGovernanceJobs, scheduleYtdlpUpdate } from './schedules.js';
 
 /** Runs a job with its stage's handler; the queue's name tells which payload the job carries. */
-const runHandler = (stage: Stage, ctx: WorkerContext, data: JobData, signal: AbortSignal) =>
-  (HANDLERS[stage] as Handler<Stage>)(ctx, data as never, signal);
+const runHandler = (stage: Stage, ctx: WorkerContext, data: JobData, signal: AbortSignal, options: StageOptions) =>
+  (HANDLERS[stage] as Handler<Stage>)(ctx, data as never, signal, options);
 
 /** What a log line says a job was for. */
 const subjectOf = (stage: Stage, data: JobData) => (isItemStage(stage) ? `item ${(data as JobPayloads[typeof stage]).itemId}` : 'housekeeping');
@@ -26,7 +26,7 @@ export interface RunningWorkers {
 
 export async function startWorkers(
   ctx: WorkerContext,
-  opts: { log: WorkerLogger; reconcileEveryMs?: number; stalledIntervalMs?: number } ,
+  opts: { log: WorkerLogger; reconcileEveryMs?: number; stalledIntervalMs?: number; stages?: StageOptions },
 ): Promise<RunningWorkers> {
   for (const stage of STAGE_NAMES) {
     if (typeof HANDLERS[stage] !== 'function') throw new Error(`no handler for stage ${stage}`);
@@ -55,7 +55,7 @@ export async function startWorkers(
         inFlight.add(abort);
         try {
           const started = Date.now();
-          const outcome = await runHandler(stage, ctx, job.data, abort.signal);
+          const outcome = await runHandler(stage, ctx, job.data, abort.signal, opts.stages ?? {});
           log.info(`${stage} ${outcome} for ${subjectOf(stage, job.data)} in ${Date.now() - started} ms`);
           ctx.producer.recordJob(stage, outcome);
           return outcome;

@@ -24,7 +24,20 @@ const SOURCE_GONE = new VettedError(
  * Everything is written into a private work folder and published with one rename, so a crash
  * or a kill at any point leaves no half-written file where anyone can see it.
  */
-export async function runMediaStage(ctx: WorkerContext, itemId: string, signal: AbortSignal): Promise<'done' | 'skipped'> {
+export interface MediaStageOptions {
+  /**
+   * Run the vetting checks in the decode (the default, and always so in the service). Only the benchmark turns them
+   * off, to measure the pipeline's own overhead against a bare ffmpeg; it is an argument, never a setting.
+   */
+  checks: boolean;
+}
+
+export async function runMediaStage(
+  ctx: WorkerContext,
+  itemId: string,
+  signal: AbortSignal,
+  options: MediaStageOptions = { checks: true },
+): Promise<'done' | 'skipped'> {
   const { items } = ctx.repos;
   const item = await items.get(itemId);
   if (!item || item.status !== 'processing') return 'skipped';
@@ -59,7 +72,7 @@ export async function runMediaStage(ctx: WorkerContext, itemId: string, signal: 
     const encodeStarted = performance.now();
     const prepared = await media.prepareVideo(sourceFile, workDir, {
       probe,
-      plan: planPreparation(probe, plan, window, { hasCaptions: Boolean(meta.captions) }),
+      plan: planPreparation(probe, plan, window, { hasCaptions: Boolean(meta.captions), checks: options.checks }),
       maxOutputBytes: ctx.config.maxDownloadBytes,
       signal,
       onProgress: (p) => progress.report(p * 0.95),

@@ -7,7 +7,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import type { AppContext } from './api-context.js';
 import { itemEvents, type ItemEvents } from './db/item-events.js';
-import accessPlugin from './http/access.js';
+import accessPlugin, { changesState } from './http/access.js';
 import { installCrossSiteGuard } from './http/cross-site.js';
 import { installErrorHandlers } from './http/errors.js';
 import { installValidation } from './http/validation.js';
@@ -54,6 +54,9 @@ export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promis
   const app = Fastify({
     logger,
     bodyLimit: 64 * 1024,
+    // Idle connections stay open longer than a reverse proxy keeps them (deploy/nginx.conf: 60 s), so the proxy
+    // never reuses one that Vetted is closing.
+    keepAliveTimeout: 72_000,
     // A hop count or the proxies' addresses (never "trust everyone"): the client's own X-Forwarded-For is ignored.
     trustProxy: proxyTrust(ctx.config.trustProxy),
     // A path the router cannot decode (`/api/classes/%`) gets the same error shape as everything else.
@@ -69,7 +72,6 @@ export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promis
   app.removeContentTypeParser('text/plain');
 
   installErrorHandlers(app);
-  installCrossSiteGuard(app, ctx.config.publicUrl);
   await app.register(fastifyCookie);
   // reply.sendFile for the web app's own files (each call names its folder); media come from the store.
   await app.register(fastifyStatic, { serve: false });
@@ -78,6 +80,8 @@ export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promis
     members: ctx.repos.classMembers,
     idleMinutes: ctx.config.sessionIdleMinutes,
   });
+  // After the access rules: each puts its check first on a route, so this one runs before the session check.
+  installCrossSiteGuard(app, ctx.config.publicUrl);
   installRouteTable(app);
   // Before every route: it records their schemas for /api/openapi.json.
   await app.register(fastifySwagger, {
@@ -90,10 +94,12 @@ export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promis
   metrics.install(app);
   await app.register(opsRoutes, { ctx, metrics, openapi: () => app.swagger() });
 
-  app.addHook('onSend', async (_request, reply) => {
+  // A plain callback rather than an async function: it runs on every answer, and has nothing to wait for.
+  app.addHook('onSend', (_request, reply, payload, done) => {
     reply.header('x-content-type-options', 'nosniff');
     reply.header('referrer-policy', 'no-referrer');
     if (!reply.hasHeader('x-frame-options')) reply.header('x-frame-options', 'SAMEORIGIN');
+    done(null, payload);
   });
 
   const events = itemEvents(ctx.config.databaseUrl, (m) => app.log.warn(m));
@@ -108,9 +114,17 @@ export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promis
   });
   // Read your own writes: a request that may have changed items is answered only once this process
   // has heard the resulting notifications, so its next board read already reflects them ("at once").
-  app.addHook('onSend', async (request, _reply, payload) => {
-    if (request.method !== 'GET' && request.method !== 'HEAD') await events.sync();
-    return payload;
+  // Only on routes that take a state-changing method; reads skip it.
+  app.addHook('onRoute', (route) => {
+    if (!changesState(route)) return;
+    const own = route.onSend;
+    route.onSend = [
+      async (request, _reply, payload) => {
+        if (request.method !== 'GET' && request.method !== 'HEAD') await events.sync();
+        return payload;
+      },
+      ...(Array.isArray(own) ? own : own ? [own] : []),
+    ];
   });
   app.addHook('onClose', async () => board.close());
 

@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import fp from 'fastify-plugin';
 import type { ClassMembersRepository, ClassScopeKind } from '../db/class-members.js';
 import type { classesRepository } from '../db/classes.js';
@@ -72,15 +72,21 @@ export default fp(
     app.decorateRequest('staff', null);
     app.decorateRequest('classId', null);
 
+    // The checks run only on the routes that need them (added to each route as it is declared), so a board's
+    // request, the most frequent of all (media Range requests, board polls), runs no staff hook at all.
     app.addHook('onRoute', (route) => {
       const access = route.config?.access;
       if (!access) throw new Error(`route ${route.method} ${route.url} declares no access rule`);
       if (access === 'member' && !route.config?.scope) throw new Error(`member route ${route.method} ${route.url} names no class scope`);
+      if (access === 'anyone' || access === 'board') return;
+      addRouteHook(route, 'onRequest', checkStaff);
+      if (access !== 'member') return;
+      addRouteHook(route, 'preValidation', checkMembership);
+      addRouteHook(route, 'preHandler', requireMembership);
     });
 
-    app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
+    async function checkStaff(request: FastifyRequest, reply: FastifyReply) {
       const access = request.routeOptions.config?.access;
-      if (!access || access === 'anyone' || access === 'board') return;
       const staff = await resolveStaff(request, opts.users, opts.idleMinutes);
       if (!staff) {
         reply.clearCookie(SESSION_COOKIE, { path: '/' });
@@ -103,31 +109,47 @@ export default fp(
       if (access === 'admin' && staff.user.role !== 'admin') {
         throw new VettedError('forbidden', 'Only the school’s e-safety lead (an admin) can do this.', { httpStatus: 403 });
       }
-    });
+    }
 
     // Membership, before validation so that a stranger learns nothing from how a request is refused: the
     // class, playlist or item of someone else's class answers 404 whatever the body. A malformed id is left
     // to validation (400) and never queried.
-    app.addHook('preValidation', async (request: FastifyRequest) => {
-      const config = request.routeOptions.config;
-      if (config?.access !== 'member' || !config.scope) return;
-      const source = request[config.scope.in] as Record<string, unknown> | null | undefined;
-      const id = source && typeof source === 'object' ? source[config.scope.field] : undefined;
+    async function checkMembership(request: FastifyRequest) {
+      const scope = request.routeOptions.config?.scope;
+      if (!scope) return;
+      const source = request[scope.in] as Record<string, unknown> | null | undefined;
+      const id = source && typeof source === 'object' ? source[scope.field] : undefined;
       if (typeof id !== 'string' || !UUID_RE.test(id)) return;
       const staff = staffOf(request);
-      const reach = await opts.members.reach(config.scope.kind, id, staff.user.id);
-      if (!reach || (!reach.member && staff.user.role !== 'admin')) throw notFoundIn(config.scope.kind);
+      const reach = await opts.members.reach(scope.kind, id, staff.user.id);
+      if (!reach || (!reach.member && staff.user.role !== 'admin')) throw notFoundIn(scope.kind);
       request.classId = reach.classId;
-    });
+    }
 
     // A member route never runs without the check above having passed.
-    app.addHook('preHandler', async (request: FastifyRequest) => {
-      const config = request.routeOptions.config;
-      if (config?.access === 'member' && !request.classId) throw notFoundIn(config.scope?.kind ?? 'class');
-    });
+    async function requireMembership(request: FastifyRequest) {
+      if (!request.classId) throw notFoundIn(request.routeOptions.config?.scope?.kind ?? 'class');
+    }
   },
   { name: 'access' },
 );
+
+type RouteHook = 'onRequest' | 'preValidation' | 'preHandler';
+
+/**
+ * Puts a hook first in one route's own list: after the application's hooks of the same kind (cookies are parsed by
+ * then), before any the route declares itself.
+ */
+export function addRouteHook(route: RouteOptions, hook: RouteHook, fn: (request: FastifyRequest, reply: FastifyReply) => Promise<void>): void {
+  const current = route[hook];
+  route[hook] = [fn, ...(Array.isArray(current) ? current : current ? [current] : [])] as RouteOptions[RouteHook];
+}
+
+/** Whether a route takes a method that can change something (anything but GET, HEAD and OPTIONS). */
+export function changesState(route: RouteOptions): boolean {
+  return (Array.isArray(route.method) ? route.method : [route.method]).some((m) => !SAFE_METHODS.has(m.toUpperCase()));
+}
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /** The signed-in staff member of a request on a staff route (the hook has already checked). */
 export function staffOf(request: FastifyRequest): SessionUser {

@@ -1,5 +1,6 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { VettedError } from '../domain/errors.js';
+import { addRouteHook, changesState } from './access.js';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
@@ -9,7 +10,11 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
  */
 export function installCrossSiteGuard(app: FastifyInstance, publicUrl: string): void {
   const own = new URL(publicUrl).origin;
-  app.addHook('onRequest', async (request) => {
+  // Only on routes that take a state-changing method: reads (media, board polls) skip it altogether.
+  app.addHook('onRoute', (route) => {
+    if (changesState(route)) addRouteHook(route, 'onRequest', guard);
+  });
+  async function guard(request: FastifyRequest) {
     if (SAFE_METHODS.has(request.method)) return;
     if (request.headers['sec-fetch-site'] === 'cross-site') throw refused();
     const origin = request.headers.origin;
@@ -17,7 +22,7 @@ export function installCrossSiteGuard(app: FastifyInstance, publicUrl: string): 
     const host = request.headers.host;
     const sameHost = host !== undefined && (origin === `http://${host}` || origin === `https://${host}`);
     if (origin !== own && !sameHost) throw refused();
-  });
+  }
 }
 
 function refused(): VettedError {

@@ -97,10 +97,12 @@ export function createMetrics(ctx: AppContext) {
     registry,
     /** On the root instance, so the hook sees every route (a plugin's hooks stay inside it). */
     install(app: FastifyInstance) {
-      app.addHook('onResponse', async (request, reply) => {
+      // A plain callback: it runs after every answer and has nothing to wait for.
+      app.addHook('onResponse', (request, reply, done) => {
         // Unmatched URLs share one label, so a scanner cannot blow up the series count.
         const route = request.routeOptions.url ?? 'unmatched';
         http.observe({ method: request.method, route, status_code: String(reply.statusCode) }, reply.elapsedTime / 1000);
+        done();
       });
     },
   };

@@ -12,7 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeItem } from '../helpers/governance.js';
 import { freePort, shippedSite, startNginx, type NginxChild } from '../helpers/nginx.js';
 import { makeFixture } from '../helpers/fixtures-media.js';
-import { buildTestApp, createTestEnv, makeClassAndPlaylist, signInAdminAndTeacher, waitFor, type TestApp, type TestEnv } from '../helpers/harness.js';
+import { createTestEnv, makeClassAndPlaylist, signInAdminAndTeacher, waitFor, type TestApp, type TestEnv } from '../helpers/harness.js';
+import { buildApp } from '../../src/app.js';
 
 let t: TestEnv;
 let app: TestApp;
@@ -23,11 +24,14 @@ let teacher: string;
 let ids: Awaited<ReturnType<typeof makeClassAndPlaylist>>;
 let itemId: string;
 let bytes: Buffer;
+/** Vetted's own log lines (at info, as a school runs it) and the connections nginx opened to it. */
+const logLines: string[] = [];
+let upstreamConnections = 0;
 
 beforeAll(async () => {
   // nginx sends files from the local media folder: a local store, whatever TEST_STORAGE says.
   t = await createTestEnv({ MEDIA_ACCEL: 'nginx', STORAGE: 'local' });
-  app = await buildTestApp(t);
+  app = await buildApp(t.ctx, { logger: { level: 'info', stream: { write: (line: string) => void logLines.push(line) } } });
   ({ teacher } = await signInAdminAndTeacher(t, app));
   ids = await makeClassAndPlaylist(app, teacher);
 
@@ -44,6 +48,7 @@ beforeAll(async () => {
     .execute();
 
   await app.listen({ port: 0, host: '127.0.0.1' });
+  app.server.on('connection', () => upstreamConnections++);
   const upstream = (app.server.address() as net.AddressInfo).port;
   prefix = await mkdtemp(path.join(os.tmpdir(), 'vetted-nginx-'));
   const port = await freePort();
@@ -149,4 +154,27 @@ describe('media through nginx (MEDIA_ACCEL=nginx)', () => {
     expect(log).toContain('/media/board/[redacted]/');
     expect(log).not.toContain(ids.boardToken);
   });
+
+  // The item was reported above (off every board): the teacher's own media link still opens it.
+  const staffVideo = () => `${base}/media/items/${itemId}/1/video.mp4`;
+
+  it('nginx keeps its connections to Vetted open between requests (upstream keepalive)', async () => {
+    await (await fetch(staffVideo(), { headers: { cookie: teacher, range: 'bytes=0-0' } })).arrayBuffer();
+    const before = upstreamConnections;
+    for (let i = 0; i < 10; i++) {
+      const res = await fetch(staffVideo(), { headers: { cookie: teacher, range: `bytes=${i}-${i}` } });
+      expect(res.status).toBe(206);
+      await res.arrayBuffer();
+    }
+    expect(upstreamConnections - before).toBe(0);
+  });
+
+  it('media requests are logged by nginx alone; Vetted still logs its other requests', async () => {
+    logLines.length = 0;
+    expect((await fetch(staffVideo(), { headers: { cookie: teacher, range: 'bytes=0-0' } })).status).toBe(206);
+    await (await fetch(`${base}/api/board/${ids.boardToken}`)).arrayBuffer();
+    await waitFor(async () => logLines.some((l) => l.includes('/api/board/')), 3000, 20);
+    expect(logLines.some((l) => l.includes('/media/'))).toBe(false);
+  });
 });
+

@@ -94,12 +94,10 @@ export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promis
   metrics.install(app);
   await app.register(opsRoutes, { ctx, metrics, openapi: () => app.swagger() });
 
-  // A plain callback rather than an async function: it runs on every answer, and has nothing to wait for.
-  app.addHook('onSend', (_request, reply, payload, done) => {
+  app.addHook('onSend', async (_request, reply) => {
     reply.header('x-content-type-options', 'nosniff');
     reply.header('referrer-policy', 'no-referrer');
     if (!reply.hasHeader('x-frame-options')) reply.header('x-frame-options', 'SAMEORIGIN');
-    done(null, payload);
   });
 
   const events = itemEvents(ctx.config.databaseUrl, (m) => app.log.warn(m));

@@ -11,6 +11,7 @@ import accessPlugin, { changesState } from './http/access.js';
 import { installCrossSiteGuard } from './http/cross-site.js';
 import { installErrorHandlers } from './http/errors.js';
 import { installValidation } from './http/validation.js';
+import { installAnswerCheck } from './http/answer-check.js';
 import { logRequest } from './http/log-redaction.js';
 import { authRoutes } from './http/routes-auth.js';
 import { boardRoutes } from './http/routes-board.js';
@@ -40,6 +41,8 @@ import { schoolSignInRoutes } from './http/routes-school-sign-in.js';
 
 export interface BuildOptions {
   logger?: boolean | { level: string; stream?: { write(line: string): void } };
+  /** Tests: fail any answer that a route's response schema changed (src/http/answer-check.ts). */
+  checkAnswers?: boolean;
 }
 
 /** Fastify takes a hop count as a function of the hop's index (0 = the peer that connected). */
@@ -83,6 +86,7 @@ export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promis
   // After the access rules: each puts its check first on a route, so this one runs before the session check.
   installCrossSiteGuard(app, ctx.config.publicUrl);
   installRouteTable(app);
+  if (opts.checkAnswers) installAnswerCheck(app);
   // Before every route: it records their schemas for /api/openapi.json.
   await app.register(fastifySwagger, {
     openapi: {

@@ -1,6 +1,7 @@
 import type { BoardContents } from '../db/boards.js';
 import type { ItemMediaFiles, ItemRow } from '../db/schema.js';
 import type { VettingChecks } from '../domain/vetting.js';
+import type { BoardAnswer, BoardItem, Item, ItemChecks, ItemMedia, ItemSource } from './contract/index.js';
 
 /**
  * How an item looks over HTTP. Media URLs depend on who asks: staff get cookie-checked URLs, a
@@ -13,7 +14,7 @@ export function mediaUrl(viewer: MediaViewer, item: Pick<ItemRow, 'id' | 'media_
   return viewer.kind === 'staff' ? `/media/items/${tail}` : `/media/board/${encodeURIComponent(viewer.token)}/${tail}`;
 }
 
-export function presentMedia(item: ItemRow, viewer: MediaViewer) {
+export function presentMedia(item: ItemRow, viewer: MediaViewer): ItemMedia | null {
   const files = item.media as ItemMediaFiles | null;
   if (!files) return null;
   const url = (f: string | undefined) => (f ? mediaUrl(viewer, item, f) : undefined);
@@ -30,7 +31,7 @@ const str = (v: unknown) => (typeof v === 'string' && v ? v : null);
 const bool = (v: unknown) => (typeof v === 'boolean' ? v : null);
 
 /** Where the item came from, for the attribution the school's copyright policy asks for. */
-export function presentSource(item: ItemRow) {
+export function presentSource(item: ItemRow): ItemSource {
   const d = (item.details ?? {}) as Details;
   let host = '';
   try {
@@ -47,7 +48,7 @@ export function presentSource(item: ItemRow) {
 }
 
 /** The facts a teacher needs to vet quickly, gathered while the item was fetched. */
-export function presentChecks(item: ItemRow) {
+export function presentChecks(item: ItemRow): ItemChecks {
   const d = (item.details ?? {}) as Details;
   const captions = d.captions === true || (item.media as ItemMediaFiles | null)?.captions !== undefined;
   return {
@@ -86,8 +87,10 @@ function presentDetails(item: ItemRow) {
   return rest;
 }
 
-export function presentItem(item: ItemRow, viewer: MediaViewer = { kind: 'staff' }) {
-  const base = {
+export function presentItem(item: ItemRow, viewer: { kind: 'board'; token: string }): BoardItem;
+export function presentItem(item: ItemRow, viewer?: { kind: 'staff' }): Item;
+export function presentItem(item: ItemRow, viewer: MediaViewer = { kind: 'staff' }): BoardItem | Item {
+  const base: BoardItem = {
     id: item.id,
     url: item.url,
     playlistId: item.playlist_id,
@@ -120,7 +123,7 @@ export function presentItem(item: ItemRow, viewer: MediaViewer = { kind: 'staff'
 export { boardUrl } from '../services/classes.js';
 
 /** The board answer: the class and its playlists with the items on show, media under the board's own link. */
-export function presentBoard(contents: BoardContents, token: string, liveAllowed: (url: string) => boolean) {
+export function presentBoard(contents: BoardContents, token: string, liveAllowed: (url: string) => boolean): BoardAnswer {
   const viewer = { kind: 'board' as const, token };
   return {
     class: { id: contents.class.id, name: contents.class.name },

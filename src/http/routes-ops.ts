@@ -3,8 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { AppContext } from '../api-context.js';
 import { checkReadiness, type Part } from '../services/readiness.js';
 import { mayReadMetrics, type Metrics } from './metrics.js';
-
-const ErrorBody = Type.Object({ code: Type.String(), message: Type.String() });
+import { Problem, Text, withErrors } from './contract/index.js';
 const Checks = Type.Object({
   database: Type.Union([Type.Literal('ok'), Type.Literal('failing')]),
   redis: Type.Union([Type.Literal('ok'), Type.Literal('failing')]),
@@ -23,7 +22,7 @@ export const opsRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext; metrics: Me
     '/healthz',
     {
       config: { access: 'anyone' },
-      schema: { summary: 'The process is alive', response: { 200: Type.Object({ status: Type.Literal('ok') }) } },
+      schema: { summary: 'The process is alive', response: withErrors({ 200: Type.Object({ status: Type.Literal('ok') }) }) },
     },
     async () => ({ status: 'ok' as const }),
   );
@@ -34,10 +33,10 @@ export const opsRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext; metrics: Me
       config: { access: 'anyone' },
       schema: {
         summary: 'The database, Redis and the media storage answer',
-        response: {
+        response: withErrors({
           200: Type.Object({ status: Type.Literal('ready'), checks: Checks }),
-          503: Type.Object({ error: ErrorBody, checks: Checks }),
-        },
+          503: Type.Object({ error: Problem, checks: Checks }),
+        }),
       },
     },
     async (_request, reply) => {
@@ -54,7 +53,13 @@ export const opsRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext; metrics: Me
 
   app.get(
     '/metrics',
-    { config: { access: 'anyone' }, schema: { summary: 'Prometheus metrics (METRICS_TOKEN as a bearer token, or from this machine only)' } },
+    {
+      config: { access: 'anyone' },
+      schema: {
+        summary: 'Prometheus metrics (METRICS_TOKEN as a bearer token, or from this machine only)',
+        response: withErrors({ 200: Text('text/plain', 'Prometheus text format') }),
+      },
+    },
     async (request, reply) => {
       if (!mayReadMetrics(request, ctx.config.metricsToken)) {
         return reply.status(403).send({
@@ -74,7 +79,13 @@ export const opsRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext; metrics: Me
 
   app.get(
     '/api/openapi.json',
-    { config: { access: 'anyone' }, schema: { summary: 'This description (OpenAPI 3), generated from the route schemas' } },
+    {
+      config: { access: 'anyone' },
+      schema: {
+        summary: 'This description (OpenAPI 3), generated from the route schemas',
+        response: withErrors({ 200: Type.Unknown({ description: 'the OpenAPI 3 document' }) }),
+      },
+    },
     async () => openapi(),
   );
 };

@@ -106,7 +106,8 @@ export function childEnv(t: TestEnv, extra: Record<string, string> = {}): NodeJS
 }
 
 export async function buildTestApp(t: TestEnv) {
-  return buildApp(t.ctx);
+  // Every answer is checked against what its handler returned: a response schema must not drop a field.
+  return buildApp(t.ctx, { checkAnswers: true });
 }
 
 export type TestApp = Awaited<ReturnType<typeof buildTestApp>>;

@@ -1,4 +1,4 @@
-import { Type, type TSchema, type TUnsafe } from '@sinclair/typebox';
+import { Type, type Static, type TSchema, type TUnsafe } from '@sinclair/typebox';
 
 /**
  * The building blocks of the HTTP contract's shapes (see ../../../../shared/design/api.md and the README).
@@ -26,6 +26,15 @@ export const Text = (mediaType: string, description: string) => ({
   content: { [mediaType]: { schema: Type.String() } },
 });
 
+/** An answer a service prepares as JSON text ahead of time (the board's, kept until it changes): the schema, or its JSON. */
+export const Prepared = <T extends TSchema>(schema: T): TUnsafe<Static<T> | string> => Type.Unsafe<Static<T> | string>(schema);
+
+/** JSON, or with `?format=csv` the same as CSV text (a download for governors); the body is one or the other. */
+export const JsonOrCsv = <T extends TSchema>(schema: T, description: string) => ({
+  description,
+  content: { 'application/json': { schema: Type.Unsafe<Static<T> | string>(schema) }, 'text/csv': { schema: Type.String() } },
+});
+
 /** A file or a stream of bytes. */
 export const Bytes = (description: string) => ({
   description,
@@ -33,7 +42,7 @@ export const Bytes = (description: string) => ({
 });
 
 /** An answer with no body (204, 302, 304). */
-export const Empty = (description: string) => Type.Null({ description });
+export const Empty = (description: string) => Type.Unsafe<undefined>({ type: 'null', description });
 
 /**
  * The answers a route declares: its own, plus the error shape for every 4xx and 5xx (access, validation and

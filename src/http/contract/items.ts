@@ -60,6 +60,7 @@ export const ItemChecks = Type.Object({
   domainRule: Nullable(Type.Object({ pattern: Type.String(), action: Type.String() })),
   flags: Type.Array(Type.String()),
   redirectsTo: Nullable(Type.String()),
+  plainHttp: Type.Boolean({ description: 'typed without http(s)://, and the site has no secure version: fetched over http://' }),
   reusedFrom: Nullable(Type.String()),
   flashing: Nullable(FlashCheck),
   loudness: Nullable(LoudnessCheck),

@@ -5,6 +5,7 @@ import { VettedError } from '../domain/errors.js';
 import { passwordSignIn } from '../services/sign-in.js';
 import { TooManyAttempts } from '../auth/login-throttle.js';
 import { SESSION_COOKIE, staffOf } from './access.js';
+import { Acknowledged, LoginAnswer, Me, SignedOut, withErrors } from './contract/index.js';
 
 
 export const authRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async (app, { ctx }) => {
@@ -20,6 +21,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async 
           email: Type.String({ minLength: 1, maxLength: 320 }),
           password: Type.String({ minLength: 1, maxLength: 1024 }),
         }),
+        response: withErrors({ 200: LoginAnswer }),
       },
     },
     async (request, reply) => {
@@ -42,7 +44,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async 
     '/api/reminder/acknowledge',
     {
       config: { access: 'session' },
-      schema: { body: Type.Object({ version: Type.Integer({ minimum: 1 }) }) },
+      schema: { body: Type.Object({ version: Type.Integer({ minimum: 1 }) }), response: withErrors({ 200: Acknowledged }) },
     },
     async (request) => {
       const staff = staffOf(request);
@@ -62,19 +64,19 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async 
         target: `reminder:${current.version}`,
         ip: request.ip,
       });
-      return { acknowledged: true, version: current.version };
+      return { acknowledged: true as const, version: current.version };
     },
   );
 
-  app.post('/api/logout', { config: { access: 'session' } }, async (request, reply) => {
+  app.post('/api/logout', { config: { access: 'session' }, schema: { response: withErrors({ 200: SignedOut }) } }, async (request, reply) => {
     const staff = staffOf(request);
     await users.endSession(staff.sessionId);
     await audit.record({ actorId: staff.user.id, actorKind: 'staff', action: 'logout', target: `user:${staff.user.id}`, ip: request.ip });
     reply.clearCookie(SESSION_COOKIE, { path: '/' });
-    return { signedOut: true };
+    return { signedOut: true as const };
   });
 
-  app.get('/api/me', { config: { access: 'session' } }, async (request) => {
+  app.get('/api/me', { config: { access: 'session' }, schema: { response: withErrors({ 200: Me }) } }, async (request) => {
     const staff = staffOf(request);
     const reminder = await users.currentReminder();
     return {

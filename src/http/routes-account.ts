@@ -6,6 +6,7 @@ import { hashPassword, verifyPassword } from '../auth/passwords.js';
 import type { AppContext } from '../api-context.js';
 import { VettedError } from '../domain/errors.js';
 import { SESSION_COOKIE, staffOf } from './access.js';
+import { PasswordChanged, withErrors } from './contract/index.js';
 
 /**
  * A staff member changes their own password. It is a `session` route: it works before the reminder is
@@ -25,6 +26,7 @@ export const accountRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asy
           currentPassword: Type.String({ minLength: 1, maxLength: 1024 }),
           newPassword: Type.String({ minLength: 1, maxLength: 1024 }),
         }),
+        response: withErrors({ 200: PasswordChanged }),
       },
     },
     async (request, reply) => {
@@ -49,7 +51,7 @@ export const accountRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asy
       const token = await accounts.changePassword(user.id, await hashPassword(request.body.newPassword), request.ip, staff.acknowledgedVersion);
       await audit.record({ actorId: user.id, actorKind: 'staff', action: 'password.change', target: `user:${user.id}`, ip: request.ip, detail: { wasTemporary: user.must_change_password } });
       reply.setCookie(SESSION_COOKIE, token, { path: '/', httpOnly: true, sameSite: 'strict', secure });
-      return { changed: true, otherSessionsEnded: true };
+      return { changed: true as const, otherSessionsEnded: true as const };
     },
   );
 };

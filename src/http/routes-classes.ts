@@ -6,6 +6,7 @@ import { classService } from '../services/classes.js';
 import { actorOf, scopeOf } from './access.js';
 import { presentItem } from './present.js';
 import { Email, Uuid } from './schemas.js';
+import { BoardLinkAnswer, ClassCreated, ClassDetail, ClassList, Empty, MemberAdded, Playlist, PlaylistSummary, withErrors } from './contract/index.js';
 
 const Name = Type.String({ minLength: 1, maxLength: 200, pattern: '\\S' });
 
@@ -19,25 +20,28 @@ export const classRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async
   const service = classService(ctx);
   const ofClass = scopeOf('class');
 
-  app.post('/api/classes', { config: { access: 'staff' }, schema: { body: Type.Object({ name: Name }) } }, async (request, reply) => {
+  app.post('/api/classes', { config: { access: 'staff' }, schema: { body: Type.Object({ name: Name }), response: withErrors({ 201: ClassCreated }) } }, async (request, reply) => {
     reply.status(201);
     return service.create(actorOf(request), request.body.name.trim());
   });
 
-  app.get('/api/classes', { config: { access: 'staff' } }, async (request) => ({ classes: await service.list(actorOf(request)) }));
+  app.get('/api/classes', { config: { access: 'staff' }, schema: { response: withErrors({ 200: ClassList }) } }, async (request) => ({ classes: await service.list(actorOf(request)) }));
 
-  app.get('/api/classes/:id', { config: { access: 'member', scope: ofClass }, schema: { params: Type.Object({ id: Uuid }) } }, async (request) =>
+  app.get('/api/classes/:id', { config: { access: 'member', scope: ofClass }, schema: { params: Type.Object({ id: Uuid }), response: withErrors({ 200: ClassDetail }) } }, async (request) =>
     service.get(request.params.id),
   );
 
-  app.delete('/api/classes/:id', { config: { access: 'member', scope: ofClass }, schema: { params: Type.Object({ id: Uuid }) } }, async (request, reply) => {
+  app.delete('/api/classes/:id', { config: { access: 'member', scope: ofClass }, schema: { params: Type.Object({ id: Uuid }), response: withErrors({ 204: Empty('deleted') }) } }, async (request, reply) => {
     await service.remove(actorOf(request), request.params.id);
     return reply.status(204).send();
   });
 
   app.post(
     '/api/classes/:id/members',
-    { config: { access: 'member', scope: ofClass }, schema: { params: Type.Object({ id: Uuid }), body: Type.Object({ email: Email }) } },
+    {
+      config: { access: 'member', scope: ofClass },
+      schema: { params: Type.Object({ id: Uuid }), body: Type.Object({ email: Email }), response: withErrors({ 201: MemberAdded, 200: MemberAdded }) },
+    },
     async (request, reply) => {
       const result = await service.addMember(actorOf(request), request.params.id, request.body.email);
       reply.status(result.added ? 201 : 200);
@@ -47,7 +51,7 @@ export const classRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async
 
   app.delete(
     '/api/classes/:id/members/:userId',
-    { config: { access: 'member', scope: ofClass }, schema: { params: Type.Object({ id: Uuid, userId: Uuid }) } },
+    { config: { access: 'member', scope: ofClass }, schema: { params: Type.Object({ id: Uuid, userId: Uuid }), response: withErrors({ 204: Empty('no longer a member') }) } },
     async (request, reply) => {
       await service.removeMember(actorOf(request), request.params.id, request.params.userId);
       return reply.status(204).send();
@@ -56,7 +60,7 @@ export const classRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async
 
   app.post(
     '/api/classes/:id/board/rotate',
-    { config: { access: 'member', scope: ofClass }, schema: { params: Type.Object({ id: Uuid }) } },
+    { config: { access: 'member', scope: ofClass }, schema: { params: Type.Object({ id: Uuid }), response: withErrors({ 200: BoardLinkAnswer }) } },
     async (request, reply) => {
       reply.header('cache-control', 'no-store');
       return service.rotateBoard(actorOf(request), request.params.id);
@@ -73,6 +77,7 @@ export const classRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async
           name: Name,
           kind: Type.Union([Type.Literal('videos'), Type.Literal('sites')]),
         }),
+        response: withErrors({ 201: PlaylistSummary }),
       },
     },
     async (request, reply) => {
@@ -86,7 +91,7 @@ export const classRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async
 
   app.get(
     '/api/playlists/:id',
-    { config: { access: 'member', scope: scopeOf('playlist') }, schema: { params: Type.Object({ id: Uuid }) } },
+    { config: { access: 'member', scope: scopeOf('playlist') }, schema: { params: Type.Object({ id: Uuid }), response: withErrors({ 200: Playlist }) } },
     async (request) => {
       const row = await playlists.get(request.params.id);
       if (!row) throw playlistNotFound();

@@ -5,6 +5,7 @@ import { eventStreams } from './sse.js';
 import { unknownBoard } from '../domain/errors.js';
 
 import { BoardToken as Token } from './schemas.js';
+import { Text, withErrors } from './contract/index.js';
 
 /** How often an open board is re-checked even without a notification (a cache hit when nothing changed). */
 const RECHECK_MS = 10_000;
@@ -25,7 +26,13 @@ export const boardEventRoutes: FastifyPluginAsyncTypebox<{ board: BoardService }
 
   app.get(
     '/api/board/:token/events',
-    { config: { access: 'board' }, schema: { params: Type.Object({ token: Token }) } },
+    {
+      config: { access: 'board' },
+      schema: {
+        params: Type.Object({ token: Token }),
+        response: withErrors({ 200: Text('text/event-stream', '`board` events with the board answer as data; `gone` when the link stops working') }),
+      },
+    },
     async (request, reply) => {
       const token = request.params.token;
       const first = await board.read(token);

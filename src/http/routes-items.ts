@@ -15,6 +15,7 @@ import { requiredAcknowledgements, type VettingChecks } from '../domain/vetting.
 import { actorOf, scopeOf, staffOf } from './access.js';
 import { remakeItem, remakeOf } from '../services/review.js';
 import { BodyOrNothing, Uuid } from './schemas.js';
+import { Item, Text, withErrors } from './contract/index.js';
 import { presentItem } from './present.js';
 import { eventStreams } from './sse.js';
 import { viewingService } from '../services/viewing.js';
@@ -85,6 +86,7 @@ export const itemRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext; events: It
           startSeconds: Type.Optional(Seconds),
           endSeconds: Type.Optional(Seconds),
         }),
+        response: withErrors({ 202: Item }),
       },
     },
     async (request, reply) => {
@@ -155,7 +157,7 @@ export const itemRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext; events: It
     },
   );
 
-  app.get('/api/items/:id', { config: { access: 'member', scope: ofItem }, schema: { params: IdParams } }, async (request) => {
+  app.get('/api/items/:id', { config: { access: 'member', scope: ofItem }, schema: { params: IdParams, response: withErrors({ 200: Item }) } }, async (request) => {
     const item = await load(request.params.id);
     return { ...presentItem(item), remake: await remakeOf(ctx, item) };
   });
@@ -165,7 +167,7 @@ export const itemRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext; events: It
     {
       config: { access: 'member', scope: ofItem },
       // A plain approve sends no body.
-      schema: { params: IdParams, body: ApproveBody },
+      schema: { params: IdParams, body: ApproveBody, response: withErrors({ 200: Item }) },
     },
     async (request) => {
       const staff = staffOf(request);
@@ -199,7 +201,11 @@ export const itemRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext; events: It
     '/api/items/:id/reject',
     {
       config: { access: 'member', scope: ofItem },
-      schema: { params: IdParams, body: Type.Optional(Type.Object({ reason: Type.Optional(Type.String({ maxLength: 2000 })) })) },
+      schema: {
+        params: IdParams,
+        body: Type.Optional(Type.Object({ reason: Type.Optional(Type.String({ maxLength: 2000 })) })),
+        response: withErrors({ 200: Item }),
+      },
     },
     async (request) => {
       const staff = staffOf(request);
@@ -230,6 +236,7 @@ export const itemRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext; events: It
             endSeconds: Type.Optional(Type.Union([Seconds, Type.Null()])),
           }),
         ),
+        response: withErrors({ 202: Item }),
       },
     },
     async (request, reply) => {
@@ -257,6 +264,7 @@ export const itemRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext; events: It
           // A site opens live on the board instead of its vetted copy (allow-listed domains only).
           openLive: Type.Optional(Type.Boolean()),
         }),
+        response: withErrors({ 200: Item }),
       },
     },
     async (request) => {
@@ -283,7 +291,8 @@ export const itemRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext; events: It
    * Server-sent events: the item now, then every change, until it settles. Changes arrive through
    * Postgres notifications; a slow poll covers a lost notification connection.
    */
-  app.get('/api/items/:id/events', { config: { access: 'member', scope: ofItem }, schema: { params: IdParams } }, async (request, reply) => {
+  const itemStream = Text('text/event-stream', '`item` events with the item as data, until it settles');
+  app.get('/api/items/:id/events', { config: { access: 'member', scope: ofItem }, schema: { params: IdParams, response: withErrors({ 200: itemStream }) } }, async (request, reply) => {
     const first = await load(request.params.id);
     let lastSent = '';
     let off = () => {};

@@ -6,6 +6,7 @@ import { itemChangedMeanwhile, itemNotFound, playlistNotFound, VettedError } fro
 import { scopeOf, staffOf } from './access.js';
 import { Uuid } from './schemas.js';
 import { presentItem } from './present.js';
+import { ItemDeleted, Playlist, withErrors } from './contract/index.js';
 
 
 /**
@@ -36,6 +37,7 @@ export const playlistOrderRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }>
       schema: {
         params: Type.Object({ id: Uuid }),
         body: Type.Object({ itemIds: Type.Array(Uuid, { maxItems: 2000, uniqueItems: true }) }),
+        response: withErrors({ 200: Playlist }),
       },
     },
     async (request) => {
@@ -72,7 +74,7 @@ export const playlistOrderRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }>
 
   app.delete(
     '/api/items/:id',
-    { config: { access: 'member', scope: scopeOf('item') }, schema: { params: Type.Object({ id: Uuid }) } },
+    { config: { access: 'member', scope: scopeOf('item') }, schema: { params: Type.Object({ id: Uuid }), response: withErrors({ 200: ItemDeleted }) } },
     async (request) => {
       const staff = staffOf(request);
       const item = await items.get(request.params.id);
@@ -106,7 +108,7 @@ export const playlistOrderRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }>
         ip: request.ip,
         detail: { status: item.status, url: item.url, title: item.title, playlistId: item.playlist_id },
       });
-      return { id: item.id, removed: true };
+      return { id: item.id, removed: true as const };
     },
   );
 };

@@ -7,6 +7,7 @@ import { uploadVideo } from '../services/uploads.js';
 import { actorOf, scopeOf } from './access.js';
 import { Uuid } from './schemas.js';
 import { presentItem } from './present.js';
+import { Item, withErrors } from './contract/index.js';
 
 /**
  * Uploading a video file: the way out when a site (often YouTube) refuses downloads. The body is
@@ -31,6 +32,7 @@ export const uploadRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asyn
           filename: Type.String({ minLength: 1, maxLength: 255 }),
           title: Type.Optional(Type.String({ maxLength: 300 })),
         }),
+        response: withErrors({ 202: Item }),
       },
     },
     async (request, reply) => {

@@ -4,6 +4,7 @@ import type { AppContext } from '../api-context.js';
 import { viewingService } from '../services/viewing.js';
 import { scopeOf, staffOf } from './access.js';
 import { itemNotFound } from '../domain/errors.js';
+import { WatchState, withErrors } from './contract/index.js';
 
 const ofItem = scopeOf('item');
 const IdParams = Type.Object({ id: Type.String({ format: 'uuid' }) });
@@ -22,13 +23,13 @@ export const viewingRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asy
     return item;
   }
 
-  app.get('/api/items/:id/viewing', { config: { access: 'member', scope: ofItem }, schema: { params: IdParams } }, async (request) =>
+  app.get('/api/items/:id/viewing', { config: { access: 'member', scope: ofItem }, schema: { params: IdParams, response: withErrors({ 200: WatchState }) } }, async (request) =>
     viewing.state(await load(request.params.id), staffOf(request).user.id),
   );
 
   app.post(
     '/api/items/:id/viewing',
-    { config: { access: 'member', scope: ofItem }, schema: { params: IdParams, body: Type.Object({ ranges: Ranges }) } },
+    { config: { access: 'member', scope: ofItem }, schema: { params: IdParams, body: Type.Object({ ranges: Ranges }), response: withErrors({ 200: WatchState }) } },
     async (request) => viewing.record(await load(request.params.id), staffOf(request).user.id, request.body.ranges),
   );
 };

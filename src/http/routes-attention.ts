@@ -5,6 +5,7 @@ import { attentionService } from '../services/attention.js';
 import { actorOf } from './access.js';
 import { presentItem } from './present.js';
 import { eventStreams } from './sse.js';
+import { Attention, ReviewQueue, Text, withErrors } from './contract/index.js';
 
 /** A slow re-read covers a lost notification connection. */
 const RECHECK_MS = 10_000;
@@ -19,16 +20,17 @@ export const attentionRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext; event
   const attention = attentionService(ctx);
   const streams = eventStreams(app);
 
-  app.get('/api/review-queue', { config: { access: 'staff' } }, async (request) => {
+  app.get('/api/review-queue', { config: { access: 'staff' }, schema: { response: withErrors({ 200: ReviewQueue }) } }, async (request) => {
     const rows = await attention.queue(actorOf(request));
     return {
       items: rows.map((r) => ({ ...presentItem(r), classId: r.class_id, className: r.class_name, playlistName: r.playlist_name })),
     };
   });
 
-  app.get('/api/attention', { config: { access: 'staff' } }, async (request) => attention.summary(actorOf(request)));
+  app.get('/api/attention', { config: { access: 'staff' }, schema: { response: withErrors({ 200: Attention }) } }, async (request) => attention.summary(actorOf(request)));
 
-  app.get('/api/attention/events', { config: { access: 'staff' } }, async (request, reply) => {
+  const attentionStream = Text('text/event-stream', '`attention` events with the attention summary as data, whenever it changes');
+  app.get('/api/attention/events', { config: { access: 'staff' }, schema: { response: withErrors({ 200: attentionStream }) } }, async (request, reply) => {
     const staff = actorOf(request);
     let lastSent = '';
     let gather: NodeJS.Timeout | undefined;

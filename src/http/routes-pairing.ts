@@ -7,6 +7,7 @@ import { VettedError } from '../domain/errors.js';
 import { scopeOf, staffOf } from './access.js';
 import { Uuid } from './schemas.js';
 import { boardUrl } from './present.js';
+import { PairingCode, Paired, Text, withErrors } from './contract/index.js';
 
 /** No 0/O, 1/I/L: a code read off a screen across a classroom must not be mistyped. */
 const ALPHABET = 'ABCDEFGHJKMNPQRSTUVWXYZ23456789';
@@ -46,7 +47,10 @@ export const pairingRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asy
 
   app.get(
     '/api/classes/:id/board-qr.svg',
-    { config: { access: 'member', scope: scopeOf('class') }, schema: { params: Type.Object({ id: Uuid }) } },
+    {
+      config: { access: 'member', scope: scopeOf('class') },
+      schema: { params: Type.Object({ id: Uuid }), response: withErrors({ 200: Text('image/svg+xml', 'a QR code of the board link') }) },
+    },
     async (request, reply) => {
       const cls = await ctx.repos.classes.get(request.params.id);
       if (!cls) throw classNotFound();
@@ -65,7 +69,7 @@ export const pairingRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asy
 
   app.post(
     '/api/classes/:id/pairing',
-    { config: { access: 'member', scope: scopeOf('class') }, schema: { params: Type.Object({ id: Uuid }) } },
+    { config: { access: 'member', scope: scopeOf('class') }, schema: { params: Type.Object({ id: Uuid }), response: withErrors({ 201: PairingCode }) } },
     async (request, reply) => {
       const staff = staffOf(request);
       const cls = await ctx.repos.classes.get(request.params.id);
@@ -100,7 +104,7 @@ export const pairingRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asy
     '/api/pair',
     {
       config: { access: 'anyone' },
-      schema: { body: Type.Object({ code: Type.String({ minLength: 1, maxLength: 20 }) }) },
+      schema: { body: Type.Object({ code: Type.String({ minLength: 1, maxLength: 20 }) }), response: withErrors({ 200: Paired }) },
     },
     async (request, reply) => {
       const code = normaliseCode(request.body.code);

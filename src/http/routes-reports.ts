@@ -9,6 +9,7 @@ import { classOfBoard, scopeOf, staffOf } from './access.js';
 import { BoardToken as Token, Uuid } from './schemas.js';
 import { toCsv } from './csv.js';
 import { presentItem } from './present.js';
+import { BoardReportTaken, IncidentAnswer, IncidentList, IncidentResolved, JsonOrCsv, withErrors, type Incident } from './contract/index.js';
 
 const Note = Type.String({ minLength: 1, maxLength: 2000, pattern: '\\S' });
 
@@ -28,7 +29,7 @@ function reporterLabel(i: IncidentView): string {
   return staffLabel(i.reporter_email === null ? undefined : { id: i.reporter_id!, email: i.reporter_email, erased_at: i.reporter_erased_at }, i.reporter_id);
 }
 
-export function presentIncident(i: IncidentView) {
+export function presentIncident(i: IncidentView): Incident {
   return {
     id: i.id,
     status: i.status,
@@ -79,7 +80,10 @@ const CSV_HEADER = [
 export const reportRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async (app, { ctx }) => {
   app.post(
     '/api/items/:id/report',
-    { config: { access: 'member', scope: scopeOf('item') }, schema: { params: Type.Object({ id: Uuid }), body: Type.Object({ note: Note }) } },
+    {
+      config: { access: 'member', scope: scopeOf('item') },
+      schema: { params: Type.Object({ id: Uuid }), body: Type.Object({ note: Note }), response: withErrors({ 201: IncidentAnswer }) },
+    },
     async (request, reply) => {
       const incident = await reportByStaff(ctx, { itemId: request.params.id, note: request.body.note.trim(), by: staffOf(request).user.id, ip: request.ip });
       reply.status(201);
@@ -92,7 +96,7 @@ export const reportRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asyn
     {
       config: { access: 'board' },
       // No body schema: a board's Report button may send no body at all, which a schema would refuse.
-      schema: { params: Type.Object({ token: Token, id: Uuid }) },
+      schema: { params: Type.Object({ token: Token, id: Uuid }), response: withErrors({ 201: BoardReportTaken }) },
     },
     async (request, reply) => {
       const cls = await classOfBoard(ctx.repos.classes, request.params.token);
@@ -113,6 +117,7 @@ export const reportRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asyn
           status: Type.Optional(Type.Union([Type.Literal('open'), Type.Literal('resolved')])),
           format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('csv')])),
         }),
+        response: withErrors({ 200: JsonOrCsv(IncidentList, 'the incident log, newest first') }),
       },
     },
     async (request, reply) => {
@@ -141,7 +146,7 @@ export const reportRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asyn
 
   app.get(
     '/api/admin/incidents/:id',
-    { config: { access: 'admin' }, schema: { params: Type.Object({ id: Uuid }) } },
+    { config: { access: 'admin' }, schema: { params: Type.Object({ id: Uuid }), response: withErrors({ 200: IncidentAnswer }) } },
     async (request) => {
       return { incident: presentIncident(await incidentById(ctx, request.params.id)) };
     },
@@ -154,6 +159,7 @@ export const reportRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asyn
       schema: {
         params: Type.Object({ id: Uuid }),
         body: Type.Object({ action: Type.Union([Type.Literal('reinstate'), Type.Literal('remove')]), note: Note }),
+        response: withErrors({ 200: IncidentResolved }),
       },
     },
     async (request) => {

@@ -8,11 +8,12 @@ import { boardMayShow } from '../domain/visibility.js';
 import { loadDomainPolicy, recheckLiveItems } from '../services/domain-policy.js';
 import { scopeOf, staffOf } from './access.js';
 import { Uuid } from './schemas.js';
+import { DomainCheck, DomainListImported, DomainRuleDeleted, DomainRuleList, DomainRuleSaved, Text, withErrors, type DomainRule } from './contract/index.js';
 
 const Action = Type.Union([Type.Literal('allow'), Type.Literal('block')]);
 const RuleNote = Type.Optional(Type.String({ maxLength: 500 }));
 
-function presentRule(r: DomainRuleRow) {
+function presentRule(r: DomainRuleRow): DomainRule {
   return { id: r.id, pattern: r.pattern, action: r.action, note: r.note, createdAt: r.created_at.toISOString(), updatedAt: r.updated_at.toISOString() };
 }
 
@@ -24,14 +25,20 @@ function presentRule(r: DomainRuleRow) {
 export const policyRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async (app, { ctx }) => {
   const { domainRules, audit, playlists, items } = ctx.repos;
 
-  app.get('/api/admin/domain-rules', { config: { access: 'admin' } }, async () => {
+  app.get('/api/admin/domain-rules', { config: { access: 'admin' }, schema: { response: withErrors({ 200: DomainRuleList }) } }, async () => {
     const policy = await loadDomainPolicy(ctx);
     return { rules: (await domainRules.list()).map(presentRule), sitesAllowListOnly: policy.sitesAllowListOnly };
   });
 
   app.post(
     '/api/admin/domain-rules',
-    { config: { access: 'admin' }, schema: { body: Type.Object({ pattern: Type.String({ minLength: 1, maxLength: 260 }), action: Action, note: RuleNote }) } },
+    {
+      config: { access: 'admin' },
+      schema: {
+        body: Type.Object({ pattern: Type.String({ minLength: 1, maxLength: 260 }), action: Action, note: RuleNote }),
+        response: withErrors({ 201: DomainRuleSaved, 200: DomainRuleSaved }),
+      },
+    },
     async (request, reply) => {
       const staff = staffOf(request);
       const pattern = parsePattern(request.body.pattern);
@@ -56,7 +63,10 @@ export const policyRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asyn
       config: { access: 'admin' },
       // Filter vendors' lists are long; this route alone takes up to 4 MiB.
       bodyLimit: 4 * 1024 * 1024,
-      schema: { body: Type.Object({ text: Type.String({ maxLength: 4 * 1024 * 1024 }), action: Action, note: RuleNote }) },
+      schema: {
+        body: Type.Object({ text: Type.String({ maxLength: 4 * 1024 * 1024 }), action: Action, note: RuleNote }),
+        response: withErrors({ 200: DomainListImported }),
+      },
     },
     async (request) => {
       const staff = staffOf(request);
@@ -89,7 +99,7 @@ export const policyRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asyn
 
   app.delete(
     '/api/admin/domain-rules/:id',
-    { config: { access: 'admin' }, schema: { params: Type.Object({ id: Uuid }) } },
+    { config: { access: 'admin' }, schema: { params: Type.Object({ id: Uuid }), response: withErrors({ 200: DomainRuleDeleted }) } },
     async (request) => {
       const staff = staffOf(request);
       const rule = await domainRules.remove(request.params.id);
@@ -104,7 +114,13 @@ export const policyRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asyn
   /** What the policy says about a link, for the admin trying out rules. */
   app.get(
     '/api/admin/domain-rules/check',
-    { config: { access: 'admin' }, schema: { querystring: Type.Object({ url: Type.String({ minLength: 1, maxLength: 4096 }), sites: Type.Optional(Type.Boolean()) }) } },
+    {
+      config: { access: 'admin' },
+      schema: {
+        querystring: Type.Object({ url: Type.String({ minLength: 1, maxLength: 4096 }), sites: Type.Optional(Type.Boolean()) }),
+        response: withErrors({ 200: DomainCheck }),
+      },
+    },
     async (request) => {
       const policy = await loadDomainPolicy(ctx);
       const raw = request.query.url.includes('://') ? request.query.url : `https://${request.query.url}`;
@@ -114,7 +130,7 @@ export const policyRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asyn
       return {
         host,
         allowed: verdict.ok,
-        reason: verdict.ok ? (verdict.rule ? 'allow_rule' : 'no_rule') : verdict.reason,
+        reason: verdict.ok ? (verdict.rule ? ('allow_rule' as const) : ('no_rule' as const)) : verdict.reason,
         rule: verdict.rule ? presentRule(verdict.rule) : null,
       };
     },
@@ -130,6 +146,12 @@ export const policyRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asyn
         querystring: Type.Object({
           format: Type.Optional(Type.Union([Type.Literal('domains'), Type.Literal('pac')])),
           otherwise: Type.Optional(Type.String({ maxLength: 300 })),
+        }),
+        response: withErrors({
+          200: {
+            description: 'the hosts of the approved, unexpired sites: a domain list, or a PAC file with ?format=pac',
+            content: { ...Text('text/plain', '').content, ...Text('application/x-ns-proxy-autoconfig', '').content },
+          },
         }),
       },
     },

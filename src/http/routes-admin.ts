@@ -12,6 +12,10 @@ import { reminderAcknowledgements, reminderHistory, writeReminder } from '../ser
 import { staffOf } from './access.js';
 import { toCsv } from './csv.js';
 import { routeTableOf } from './route-table.js';
+import {
+  AuditLog, JsonOrCsv, PurgeProgress, PurgeResult, ReminderAcknowledgements, Reminders, ReminderSaved, RouteRules, SchoolSettings,
+  SchoolSettingsSaved, StorageReport, withErrors,
+} from './contract/index.js';
 
 const badDate = (field: string) =>
   new VettedError('invalid_request', `The field "${field}" must be a date (2025-09-01) or a date and time (2025-09-01T08:00:00Z) between the years 1970 and 9999.`, { httpStatus: 400 });
@@ -33,11 +37,14 @@ const AUDIT_CSV_HEADER = ['at', 'actor', 'action', 'target', 'target_label', 'ip
 export const adminRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext; root: FastifyInstance }> = async (app, { ctx, root }) => {
   // ---- the e-safety reminder ----------------------------------------------------------------------------
 
-  app.get('/api/admin/reminder', { config: { access: 'admin' } }, async () => reminderHistory(ctx));
+  app.get('/api/admin/reminder', { config: { access: 'admin' }, schema: { response: withErrors({ 200: Reminders }) } }, async () => reminderHistory(ctx));
 
   app.put(
     '/api/admin/reminder',
-    { config: { access: 'admin' }, schema: { body: Type.Object({ text: Type.String({ minLength: 1, maxLength: 10_000, pattern: '\\S' }) }) } },
+    {
+      config: { access: 'admin' },
+      schema: { body: Type.Object({ text: Type.String({ minLength: 1, maxLength: 10_000, pattern: '\\S' }) }), response: withErrors({ 200: ReminderSaved }) },
+    },
     async (request) => writeReminder(ctx, request.body.text, { id: staffOf(request).user.id, ip: request.ip }),
   );
 
@@ -50,6 +57,7 @@ export const adminRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext; root: Fas
           version: Type.Optional(Type.Integer({ minimum: 1 })),
           format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('csv')])),
         }),
+        response: withErrors({ 200: JsonOrCsv(ReminderAcknowledgements, 'who acknowledged which version, and who has not yet read the current one') }),
       },
     },
     async (request, reply) => {
@@ -80,6 +88,7 @@ export const adminRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext; root: Fas
           limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000 })),
           format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('csv')])),
         }),
+        response: withErrors({ 200: JsonOrCsv(AuditLog, 'the audit log, newest first') }),
       },
     },
     async (request, reply) => {
@@ -106,7 +115,7 @@ export const adminRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext; root: Fas
 
   // ---- school settings ----------------------------------------------------------------------------------
 
-  app.get('/api/admin/settings', { config: { access: 'admin' } }, async () => schoolSettings(ctx));
+  app.get('/api/admin/settings', { config: { access: 'admin' }, schema: { response: withErrors({ 200: SchoolSettings }) } }, async () => schoolSettings(ctx));
 
   app.put(
     '/api/admin/settings',
@@ -132,6 +141,7 @@ export const adminRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext; root: Fas
           },
           { additionalProperties: false, minProperties: 1 },
         ),
+        response: withErrors({ 200: SchoolSettingsSaved }),
       },
     },
     async (request) => {
@@ -157,18 +167,18 @@ export const adminRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext; root: Fas
 
   app.post(
     '/api/admin/purge',
-    { config: { access: 'admin' }, schema: { body: Type.Object({ dryRun: Type.Boolean() }) } },
+    { config: { access: 'admin' }, schema: { body: Type.Object({ dryRun: Type.Boolean() }), response: withErrors({ 200: PurgeResult }) } },
     async (request) => purgeNow(ctx, request.body.dryRun, { id: staffOf(request).user.id, ip: request.ip }),
   );
 
   /** Polled by the console's progress bar while a purge runs. */
-  app.get('/api/admin/purge/progress', { config: { access: 'admin' } }, async () => purgeProgress(ctx).get());
+  app.get('/api/admin/purge/progress', { config: { access: 'admin' }, schema: { response: withErrors({ 200: PurgeProgress }) } }, async () => purgeProgress(ctx).get());
 
-  app.get('/api/admin/storage', { config: { access: 'admin' } }, async () => checkStorage(ctx));
+  app.get('/api/admin/storage', { config: { access: 'admin' }, schema: { response: withErrors({ 200: StorageReport }) } }, async () => checkStorage(ctx));
 
   // ---- who may call what --------------------------------------------------------------------------------
 
-  app.get('/api/admin/routes', { config: { access: 'admin' } }, async () => ({
+  app.get('/api/admin/routes', { config: { access: 'admin' }, schema: { response: withErrors({ 200: RouteRules }) } }, async () => ({
     routes: routeTableOf(root)
       .filter((r) => r.method !== 'HEAD')
       .map((r) => ({ method: r.method, url: r.url, access: r.access }))

@@ -12,6 +12,7 @@ import { NO_PASSWORD } from '../db/school-accounts.js';
 
 import { Uuid } from './schemas.js';
 import { changeStanding, eraseStaff } from '../services/staff.js';
+import { AccountAnswer, AccountErased, AccountList, PasswordReset, SubjectAccessExport, withErrors, type Account } from './contract/index.js';
 const Role = Type.Union([Type.Literal('teacher'), Type.Literal('admin')]);
 export const Email = Type.String({ minLength: 3, maxLength: 320, pattern: '^[^\\s@]+@[^\\s@]+$' });
 
@@ -20,7 +21,7 @@ const conflict = (code: string, message: string) => new VettedError(code, messag
 
 type ListedUser = Awaited<ReturnType<AppContext['repos']['accounts']['list']>>[number];
 
-function presentUser(u: UserRow | ListedUser) {
+function presentUser(u: UserRow | ListedUser): Account {
   const listed = u as Partial<ListedUser>;
   return {
     id: u.id,
@@ -59,7 +60,7 @@ export const adminUserRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = a
   }
 
 
-  app.get('/api/admin/users', { config: { access: 'admin' } }, async () => ({ users: (await accounts.list()).map(presentUser) }));
+  app.get('/api/admin/users', { config: { access: 'admin' }, schema: { response: withErrors({ 200: AccountList }) } }, async () => ({ users: (await accounts.list()).map(presentUser) }));
 
   app.post(
     '/api/admin/users',
@@ -74,6 +75,7 @@ export const adminUserRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = a
           /** Ask the person to choose their own password at first sign-in. */
           mustChangePassword: Type.Optional(Type.Boolean()),
         }),
+        response: withErrors({ 201: AccountAnswer }),
       },
     },
     async (request, reply) => {
@@ -105,6 +107,7 @@ export const adminUserRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = a
       schema: {
         params: Type.Object({ id: Uuid }),
         body: Type.Object({ disabled: Type.Optional(Type.Boolean()), role: Type.Optional(Role) }, { minProperties: 1 }),
+        response: withErrors({ 200: AccountAnswer }),
       },
     },
     async (request) => {
@@ -115,7 +118,7 @@ export const adminUserRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = a
 
   app.post(
     '/api/admin/users/:id/reset-password',
-    { config: { access: 'admin' }, schema: { params: Type.Object({ id: Uuid }) } },
+    { config: { access: 'admin' }, schema: { params: Type.Object({ id: Uuid }), response: withErrors({ 200: PasswordReset }) } },
     async (request) => {
       const staff = staffOf(request);
       const user = await load(request.params.id);
@@ -130,7 +133,7 @@ export const adminUserRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = a
 
   app.get(
     '/api/admin/users/:id/export',
-    { config: { access: 'admin' }, schema: { params: Type.Object({ id: Uuid }) } },
+    { config: { access: 'admin' }, schema: { params: Type.Object({ id: Uuid }), response: withErrors({ 200: SubjectAccessExport }) } },
     async (request, reply) => {
       const staff = staffOf(request);
       const data = await accounts.subjectData(request.params.id);
@@ -173,7 +176,7 @@ export const adminUserRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = a
 
   app.post(
     '/api/admin/users/:id/erase',
-    { config: { access: 'admin' }, schema: { params: Type.Object({ id: Uuid }) } },
+    { config: { access: 'admin' }, schema: { params: Type.Object({ id: Uuid }), response: withErrors({ 200: AccountErased }) } },
     async (request) => {
       const erased = await eraseStaff(ctx, actorOf(request), request.params.id);
       return { user: presentUser(erased), pseudonym: formerStaffLabel(erased.id) };

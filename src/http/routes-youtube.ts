@@ -5,6 +5,7 @@ import type { AppContext } from '../api-context.js';
 import { VettedError } from '../domain/errors.js';
 import { youtubeService } from '../services/youtube.js';
 import { staffOf } from './access.js';
+import { withErrors, YoutubeProgramInstalled, YoutubeStatus, YoutubeUpdateQueued } from './contract/index.js';
 
 /**
  * The admin console's YouTube page: what runs (backend, yt-dlp's version and age, the JavaScript runtime), the
@@ -16,7 +17,7 @@ export const youtubeRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asy
   // The program itself, streamed; this scope only.
   app.addContentTypeParser('application/octet-stream', (_request, payload, done) => done(null, payload));
 
-  app.get('/api/admin/youtube', { config: { access: 'admin' } }, async () => youtube.status());
+  app.get('/api/admin/youtube', { config: { access: 'admin' }, schema: { response: withErrors({ 200: YoutubeStatus }) } }, async () => youtube.status());
 
   app.put(
     '/api/admin/youtube',
@@ -27,6 +28,7 @@ export const youtubeRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asy
           { updaterEnabled: Type.Optional(Type.Boolean()), potProviderEnabled: Type.Optional(Type.Boolean()) },
           { additionalProperties: false, minProperties: 1 },
         ),
+        response: withErrors({ 200: YoutubeStatus }),
       },
     },
     async (request) => {
@@ -39,13 +41,13 @@ export const youtubeRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asy
     },
   );
 
-  app.post('/api/admin/youtube/update', { config: { access: 'admin' } }, async (request, reply) => {
+  app.post('/api/admin/youtube/update', { config: { access: 'admin' }, schema: { response: withErrors({ 202: YoutubeUpdateQueued }) } }, async (request, reply) => {
     const staff = staffOf(request);
     await youtube.requestUpdate({ id: staff.user.id, ip: request.ip });
     return reply.code(202).send({ queued: true });
   });
 
-  app.post('/api/admin/youtube/program', { config: { access: 'admin' } }, async (request, reply) => {
+  app.post('/api/admin/youtube/program', { config: { access: 'admin' }, schema: { response: withErrors({ 200: YoutubeProgramInstalled }) } }, async (request, reply) => {
     const body = request.body as Readable | undefined;
     if (!body || typeof body.pipe !== 'function') {
       throw new VettedError('upload_not_a_file', 'Send the yt-dlp program itself as the request body (application/octet-stream).', { httpStatus: 415 });

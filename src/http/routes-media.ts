@@ -7,6 +7,14 @@ import { scopeOf } from './access.js';
 import { unknownBoard } from '../domain/errors.js';
 import { BoardToken, Uuid } from './schemas.js';
 import { noMedia, sendMedia } from './send-media.js';
+import { Bytes, Empty, withErrors } from './contract/index.js';
+
+/** A file with HTTP Range support; 416 (the error shape) for a range outside it. */
+const MediaAnswers = withErrors({
+  200: Bytes('the file (video, picture, page copy, captions)'),
+  206: Bytes('the requested range of the file'),
+  304: Empty('unchanged since the ETag or time sent'),
+});
 
 const MediaParams = {
   id: Uuid,
@@ -43,7 +51,7 @@ export const mediaRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext; board: Bo
     exposeHeadRoute: false,
     ...logLevel,
     config: { access: 'member', scope: scopeOf('item') },
-    schema: { params: Type.Object(MediaParams) },
+    schema: { params: Type.Object(MediaParams), response: MediaAnswers },
     handler: async (request, reply) => {
       const { id, generation, file } = request.params;
       const item = await items.get(id);
@@ -58,7 +66,7 @@ export const mediaRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext; board: Bo
     exposeHeadRoute: false,
     ...logLevel,
     config: { access: 'board' },
-    schema: { params: Type.Object({ token: BoardToken, ...MediaParams }) },
+    schema: { params: Type.Object({ token: BoardToken, ...MediaParams }), response: MediaAnswers },
     handler: async (request, reply) => {
       const { token, id, generation, file } = request.params;
       const allowed = await board.mayFetch(token, id, generation, file);

@@ -167,6 +167,19 @@ describe('OpenAPI description', () => {
       return !spec.paths[p]?.[r.method.toLowerCase()];
     });
     expect(missing.map((r) => `${r.method} ${r.url}`)).toEqual([]);
+    // Every route declares its answers (src/http/contract/): a success and the error shape {error: {code, message}}.
+    const undeclared = routes.filter((r) => {
+      const op = spec.paths[r.url.replace(/:(\w+)/g, '{$1}')]?.[r.method.toLowerCase()] as { responses?: Record<string, unknown> };
+      const codes = Object.keys(op.responses ?? {});
+      return !codes.some((c) => /^[23]/.test(c)) || !codes.includes('4XX') || !codes.includes('5XX');
+    });
+    expect(undeclared.map((r) => `${r.method} ${r.url}`)).toEqual([]);
+    const errorShape = (spec.paths['/api/items/{id}']?.get as { responses: Record<string, { content: Record<string, { schema: { properties: object } }> }> })
+      .responses['4XX']?.content['application/json']?.schema.properties;
+    expect(Object.keys(errorShape ?? {})).toEqual(['error']);
+    const item = (spec.paths['/api/items/{id}']?.get as { responses: Record<string, { content: Record<string, { schema: { properties: object } }> }> })
+      .responses['200']?.content['application/json']?.schema.properties;
+    expect(Object.keys(item ?? {})).toEqual(expect.arrayContaining(['id', 'status', 'media', 'checks', 'source', 'error']));
     // Parameters and bodies come from the route schemas.
     const login = spec.paths['/api/login']?.post as { requestBody?: { content?: Record<string, { schema?: { properties?: object } }> } };
     expect(Object.keys(login.requestBody?.content?.['application/json']?.schema?.properties ?? {})).toEqual(expect.arrayContaining(['email', 'password']));

@@ -2,17 +2,9 @@ import { useState } from 'preact/hooks';
 import { SectionHead, LoadError, Missing, useResource } from './common';
 import { actionWords } from './audit-words';
 import { dateTimeText } from '../shared/words';
+import type { AuditEntry } from '@contract';
 
-interface Entry {
-  id: string;
-  at: string;
-  actor: string;
-  action: string;
-  target: string | null;
-  targetLabel?: string | null;
-  ip: string | null;
-  detail?: unknown;
-}
+type Entry = AuditEntry;
 
 interface Filters {
   action: string;

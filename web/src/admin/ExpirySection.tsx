@@ -3,14 +3,9 @@ import { api, errorText } from '../shared/api';
 import { Button, FlashLine, useFlash } from '../shared/ui';
 import { dateText, scheduleWords } from '../shared/words';
 import { LoadError, Missing, SectionHead, useResource } from './common';
+import type { SchoolSettings } from '@contract';
 
-interface Settings {
-  defaultExpiry: { days?: number; until?: string } | null;
-  sitesAllowListOnly: boolean;
-  purgeAfterDays?: number;
-  purgeSchedule?: string;
-  approvalNeedsWatching?: boolean;
-}
+type Settings = SchoolSettings;
 
 type Mode = 'none' | 'days' | 'until';
 

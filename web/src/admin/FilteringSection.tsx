@@ -2,16 +2,9 @@ import { useState } from 'preact/hooks';
 import { api, errorText } from '../shared/api';
 import { Button, FlashLine, useFlash } from '../shared/ui';
 import { LoadError, Missing, SectionHead, useResource } from './common';
+import type { DomainRule, Recheck } from '@contract';
 
-interface Rule {
-  id: string;
-  pattern: string;
-  action: 'allow' | 'block';
-  note: string | null;
-}
-interface Recheck {
-  quarantined: Array<{ id: string; title: string | null; host: string; rule: string | null }>;
-}
+type Rule = DomainRule;
 
 function recheckText(r: Recheck | null | undefined): string {
   const n = r?.quarantined.length ?? 0;

@@ -3,24 +3,8 @@ import { api, errorText } from '../shared/api';
 import { Button, Dialog, FlashLine, useFlash } from '../shared/ui';
 import { dateTimeText } from '../shared/words';
 import { LoadError, Missing, SectionHead, useResource } from './common';
+import type { Incident } from '@contract';
 
-interface Incident {
-  id: string;
-  status: 'open' | 'resolved';
-  note: string;
-  createdAt: string;
-  reportedBy: { kind: string; label: string };
-  item: {
-    id: string;
-    title: string;
-    url: string;
-    kind: string;
-    statusNow: string | null;
-    className: string | null;
-    playlistName: string | null;
-  };
-  resolution: { action: string; note: string; by: string; at: string | null } | null;
-}
 
 /** The incident queue: reported items wait here, off every board, until the e-safety lead decides. */
 export function IncidentsSection() {

@@ -3,19 +3,9 @@ import { api, ApiError, errorText } from '../shared/api';
 import { Button, Dialog, FlashLine, ProgressBar, useFlash } from '../shared/ui';
 import { bytesText } from '../shared/words';
 import { Missing, SectionHead } from './common';
+import type { PurgeResult, StorageReport } from '@contract';
 
-interface PurgeResult {
-  items: Array<{ id: string; title: string; status: string; bytes: number }>;
-  bytes: number;
-  dryRun: boolean;
-  skipped?: number;
-  retentionDays?: number;
-}
 
-interface StorageReport {
-  filesWithoutItem: Array<{ itemId: string; area: string }>;
-  itemsWithMissingFiles: Array<{ itemId: string; title: string | null; status: string; missing: string[] }>;
-}
 
 const STATUS_WORDS: Record<string, string> = { expired: 'Expired', rejected: 'Rejected', failed: 'Failed', removed: 'Removed' };
 

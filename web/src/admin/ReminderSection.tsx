@@ -3,18 +3,9 @@ import { api, errorText } from '../shared/api';
 import { Button, FlashLine, useFlash } from '../shared/ui';
 import { dateTimeText } from '../shared/words';
 import { LoadError, Missing, SectionHead, useResource } from './common';
+import type { ReminderAcknowledgements, ReminderVersion } from '@contract';
 
-interface ReminderVersion {
-  version: number;
-  text: string;
-  createdAt: string;
-  createdBy: string;
-}
-interface Acks {
-  currentVersion: number;
-  acknowledgements: Array<{ user: { id: string; email: string; role: string }; version: number; acknowledgedAt: string }>;
-  notYetAcknowledgedCurrent: Array<{ id: string; email: string; role: string }>;
-}
+type Acks = ReminderAcknowledgements;
 
 /** The school's e-safety reminder: shown at every sign-in; a new text is a new version everyone reads again. */
 export function ReminderSection() {

@@ -2,12 +2,8 @@ import { useState } from 'preact/hooks';
 import { api, errorText } from '../shared/api';
 import { Button, FlashLine, useFlash } from '../shared/ui';
 import { LoadError, Missing, SectionHead, useResource } from './common';
+import type { SignInSettings } from '@contract';
 
-interface SignInSettings {
-  passwordSignIn: { open: boolean; byConfiguration: 'on' | 'off'; bySchool: 'on' | 'off' };
-  schoolAccount: { issuer: string; label: string; allowedDomains: string[]; autoCreate: 'off' | 'teacher'; redirectUri: string } | null;
-  breakGlassAdmin: { id: string; email: string } | null;
-}
 
 /** How staff sign in: the school account (set up on the server), and whether passwords still work. */
 export function SignInSection() {

@@ -4,20 +4,8 @@ import type { StaffUser } from '../shared/types';
 import { Button, Dialog, FlashLine, useFlash } from '../shared/ui';
 import { dateTimeText } from '../shared/words';
 import { LoadError, Missing, SectionHead, useResource } from './common';
+import type { Account } from '@contract';
 
-interface Account {
-  id: string;
-  email: string;
-  role: 'teacher' | 'admin';
-  disabled: boolean;
-  mustChangePassword?: boolean;
-  erased?: boolean;
-  lastSeenAt?: string | null;
-  activeSessions?: number;
-  acknowledgedVersion?: number | null;
-  signInMethods?: Array<'password' | 'school_account'>;
-  breakGlass?: boolean;
-}
 
 /** How an account signs in, in words. */
 function signInText(u: Account): string {

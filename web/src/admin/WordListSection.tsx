@@ -2,11 +2,8 @@ import { useState } from 'preact/hooks';
 import { api, errorText } from '../shared/api';
 import { Button, FlashLine, useFlash } from '../shared/ui';
 import { LoadError, Missing, SectionHead, useResource } from './common';
+import type { WordList } from '@contract';
 
-interface WordList {
-  flag: string[];
-  ignore: string[];
-}
 
 const lines = (text: string) =>
   text

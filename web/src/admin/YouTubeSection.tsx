@@ -3,24 +3,11 @@ import { api, errorText, uploadFile } from '../shared/api';
 import { Button, FlashLine, ProgressBar, useFlash } from '../shared/ui';
 import { dateText, dateTimeText } from '../shared/words';
 import { LoadError, Missing, SectionHead, useResource } from './common';
+import type { YoutubeStatus } from '@contract';
 
-interface Warning {
-  code: string;
-  message: string;
-  detail?: string;
-  at?: string;
-}
+type Warning = YoutubeStatus['warnings'][number];
 
-interface YouTubeStatus {
-  backend: string;
-  version: string | null;
-  ageDays: number | null;
-  source: 'configured' | 'managed' | 'system' | 'missing';
-  runtime: { name: string; path: string; version: string | null } | null;
-  updater: { enabled: boolean; managed: boolean; lastCheck: string | null; lastError: string | null };
-  network?: { schoolProxy: boolean; potProviderConfigured: boolean; potProvider: boolean; cookies: boolean };
-  warnings: Warning[];
-}
+type YouTubeStatus = YoutubeStatus;
 
 const SOURCE_WORDS: Record<YouTubeStatus['source'], string> = {
   managed: 'Vetted’s own copy, kept current by the updater',

@@ -2,11 +2,8 @@ import { useEffect, useState } from 'preact/hooks';
 import { api, errorText } from '../shared/api';
 import type { ClassInfo } from '../shared/types';
 import { Button, Dialog } from '../shared/ui';
+import type { Member } from '@contract';
 
-interface Member {
-  id: string;
-  email: string;
-}
 
 /**
  * Who teaches a class: its members see it, vet for it and pair its boards; nobody else on the staff does (the

@@ -3,12 +3,9 @@ import { api, errorText } from '../shared/api';
 import type { ClassInfo } from '../shared/types';
 import { Button, Dialog } from '../shared/ui';
 import { clock } from '../shared/words';
+import type { PairingCode } from '@contract';
 
-interface Pairing {
-  code: string;
-  expiresAt: string;
-  pairUrl: string;
-}
+type Pairing = PairingCode;
 
 /**
  * Pairs a classroom board without typing its long secret link: a six-character code to type on

@@ -2,11 +2,9 @@ import { createContext } from 'preact';
 import { useContext, useEffect, useState } from 'preact/hooks';
 import { api, SIGNED_IN_AGAIN_EVENT } from '../shared/api';
 import { href } from '../shared/route';
+import type { Attention } from '@contract';
 
-export interface AttentionSummary {
-  classes: Array<{ id: string; name: string; counts: { awaitingReview: number; reported: number } }>;
-  reported: Array<{ id: string; title: string; classId: string; className: string; playlistId: string; reportedAt: string | null; fromBoard: boolean; note: string }>;
-}
+export type AttentionSummary = Attention;
 
 const AttentionContext = createContext<AttentionSummary | null>(null);
 export const AttentionProvider = AttentionContext.Provider;

@@ -5,6 +5,7 @@ import { forgetDrafts } from './drafts';
 import type { Me, StaffUser } from './types';
 import { Button, SignInPending, useTitle } from './ui';
 import { SchoolAccountButton, useSignInMethods } from './school-sign-in';
+import type { LoginAnswer } from '@contract';
 
 type Phase =
   | { step: 'loading' }
@@ -117,12 +118,6 @@ export function Gate({ area, children }: { area: string; children: (user: StaffU
   );
 }
 
-interface LoginAnswer {
-  user: StaffUser;
-  reminder: string;
-  reminderVersion: number;
-  mustChangePassword?: boolean;
-}
 
 function SignIn({ area, notice, email: known, onSignedIn }: { area: string; notice?: string; email?: string; onSignedIn: (r: LoginAnswer) => void }) {
   useTitle(`Sign in — Vetted ${area}`);

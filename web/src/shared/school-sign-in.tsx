@@ -1,12 +1,9 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api } from './api';
+import type { SignInMethods } from '@contract';
 
 /** What the sign-in page offers (GET /api/auth/methods), with the sentence of a refused school-account sign-in. */
-export interface SignInMethods {
-  password: boolean;
-  schoolAccount: { label: string; start: string } | null;
-  refusal: { code: string; message: string } | null;
-}
+export type { SignInMethods };
 
 /**
  * Asks the server which ways in the school allows. A refused school-account sign-in comes back as `?signin=<code>`:

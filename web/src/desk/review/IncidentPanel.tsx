@@ -3,15 +3,8 @@ import { api, errorText } from '../../shared/api';
 import type { Item } from '../../shared/types';
 import { Button } from '../../shared/ui';
 import { dateTimeText } from '../../shared/words';
+import type { Incident } from '@contract';
 
-interface Incident {
-  id: string;
-  note: string;
-  createdAt: string;
-  reportedBy: { kind: string; label: string };
-  approvedBy: { label: string; at: string | null } | null;
-  item: { id: string };
-}
 
 /**
  * For the e-safety lead, on a reported item's page ("Look at it" from the incident queue): the report's note,

@@ -2,12 +2,9 @@ import { useEffect, useState } from 'preact/hooks';
 import { api } from '../../shared/api';
 import { href } from '../../shared/route';
 import type { Item } from '../../shared/types';
+import type { QueueItem } from '@contract';
 
-export interface QueueItem extends Item {
-  classId: string;
-  className: string;
-  playlistName: string;
-}
+export type { QueueItem };
 
 /**
  * The "To review" queue across the teacher's classes, read again whenever `when` changes (the review page

@@ -1,14 +1,10 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, ApiError } from '../../shared/api';
 import type { Item } from '../../shared/types';
+import type { WatchState } from '@contract';
 
 /** What this reviewer has played of the copy, as the server counts it (POST/GET /api/items/:id/viewing). */
-export interface WatchState {
-  ranges: Array<[number, number]>;
-  coverage: number;
-  required: number | null;
-  met: boolean;
-}
+export type { WatchState };
 
 export type Range = [number, number];
 

@@ -26,6 +26,12 @@ export function installErrorHandlers(app: FastifyInstance): void {
       case 'FST_ERR_CTP_INVALID_JSON_BODY':
         return reply.status(400).send({ error: { code: 'invalid_json', message: 'The request body is not valid JSON.' } });
     }
+    // Postgres cannot store some text (a NUL byte in a filter or a field): that is the request's fault, not ours.
+    if (isUnstorableText(error)) {
+      return reply.status(400).send({
+        error: { code: 'invalid_text', message: 'The request holds a character that cannot be used (such as a NUL byte). Remove it and try again.' },
+      });
+    }
     if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
       return reply.status(error.statusCode).send({ error: { code: 'bad_request', message: error.message } });
     }
@@ -38,4 +44,10 @@ export function installErrorHandlers(app: FastifyInstance): void {
   app.setNotFoundHandler((request, reply) => {
     reply.status(404).send({ error: { code: 'not_found', message: `There is nothing at ${request.method} ${request.url.split('?')[0]}.` } });
   });
+}
+
+/** Postgres' "invalid byte sequence" (22021, e.g. a NUL in text) and "untranslatable character" (22P05). */
+function isUnstorableText(error: unknown): boolean {
+  const code = (error as { code?: unknown }).code;
+  return code === '22021' || code === '22P05';
 }

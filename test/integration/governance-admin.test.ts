@@ -141,6 +141,10 @@ describe('the audit log', () => {
     const today = new Date().toISOString().slice(0, 10);
     expect((await auditActions(app, admin, `from=${today}&to=${today}`)).length).toBe(all.length);
     expect((await inject('GET', '/api/admin/audit?from=yesterday')).statusCode).toBe(400);
+    // A NUL byte cannot reach Postgres as text: a clear 400, never a 500.
+    const nul = await inject('GET', '/api/admin/audit?actor=%00');
+    expect(nul.statusCode).toBe(400);
+    expect(nul.json().error.code).toBe('invalid_text');
     // Metacharacters in filters are data, not SQL.
     expect(await auditActions(app, admin, `action=${encodeURIComponent(EVIL)}`)).toEqual([]);
     expect(await auditActions(app, admin, `actor=${encodeURIComponent(EVIL)}`)).toEqual([]);

@@ -203,7 +203,7 @@ export const itemRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext; events: It
       config: { access: 'member', scope: ofItem },
       schema: {
         params: IdParams,
-        body: Type.Optional(Type.Object({ reason: Type.Optional(Type.String({ maxLength: 2000 })) })),
+        body: BodyOrNothing(Type.Object({ reason: Type.Optional(Type.String({ maxLength: 2000 })) })),
         response: withErrors({ 200: Item }),
       },
     },

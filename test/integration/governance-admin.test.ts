@@ -242,6 +242,11 @@ describe('SQL metacharacters in every text field survive the round trip', () => 
     expect(resolved.json().incident.resolution.note).toBe(EVIL);
     const other = await makeItem(t, pl.id, { status: 'awaiting_review' });
     expect((await inject('POST', `/api/items/${other.id}/reject`, { reason: EVIL })).json().rejectReason).toBe(EVIL);
+    // The reason is optional ({reason?} in the contract): a reject with no body at all is a plain reject.
+    const third = await makeItem(t, pl.id, { status: 'awaiting_review' });
+    const bare = await app.inject({ method: 'POST', url: `/api/items/${third.id}/reject`, headers: { cookie: admin } });
+    expect(bare.statusCode).toBe(200);
+    expect(bare.json()).toMatchObject({ status: 'rejected', rejectReason: null });
     const rule = await inject('POST', '/api/admin/domain-rules', { pattern: 'evil-notes.example', action: 'block', note: EVIL });
     expect(rule.json().rule.note).toBe(EVIL);
     const badPattern = await inject('POST', '/api/admin/domain-rules', { pattern: EVIL, action: 'block' });

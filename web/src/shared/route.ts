@@ -14,6 +14,9 @@ export function useHashRoute(): string[] {
   useEffect(() => {
     const on = () => setParts(read());
     window.addEventListener('hashchange', on);
+    // The address may have changed between the first draw and this listener (a quick navigation right after the
+    // page loaded): read it once more so the view never stays on a stale one.
+    on();
     return () => window.removeEventListener('hashchange', on);
   }, []);
   return parts;

@@ -235,7 +235,9 @@ describe('duplicates', () => {
       await t.ctx.producer.enqueue('media', id, 0);
       const item = await settled(id);
       expect(item.status).toBe('awaiting_review');
-      // The stale job found nothing owed yet; the media stage then ran once more and made the item.
+      // The stale job found nothing owed yet; the media stage then ran once more and made the item. The item is
+      // awaiting review a moment before that run returns (with media on S3 the moment is longer): wait for its outcome.
+      await waitFor(async () => mediaRuns.length >= 2, 10_000, 20);
       expect(mediaRuns).toEqual(['skipped', 'done']);
       expect((site.hits.get('/good.mp4') ?? 0) - before).toBe(1);
       // One output: the video, its pictures and its storyboard (one sprite and a picture per scene), nothing twice.

@@ -137,26 +137,31 @@ export async function explainLookupFailure(hostname: string, e: unknown, resolve
   return lookupFailureError(hostname, e, diagnosis);
 }
 
+/** One hop to a checked host at checked addresses: the host rule, the resolution and the connection, for every request. */
+async function openCheckedHop(url: URL, method: 'GET' | 'HEAD', headers: Record<string, string>, opts: GuardedRequestOptions) {
+  const { policy } = opts;
+  policy.checkHost?.(bareHostname(url));
+  const addresses = await resolveChecked(url, opts);
+  return openHop({
+    url,
+    method,
+    headers,
+    addresses,
+    allow: policy.allow,
+    connectTimeoutMs: policy.connectTimeoutMs,
+    idleTimeoutMs: policy.idleTimeoutMs,
+    signal: opts.signal,
+    connectLookup: opts.testHooks?.connectLookup,
+    ca: opts.testHooks?.ca,
+  });
+}
+
 /**
  * One exchange with the first address of a link, no redirect followed, and closed at once: does it answer over
  * this scheme at all? (For a link typed without http(s)://, see net/scheme.ts.) Guarded like every request.
  */
 export async function reachFirstHop(url: URL, opts: GuardedRequestOptions): Promise<number> {
-  const { policy, signal } = opts;
-  policy.checkHost?.(bareHostname(url));
-  const addresses = await resolveChecked(url, opts);
-  const hop = await openHop({
-    url,
-    method: 'HEAD',
-    headers: requestHeaders(policy, opts.headers),
-    addresses,
-    allow: policy.allow,
-    connectTimeoutMs: policy.connectTimeoutMs,
-    idleTimeoutMs: policy.idleTimeoutMs,
-    signal,
-    connectLookup: opts.testHooks?.connectLookup,
-    ca: opts.testHooks?.ca,
-  });
+  const hop = await openCheckedHop(url, 'HEAD', requestHeaders(opts.policy, opts.headers), opts);
   hop.body.destroy();
   return hop.res.statusCode ?? 0;
 }
@@ -203,20 +208,7 @@ export async function guardedRequest(url: string | URL, opts: GuardedRequestOpti
 
   for (;;) {
     if (signal?.aborted) throw abortReason(signal);
-    policy.checkHost?.(bareHostname(current));
-    const addresses = await resolveChecked(current, opts);
-    const hop = await openHop({
-      url: current,
-      method,
-      headers,
-      addresses,
-      allow: policy.allow,
-      connectTimeoutMs: policy.connectTimeoutMs,
-      idleTimeoutMs: policy.idleTimeoutMs,
-      signal,
-      connectLookup: opts.testHooks?.connectLookup,
-      ca: opts.testHooks?.ca,
-    });
+    const hop = await openCheckedHop(current, method, headers, opts);
     const status = hop.res.statusCode ?? 0;
     const location = hop.res.headers.location;
     if (!REDIRECT_STATUSES.has(status) || location === undefined) {

@@ -1,3 +1,4 @@
+import { VettedError } from './errors.js';
 import type { ItemKind } from './item-state.js';
 
 /**
@@ -36,4 +37,11 @@ export function decideKind(link: LinkVerdict, list: ListKind): KindDecision {
     };
   }
   return { kind, notice: null };
+}
+
+/** A clip ends after it starts (either end may be left open). */
+export function assertClip(start: number | null | undefined, end: number | null | undefined): void {
+  if (start != null && end != null && end <= start) {
+    throw new VettedError('clip_invalid', 'The end of the clip must come after its start.', { httpStatus: 400 });
+  }
 }

@@ -3,7 +3,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { AppContext } from '../api-context.js';
 import { VettedError } from '../domain/errors.js';
-import { uploadVideo } from '../services/uploads.js';
+import { uploadAndQueue } from '../services/uploads.js';
 import { actorOf, scopeOf } from './access.js';
 import { Uuid } from './schemas.js';
 import { presentItem } from './present.js';
@@ -42,19 +42,18 @@ export const uploadRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asyn
       }
       let item;
       try {
-        item = await uploadVideo(ctx, actorOf(request), {
+        item = await uploadAndQueue(ctx, actorOf(request), {
           playlistId: request.params.id,
           fileName: request.query.filename,
           title: request.query.title,
           declaredBytes: Number(request.headers['content-length'] ?? NaN),
           body,
-        });
+        }, request.log);
       } catch (e) {
         // The client may still be sending a refused file: close the connection after the answer.
         reply.header('connection', 'close');
         throw e;
       }
-      await ctx.producer.enqueue('fetch', item.id, item.media_generation).catch((e) => request.log.warn({ err: e }, 'enqueue failed; the reconciler will retry'));
       reply.status(202);
       return presentItem(item);
     },

@@ -3,15 +3,112 @@ import os from 'node:os';
 import path from 'node:path';
 import type { AppContext } from '../api-context.js';
 import type { ItemRow } from '../db/schema.js';
-import { VettedError } from '../domain/errors.js';
-import { assertTransition } from '../domain/item-state.js';
+import { itemChangedMeanwhile, itemNotFound, VettedError } from '../domain/errors.js';
+import { assertTransition, type ItemStatus } from '../domain/item-state.js';
+import { assertClip } from '../domain/submission.js';
+import { requiredAcknowledgements, type VettingChecks } from '../domain/vetting.js';
+import type { ItemsRepository } from '../db/items.js';
 import type { Actor } from './classes.js';
+import { queueFetch, type ServiceLog } from './fetch-queue.js';
+import { viewingService } from './viewing.js';
 
 const changedMeanwhile = () =>
   new VettedError('conflict', 'This item changed while you were working on it. Reload and try again.', { httpStatus: 409 });
 
+/** A colleague approved it first: information for the second teacher, not a failure. */
+const alreadyApproved = () =>
+  new VettedError('already_approved', 'A colleague has already approved this: it is on the board.', { httpStatus: 409 });
+
 const originalGone = () =>
   new VettedError('upload_missing', 'The uploaded file is no longer on the server (it may have been purged). Upload it again.', { httpStatus: 409 });
+
+async function load(ctx: AppContext, id: string): Promise<ItemRow> {
+  const item = await ctx.repos.items.get(id);
+  if (!item) throw itemNotFound();
+  return item;
+}
+
+/** A reviewer's status change: legal per the state machine, guarded against a concurrent change, and audited. */
+async function move(
+  ctx: AppContext,
+  actor: Actor,
+  id: string,
+  to: ItemStatus,
+  action: string,
+  patch: Parameters<ItemsRepository['transition']>[2] = {},
+  detail?: Record<string, unknown>,
+): Promise<ItemRow> {
+  const { items, audit } = ctx.repos;
+  const item = await load(ctx, id);
+  assertTransition(item.status, to);
+  const moved = await items.transition(id, to, patch, [item.status]);
+  if (!moved) {
+    const now = await load(ctx, id);
+    assertTransition(now.status, to);
+    throw itemChangedMeanwhile();
+  }
+  await audit.record({ actorId: actor.id, actorKind: 'staff', action, target: `item:${id}`, ip: actor.ip, detail });
+  return moved;
+}
+
+/**
+ * A reviewer approves an item: it goes on the class's boards. Approval follows watching (issue 15): this reviewer
+ * has played 95 %, or says they watched it elsewhere; a failed flashing check needs their word that they watched
+ * the flagged moments. Each acknowledgement (check names such as "flashing", "watched_elsewhere") is audited.
+ */
+export async function approveItem(ctx: AppContext, actor: Actor, id: string, acknowledge: string[]): Promise<ItemRow> {
+  const current = await load(ctx, id);
+  if (current.status === 'approved') throw alreadyApproved();
+  // Only an item that could be approved now is held to the rules; other statuses get the state machine's answer.
+  const reviewable = current.status === 'awaiting_review';
+  const watched = reviewable ? await viewingService(ctx).assertMayApprove(current, actor.id, acknowledge) : undefined;
+  const acknowledged = reviewable
+    ? requiredAcknowledgements((current.details as { vetting?: Partial<VettingChecks> } | null)?.vetting, acknowledge)
+    : [];
+  if (watched === 'acknowledged') acknowledged.push('watched_elsewhere');
+  return move(
+    ctx,
+    actor,
+    id,
+    'approved',
+    'item.approve',
+    { reviewed_by: actor.id, reviewed_at: new Date() },
+    { ...(watched ? { watched } : {}), ...(acknowledged.length ? { acknowledged } : {}) },
+  );
+}
+
+/** A reviewer rejects an item, with a reason for colleagues if they give one. */
+export async function rejectItem(ctx: AppContext, actor: Actor, id: string, reason: string | null): Promise<ItemRow> {
+  return move(
+    ctx,
+    actor,
+    id,
+    'rejected',
+    'item.reject',
+    { reviewed_by: actor.id, reviewed_at: new Date(), reject_reason: reason },
+    reason ? { reason } : undefined,
+  );
+}
+
+/**
+ * Make the item again (see `remakeItem`) and queue the new copy's fetch. A clip end left out keeps the item's
+ * own; `null` clears it.
+ */
+export async function reprocessItem(
+  ctx: AppContext,
+  actor: Actor,
+  id: string,
+  asked: { startSeconds?: number | null; endSeconds?: number | null },
+  log: ServiceLog,
+): Promise<ItemRow> {
+  const current = await load(ctx, id);
+  const start = asked.startSeconds === undefined ? current.start_seconds : asked.startSeconds;
+  const end = asked.endSeconds === undefined ? current.end_seconds : asked.endSeconds;
+  assertClip(start, end);
+  const { item } = await remakeItem(ctx, actor, current.id, { startSeconds: start, endSeconds: end });
+  await queueFetch(ctx, item, log);
+  return item;
+}
 
 /**
  * How the re-make of an approved item is going, for the item's page: the draft's id and status, and why it

@@ -6,6 +6,7 @@ import type { ItemRow } from '../db/schema.js';
 import { VettedError } from '../domain/errors.js';
 import { titleFromUrl } from '../domain/link.js';
 import type { Actor } from './classes.js';
+import { queueFetch, type ServiceLog } from './fetch-queue.js';
 
 export const uploadTooLarge = (max: number) =>
   new VettedError('upload_too_large', `The file is larger than the ${Math.floor(max / 1024 ** 2)} MB this installation accepts. Trim it or choose a shorter video.`, {
@@ -83,4 +84,11 @@ export async function uploadVideo(
   } finally {
     await storageLeases.release(id);
   }
+}
+
+/** The upload route's use case: the upload above, then the new item's fetch is queued like a submitted link's. */
+export async function uploadAndQueue(ctx: AppContext, actor: Actor, input: Parameters<typeof uploadVideo>[2], log: ServiceLog): Promise<ItemRow> {
+  const item = await uploadVideo(ctx, actor, input);
+  await queueFetch(ctx, item, log);
+  return item;
 }

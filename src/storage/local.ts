@@ -1,11 +1,15 @@
-import { createReadStream, createWriteStream, promises as fs } from 'node:fs';
+import { createWriteStream, promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { openFileCache } from './open-files.js';
 import { filesIn, scratchArea } from './scratch.js';
 import { isSafeName, safe, SOURCE_META, type MediaStore } from './store.js';
 
-/** Reads of 1 MiB: Node's 64 KiB default is several times slower for video (see facts.md). */
+/**
+ * Reads of 1 MiB: Node's 64 KiB default is several times slower for video (see facts.md). A board's
+ * Range request of up to this size is one read into one buffer, no stream.
+ */
 const READ_CHUNK = 1 << 20;
 
 /**
@@ -23,6 +27,8 @@ export function localMediaStore(dataDir: string): MediaStore {
   const originalPath = (itemId: string) => path.join(originalsRoot, safe(itemId), 'source.bin');
   // The fetched source stays in the scratch area on disk: one machine, nothing to hand over.
   const SOURCE = 'source';
+  // Published files never change, so their descriptors are kept between requests (see open-files.ts).
+  const published = openFileCache();
 
   async function list(itemId: string) {
     const out: Array<{ generation: number; name: string; size: number }> = [];
@@ -114,18 +120,14 @@ export function localMediaStore(dataDir: string): MediaStore {
     },
     files: list,
     async stat(key) {
-      const s = await fs.stat(filePath(key)).catch(() => undefined);
-      if (!s?.isFile()) return undefined;
+      const s = await published.stats(filePath(key));
+      if (!s) return undefined;
       return { size: s.size, modified: s.mtime, etag: `"${s.ino.toString(16)}-${s.size.toString(16)}-${Math.floor(s.mtimeMs).toString(16)}"` };
     },
     async open(key, range) {
-      const stream = createReadStream(filePath(key), { highWaterMark: READ_CHUNK, ...(range ? { start: range.start, end: range.end } : {}) });
-      // Surface a missing file here rather than half-way through a reply.
-      await new Promise<void>((resolve, reject) => {
-        stream.once('open', () => resolve());
-        stream.once('error', reject);
-      });
-      return stream;
+      const bytes = await published.read(filePath(key), range, READ_CHUNK);
+      if (!bytes) throw Object.assign(new Error(`media file not found: ${key.itemId}/${key.generation}/${key.name}`), { code: 'ENOENT' });
+      return bytes;
     },
 
     accelPath(key) {
@@ -133,11 +135,13 @@ export function localMediaStore(dataDir: string): MediaStore {
     },
 
     async removeItem(itemId) {
+      published.forget(itemDir(itemId) + path.sep);
       await fs.rm(itemDir(itemId), { recursive: true, force: true });
       await fs.rm(path.join(originalsRoot, safe(itemId)), { recursive: true, force: true });
       await scratch.remove(itemId);
     },
     async removeOtherGenerations(itemId, keep) {
+      published.forget(itemDir(itemId) + path.sep);
       for (const entry of await fs.readdir(itemDir(itemId)).catch(() => [] as string[])) {
         if (entry !== String(keep)) await fs.rm(path.join(itemDir(itemId), entry), { recursive: true, force: true });
       }
@@ -150,7 +154,9 @@ export function localMediaStore(dataDir: string): MediaStore {
       await fs.mkdir(mediaRoot, { recursive: true });
       await fs.access(mediaRoot, fs.constants.W_OK);
     },
-    async close() {},
+    async close() {
+      published.close();
+    },
   };
 }
 

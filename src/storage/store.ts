@@ -81,8 +81,11 @@ export interface MediaStore {
   files(itemId: string): Promise<Array<{ generation: number; name: string; size: number }>>;
   /** A published file's size and validators, or undefined when it is not there. */
   stat(key: MediaKey): Promise<StoredFile | undefined>;
-  /** Reads a published file, or the given inclusive byte range of it. */
-  open(key: MediaKey, range?: ByteRange): Promise<Readable>;
+  /**
+   * Reads a published file, or the given inclusive byte range of it: a stream, or the bytes themselves
+   * when a store reads a small range at once. Rejects when the file is not there.
+   */
+  open(key: MediaKey, range?: ByteRange): Promise<Readable | Buffer>;
   /**
    * The file's path under the media folder (`<item>/<generation>/<name>`) for a reverse proxy that
    * serves that folder itself (`MEDIA_ACCEL=nginx`); undefined when the files are not on this disk.

@@ -3,7 +3,7 @@ import { mkdtemp, readdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import type { TestEnv } from './harness.js';
 
 /**
@@ -25,7 +25,9 @@ export async function hasMedia(t: TestEnv, itemId: string): Promise<boolean> {
   return (await t.ctx.store.files(itemId)).length > 0;
 }
 
-async function collect(stream: Readable): Promise<Buffer> {
+/** The bytes a store's `open` gave, whether it read them at once or streams them. */
+export async function collect(stream: Readable | Buffer): Promise<Buffer> {
+  if (Buffer.isBuffer(stream)) return stream;
   const chunks: Buffer[] = [];
   for await (const c of stream) chunks.push(c as Buffer);
   return Buffer.concat(chunks);
@@ -39,7 +41,8 @@ export async function readPublished(t: TestEnv, itemId: string, generation: numb
 export async function localCopy(t: TestEnv, itemId: string, generation: number, name: string): Promise<string> {
   const dir = await mkdtemp(path.join(t.dataDir, 'copy-'));
   const file = path.join(dir, name);
-  await pipeline(await t.ctx.store.open({ itemId, generation, name }), createWriteStream(file));
+  const bytes = await t.ctx.store.open({ itemId, generation, name });
+  await pipeline(Buffer.isBuffer(bytes) ? Readable.from([bytes]) : bytes, createWriteStream(file));
   return file;
 }
 

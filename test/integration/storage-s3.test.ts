@@ -17,7 +17,7 @@ import { serveFile, startFixtureServer } from '../helpers/fixture-server.js';
 import { backdate } from '../helpers/governance.js';
 import { addStaff, buildTestApp, createTestEnv, makeClassAndPlaylist, signIn, waitFor, type TestApp, type TestEnv } from '../helpers/harness.js';
 import { bucketKeys, s3Client } from '../helpers/s3.js';
-import { localFiles, readPublished } from '../helpers/stored.js';
+import { collect, localFiles, readPublished } from '../helpers/stored.js';
 
 // The S3-compatible store against a real S3 server: Ceph's object gateway on loopback
 // (test/helpers/radosgw.ts), which checks signatures as AWS does. Always runs, whatever TEST_STORAGE says.
@@ -33,12 +33,6 @@ let client: S3Client;
 const quiet = { info: () => {}, error: () => {} };
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 const keys = () => bucketKeys(t.s3!.gateway, t.s3!.bucket);
-
-async function collect(stream: Readable): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const c of stream) chunks.push(c as Buffer);
-  return Buffer.concat(chunks);
-}
 
 async function folder(files: Record<string, Buffer | string>): Promise<string> {
   const dir = path.join(t.dataDir, 'made', randomUUID());

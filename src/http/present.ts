@@ -1,7 +1,8 @@
 import type { BoardContents } from '../db/boards.js';
 import type { ItemMediaFiles, ItemRow } from '../db/schema.js';
 import type { VettingChecks } from '../domain/vetting.js';
-import type { BoardAnswer, BoardItem, Item, ItemChecks, ItemMedia, ItemSource } from './contract/index.js';
+import type { PlaylistContents } from '../services/playlists.js';
+import type { BoardAnswer, BoardItem, Item, ItemChecks, ItemMedia, ItemSource, Playlist } from './contract/index.js';
 
 /**
  * How an item looks over HTTP. Media URLs depend on who asks: staff get cookie-checked URLs, a
@@ -121,6 +122,11 @@ export function presentItem(item: ItemRow, viewer: MediaViewer = { kind: 'staff'
 }
 
 export { boardUrl } from '../services/classes.js';
+
+/** A playlist with its items, as the desk shows it. */
+export function presentPlaylist({ playlist, items }: PlaylistContents): Playlist {
+  return { id: playlist.id, classId: playlist.class_id, name: playlist.name, kind: playlist.kind, items: items.map((i) => presentItem(i)) };
+}
 
 /** The board answer: the class and its playlists with the items on show, media under the board's own link. */
 export function presentBoard(contents: BoardContents, token: string, liveAllowed: (url: string) => boolean): BoardAnswer {

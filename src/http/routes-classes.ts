@@ -1,10 +1,10 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { AppContext } from '../api-context.js';
-import { playlistNotFound, VettedError } from '../domain/errors.js';
 import { classService } from '../services/classes.js';
+import { createPlaylist, playlistContents } from '../services/playlists.js';
 import { actorOf, scopeOf } from './access.js';
-import { presentItem } from './present.js';
+import { presentPlaylist } from './present.js';
 import { Email, Uuid } from './schemas.js';
 import { BoardLinkAnswer, ClassCreated, ClassDetail, ClassList, Empty, MemberAdded, Playlist, PlaylistSummary, withErrors } from './contract/index.js';
 
@@ -16,7 +16,6 @@ const Name = Type.String({ minLength: 1, maxLength: 200, pattern: '\\S' });
  * else (an admin is a member of every class), so a teacher cannot even learn that another class exists.
  */
 export const classRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async (app, { ctx }) => {
-  const { playlists, items, audit } = ctx.repos;
   const service = classService(ctx);
   const ofClass = scopeOf('class');
 
@@ -81,9 +80,7 @@ export const classRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async
       },
     },
     async (request, reply) => {
-      const actor = actorOf(request);
-      const row = await playlists.create(request.body.classId, request.body.name.trim(), request.body.kind);
-      await audit.record({ actorId: actor.id, actorKind: 'staff', action: 'playlist.create', target: `playlist:${row.id}`, ip: actor.ip });
+      const row = await createPlaylist(ctx, actorOf(request), request.body.classId, request.body.name.trim(), request.body.kind);
       reply.status(201);
       return { id: row.id, classId: row.class_id, name: row.name, kind: row.kind };
     },
@@ -92,11 +89,6 @@ export const classRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async
   app.get(
     '/api/playlists/:id',
     { config: { access: 'member', scope: scopeOf('playlist') }, schema: { params: Type.Object({ id: Uuid }), response: withErrors({ 200: Playlist }) } },
-    async (request) => {
-      const row = await playlists.get(request.params.id);
-      if (!row) throw playlistNotFound();
-      const list = await items.listByPlaylist(row.id);
-      return { id: row.id, classId: row.class_id, name: row.name, kind: row.kind, items: list.map((i) => presentItem(i)) };
-    },
+    async (request) => presentPlaylist(await playlistContents(ctx, request.params.id)),
   );
 };

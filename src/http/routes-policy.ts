@@ -2,10 +2,10 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { AppContext } from '../api-context.js';
 import type { DomainRuleRow } from '../db/schema.js';
-import { hostOfUrl, isPacResult, judgeHost, parseDomainList, parsePattern, toDomainList, toPac } from '../domain/domain-rules.js';
-import { playlistNotFound, VettedError } from '../domain/errors.js';
-import { boardMayShow } from '../domain/visibility.js';
+import { hostOfUrl, judgeHost, parseDomainList, parsePattern, toDomainList, toPac } from '../domain/domain-rules.js';
+import { VettedError } from '../domain/errors.js';
 import { loadDomainPolicy, recheckLiveItems } from '../services/domain-policy.js';
+import { siteListHosts } from '../services/playlists.js';
 import { scopeOf, staffOf } from './access.js';
 import { Uuid } from './schemas.js';
 import { DomainCheck, DomainListImported, DomainRuleDeleted, DomainRuleList, DomainRuleSaved, Text, withErrors, type DomainRule } from './contract/index.js';
@@ -23,7 +23,7 @@ function presentRule(r: DomainRuleRow): DomainRule {
  * the live items at once.
  */
 export const policyRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async (app, { ctx }) => {
-  const { domainRules, audit, playlists, items } = ctx.repos;
+  const { domainRules, audit } = ctx.repos;
 
   app.get('/api/admin/domain-rules', { config: { access: 'admin' }, schema: { response: withErrors({ 200: DomainRuleList }) } }, async () => {
     const policy = await loadDomainPolicy(ctx);
@@ -156,27 +156,15 @@ export const policyRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asyn
       },
     },
     async (request, reply) => {
-      const playlist = await playlists.get(request.params.id);
-      if (!playlist) throw playlistNotFound();
-      if (playlist.kind !== 'sites') {
-        throw new VettedError('not_a_site_list', 'Only a site list can be exported for the web filter.', { httpStatus: 409 });
-      }
-      const otherwise = request.query.otherwise;
-      if (otherwise !== undefined && !isPacResult(otherwise)) {
-        throw new VettedError('invalid_request', 'The "otherwise" proxy must look like "PROXY filter.school.example:8080".', { httpStatus: 400 });
-      }
-      const now = new Date();
-      const hosts = (await items.listByPlaylist(playlist.id))
-        .filter((i) => boardMayShow({ status: i.status, expiresAt: i.expires_at }, now))
-        .map((i) => hostOfUrl(i.url))
-        .filter((h): h is string => !!h);
+      const { otherwise } = request.query;
+      const { playlist, hosts, at } = await siteListHosts(ctx, request.params.id, otherwise);
       const safeName = playlist.name.replace(/[^A-Za-z0-9_-]+/g, '-').slice(0, 60) || 'sites';
       reply.header('cache-control', 'no-store');
       if (request.query.format === 'pac') {
         return reply
           .header('content-type', 'application/x-ns-proxy-autoconfig')
           .header('content-disposition', `attachment; filename="${safeName}.pac"`)
-          .send(toPac(hosts, { title: `"${playlist.name}"`, ownHost: new URL(ctx.config.publicUrl).hostname, otherwise, generatedAt: now }));
+          .send(toPac(hosts, { title: `"${playlist.name}"`, ownHost: new URL(ctx.config.publicUrl).hostname, otherwise, generatedAt: at }));
       }
       return reply
         .header('content-type', 'text/plain; charset=utf-8')

@@ -2,11 +2,10 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { AppContext } from '../api-context.js';
 import type { DomainRuleRow } from '../db/schema.js';
-import { hostOfUrl, judgeHost, parseDomainList, parsePattern, toDomainList, toPac } from '../domain/domain-rules.js';
-import { VettedError } from '../domain/errors.js';
-import { loadDomainPolicy, recheckLiveItems } from '../services/domain-policy.js';
+import { toDomainList, toPac } from '../domain/domain-rules.js';
+import { deleteRule, importRules, loadDomainPolicy, saveRule, tryPolicy } from '../services/domain-policy.js';
 import { siteListHosts } from '../services/playlists.js';
-import { scopeOf, staffOf } from './access.js';
+import { actorOf, scopeOf } from './access.js';
 import { Uuid } from './schemas.js';
 import { DomainCheck, DomainListImported, DomainRuleDeleted, DomainRuleList, DomainRuleSaved, Text, withErrors, type DomainRule } from './contract/index.js';
 
@@ -23,11 +22,9 @@ function presentRule(r: DomainRuleRow): DomainRule {
  * the live items at once.
  */
 export const policyRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async (app, { ctx }) => {
-  const { domainRules, audit } = ctx.repos;
-
   app.get('/api/admin/domain-rules', { config: { access: 'admin' }, schema: { response: withErrors({ 200: DomainRuleList }) } }, async () => {
     const policy = await loadDomainPolicy(ctx);
-    return { rules: (await domainRules.list()).map(presentRule), sitesAllowListOnly: policy.sitesAllowListOnly };
+    return { rules: policy.rules.map(presentRule), sitesAllowListOnly: policy.sitesAllowListOnly };
   });
 
   app.post(
@@ -40,18 +37,7 @@ export const policyRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asyn
       },
     },
     async (request, reply) => {
-      const staff = staffOf(request);
-      const pattern = parsePattern(request.body.pattern);
-      const { rule, created, previous } = await domainRules.upsert(pattern, request.body.action, request.body.note?.trim() || null, staff.user.id);
-      await audit.record({
-        actorId: staff.user.id,
-        actorKind: 'staff',
-        action: created ? 'rule.create' : 'rule.update',
-        target: `rule:${rule.id}`,
-        ip: request.ip,
-        detail: { pattern, action: rule.action, ...(previous ? { previous } : {}), note: rule.note },
-      });
-      const recheck = await recheckLiveItems(ctx, { by: staff.user.id, ip: request.ip, change: `${rule.action} ${pattern}` });
+      const { rule, created, recheck } = await saveRule(ctx, actorOf(request), request.body);
       reply.status(created ? 201 : 200);
       return { rule: presentRule(rule), created, recheck };
     },
@@ -69,31 +55,8 @@ export const policyRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asyn
       },
     },
     async (request) => {
-      const staff = staffOf(request);
-      const { patterns, skipped } = parseDomainList(request.body.text);
-      const existing = new Map((await domainRules.list()).map((r) => [r.pattern, r.action]));
-      let added = 0;
-      let changed = 0;
-      let unchanged = 0;
-      for (const pattern of patterns) {
-        if (existing.get(pattern) === request.body.action) {
-          unchanged++;
-          continue;
-        }
-        const { created } = await domainRules.upsert(pattern, request.body.action, request.body.note?.trim() || null, staff.user.id);
-        if (created) added++;
-        else changed++;
-      }
-      await audit.record({
-        actorId: staff.user.id,
-        actorKind: 'staff',
-        action: 'rule.import',
-        target: null,
-        ip: request.ip,
-        detail: { action: request.body.action, added, changed, unchanged, skipped: skipped.length, note: request.body.note ?? null },
-      });
-      const recheck = await recheckLiveItems(ctx, { by: staff.user.id, ip: request.ip, change: `import of ${patterns.length} ${request.body.action} rules` });
-      return { added, changed, unchanged, skipped: skipped.slice(0, 200), skippedCount: skipped.length, recheck };
+      const { skipped, ...counts } = await importRules(ctx, actorOf(request), request.body);
+      return { ...counts, skipped: skipped.slice(0, 200), skippedCount: skipped.length };
     },
   );
 
@@ -101,12 +64,7 @@ export const policyRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asyn
     '/api/admin/domain-rules/:id',
     { config: { access: 'admin' }, schema: { params: Type.Object({ id: Uuid }), response: withErrors({ 200: DomainRuleDeleted }) } },
     async (request) => {
-      const staff = staffOf(request);
-      const rule = await domainRules.remove(request.params.id);
-      if (!rule) throw new VettedError('rule_not_found', 'That rule does not exist (it may have been deleted already).', { httpStatus: 404 });
-      await audit.record({ actorId: staff.user.id, actorKind: 'staff', action: 'rule.delete', target: `rule:${rule.id}`, ip: request.ip, detail: { pattern: rule.pattern, action: rule.action } });
-      // Removing an allow rule can uncover a broader block rule (or leave a site list off the allow list).
-      const recheck = await recheckLiveItems(ctx, { by: staff.user.id, ip: request.ip, change: `removed ${rule.action} ${rule.pattern}` });
+      const { rule, recheck } = await deleteRule(ctx, actorOf(request), request.params.id);
       return { deleted: presentRule(rule), recheck };
     },
   );
@@ -122,11 +80,7 @@ export const policyRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asyn
       },
     },
     async (request) => {
-      const policy = await loadDomainPolicy(ctx);
-      const raw = request.query.url.includes('://') ? request.query.url : `https://${request.query.url}`;
-      const host = hostOfUrl(raw);
-      if (!host) throw new VettedError('url_invalid', 'That is not a link or a domain.', { httpStatus: 400 });
-      const verdict = judgeHost(policy.rules, host, policy.sitesAllowListOnly && request.query.sites === true);
+      const { host, verdict } = await tryPolicy(ctx, request.query.url, request.query.sites === true);
       return {
         host,
         allowed: verdict.ok,

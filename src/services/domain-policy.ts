@@ -1,7 +1,9 @@
 import type { AppContext } from '../api-context.js';
 import type { DomainRuleRow } from '../db/schema.js';
-import { hostOfUrl, judgeHost, verdictError, type HostVerdict } from '../domain/domain-rules.js';
+import { hostOfUrl, judgeHost, parseDomainList, parsePattern, verdictError, type DomainRuleAction, type HostVerdict } from '../domain/domain-rules.js';
+import { VettedError } from '../domain/errors.js';
 import { allowedFrom, WORKING_STATUSES } from '../domain/item-state.js';
+import type { Actor } from './classes.js';
 import { reportItem } from './incidents.js';
 
 /**
@@ -138,4 +140,75 @@ export async function recheckLiveItems(ctx: AppContext, cause: { by: string | nu
     detail: { change: cause.change, quarantined: result.quarantined.map((i) => i.id), failed: result.failed.map((i) => i.id) },
   });
   return result;
+}
+
+// ---- the admin's rules ---------------------------------------------------------------------------------
+
+/**
+ * The admin adds a rule, or changes the action or note of the rule for the same pattern; the live items are
+ * re-checked at once.
+ */
+export async function saveRule(ctx: AppContext, actor: Actor, asked: { pattern: string; action: DomainRuleAction; note?: string }) {
+  const pattern = parsePattern(asked.pattern);
+  const { rule, created, previous } = await ctx.repos.domainRules.upsert(pattern, asked.action, asked.note?.trim() || null, actor.id);
+  await ctx.repos.audit.record({
+    actorId: actor.id,
+    actorKind: 'staff',
+    action: created ? 'rule.create' : 'rule.update',
+    target: `rule:${rule.id}`,
+    ip: actor.ip,
+    detail: { pattern, action: rule.action, ...(previous ? { previous } : {}), note: rule.note },
+  });
+  const recheck = await recheckLiveItems(ctx, { by: actor.id, ip: actor.ip, change: `${rule.action} ${pattern}` });
+  return { rule, created, recheck };
+}
+
+/**
+ * A filter vendor's plain domain list, every domain with one action: new rules are added, rules with the other
+ * action are changed, the rest left alone. Lines that are not a domain are skipped and counted.
+ */
+export async function importRules(ctx: AppContext, actor: Actor, asked: { text: string; action: DomainRuleAction; note?: string }) {
+  const { domainRules, audit } = ctx.repos;
+  const { patterns, skipped } = parseDomainList(asked.text);
+  const existing = new Map((await domainRules.list()).map((r) => [r.pattern, r.action]));
+  let added = 0;
+  let changed = 0;
+  let unchanged = 0;
+  for (const pattern of patterns) {
+    if (existing.get(pattern) === asked.action) {
+      unchanged++;
+      continue;
+    }
+    const { created } = await domainRules.upsert(pattern, asked.action, asked.note?.trim() || null, actor.id);
+    if (created) added++;
+    else changed++;
+  }
+  await audit.record({
+    actorId: actor.id,
+    actorKind: 'staff',
+    action: 'rule.import',
+    target: null,
+    ip: actor.ip,
+    detail: { action: asked.action, added, changed, unchanged, skipped: skipped.length, note: asked.note ?? null },
+  });
+  const recheck = await recheckLiveItems(ctx, { by: actor.id, ip: actor.ip, change: `import of ${patterns.length} ${asked.action} rules` });
+  return { added, changed, unchanged, skipped, recheck };
+}
+
+/** The admin deletes a rule; removing an allow rule can uncover a broader block rule, so the live items are re-checked. */
+export async function deleteRule(ctx: AppContext, actor: Actor, id: string) {
+  const rule = await ctx.repos.domainRules.remove(id);
+  if (!rule) throw new VettedError('rule_not_found', 'That rule does not exist (it may have been deleted already).', { httpStatus: 404 });
+  await ctx.repos.audit.record({ actorId: actor.id, actorKind: 'staff', action: 'rule.delete', target: `rule:${rule.id}`, ip: actor.ip, detail: { pattern: rule.pattern, action: rule.action } });
+  const recheck = await recheckLiveItems(ctx, { by: actor.id, ip: actor.ip, change: `removed ${rule.action} ${rule.pattern}` });
+  return { rule, recheck };
+}
+
+/** What the policy says about a link or a bare domain, for the admin trying out rules (`sites`: as a site list's link). */
+export async function tryPolicy(ctx: AppContext, link: string, sites: boolean) {
+  const policy = await loadDomainPolicy(ctx);
+  const raw = link.includes('://') ? link : `https://${link}`;
+  const host = hostOfUrl(raw);
+  if (!host) throw new VettedError('url_invalid', 'That is not a link or a domain.', { httpStatus: 400 });
+  return { host, verdict: judgeHost(policy.rules, host, policy.sitesAllowListOnly && sites) };
 }

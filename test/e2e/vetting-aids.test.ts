@@ -12,7 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startWorkers, type RunningWorkers } from '../../src/worker/runtime.js';
 import { mediaBinaries } from '../helpers/fixtures-media.js';
 import { serveFile, startFixtureServer } from '../helpers/fixture-server.js';
-import { addStaff, makeClassAndPlaylist, signIn, waitFor } from '../helpers/harness.js';
+import { deskFor } from '../helpers/desk.js';
+import { addStaff, makeClassAndPlaylist, signIn } from '../helpers/harness.js';
 import { accessibilityProblems, launchBrowser, newWatchedContext, shot, signInThroughPage, startLiveServer, type Browser, type LiveServer, type Page } from './support.js';
 
 const run = promisify(execFile);
@@ -55,12 +56,9 @@ beforeAll(async () => {
   site = await startFixtureServer({ '/Pond-story.mkv': serveFile(video, 'video/x-matroska') });
   const cookie = await signIn(server.app, TEACHER.email, TEACHER.password);
   const { playlistId } = await makeClassAndPlaylist(server.app, cookie);
-  const res = await server.app.inject({ method: 'POST', url: '/api/items', headers: { cookie }, payload: { url: site.url('/Pond-story.mkv'), playlistId } });
-  itemId = res.json().id;
-  await waitFor(async () => {
-    const item = (await server.app.inject({ method: 'GET', url: `/api/items/${itemId}`, headers: { cookie } })).json();
-    return item.status === 'awaiting_review' ? item : undefined;
-  }, 60_000, 200);
+  const staff = deskFor(server.app, cookie);
+  itemId = (await staff.submit(site.url('/Pond-story.mkv'), playlistId)).json().id;
+  expect((await staff.settled(itemId, 60_000)).status).toBe('awaiting_review');
   browser = await launchBrowser();
   const watched = await newWatchedContext(browser, server.base);
   desk = await watched.context.newPage();

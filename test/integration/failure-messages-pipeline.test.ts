@@ -12,6 +12,7 @@ import { startWorkers, type RunningWorkers } from '../../src/worker/runtime.js';
 import { CONTROL_ANSWERS, startFakeDns, type FakeDns } from '../helpers/fake-dns.js';
 import { makeFixture } from '../helpers/fixtures-media.js';
 import { serveFile, startFixtureServer } from '../helpers/fixture-server.js';
+import { deskFor, type Desk } from '../helpers/desk.js';
 import { freePort } from '../helpers/free-port.js';
 import { addStaff, buildTestApp, createTestEnv, makeClassAndPlaylist, signIn, waitFor, type TestApp, type TestEnv } from '../helpers/harness.js';
 
@@ -24,6 +25,7 @@ let site: Awaited<ReturnType<typeof startFixtureServer>>;
 let closedPort: number;
 let videos: string;
 let sites: string;
+let desk: Desk;
 
 const ARTICLE = `<!doctype html><html lang="en"><head><title>Frogs | Pond Facts</title></head><body><article><h1>All about frogs</h1>
 <p>Frogs are amphibians. They start life as tadpoles in ponds and grow legs as they get older.</p>
@@ -38,6 +40,7 @@ beforeAll(async () => {
   workers = await startWorkers(t.ctx, { log: { info: () => {}, error: () => {} }, reconcileEveryMs: 3_600_000 });
   await addStaff(t, 'teacher@school.test');
   cookie = await signIn(app, 'teacher@school.test');
+  desk = deskFor(app, cookie);
   videos = (await makeClassAndPlaylist(app, cookie, 'videos')).playlistId;
   sites = (await makeClassAndPlaylist(app, cookie, 'sites')).playlistId;
   const dir = path.join(t.dataDir, 'fixtures');
@@ -62,20 +65,12 @@ afterAll(async () => {
 });
 
 const at = (host: string, p: string, port = site.port) => `http://${host}:${port}${p}`;
-const submit = (url: string, playlistId: string) =>
-  app.inject({ method: 'POST', url: '/api/items', headers: { cookie }, payload: { url, playlistId } });
-const get = async (id: string) => (await app.inject({ method: 'GET', url: `/api/items/${id}`, headers: { cookie } })).json();
-const settled = (id: string) =>
-  waitFor(async () => {
-    const item = await get(id);
-    return ['awaiting_review', 'failed'].includes(item.status) ? item : undefined;
-  }, 30_000, 50);
 
 /** Submitted, accepted, and failed: the item as the desk then shows it. */
 async function failsWith(url: string, playlistId: string, code: string) {
-  const res = await submit(url, playlistId);
+  const res = await desk.submit(url, playlistId);
   expect(res.statusCode, res.body).toBe(202);
-  const item = await settled(res.json().id);
+  const item = await desk.settled(res.json().id);
   expect(item.status).toBe('failed');
   expect(item.error.code).toBe(code);
   // A failed item never promises anything: nothing more happens by itself.
@@ -97,10 +92,10 @@ async function notesUntilSettled(id: string): Promise<string[]> {
 
 describe('a link typed without http(s)://', () => {
   it('is tried with https:// first and, as the site has no secure version, fetched with http:// (and the checks say so)', async () => {
-    const res = await submit(`frogs.test:${site.port}/frogs.html`, sites);
+    const res = await desk.submit(`frogs.test:${site.port}/frogs.html`, sites);
     expect(res.statusCode).toBe(202);
     expect(res.json().url).toBe(`https://frogs.test:${site.port}/frogs.html`);
-    const item = await settled(res.json().id);
+    const item = await desk.settled(res.json().id);
     expect(item.status).toBe('awaiting_review');
     expect(item.url).toBe(`http://frogs.test:${site.port}/frogs.html`);
     expect(item.checks.plainHttp).toBe(true);
@@ -115,7 +110,7 @@ describe('a link typed without http(s)://', () => {
 
 describe('names that do not resolve', () => {
   it('a name that does not exist is refused at once as a likely typo', async () => {
-    const res = await submit('http://frgos.test/frogs.html', sites);
+    const res = await desk.submit('http://frgos.test/frogs.html', sites);
     expect(res.statusCode).toBe(422);
     expect(res.json().error).toMatchObject({ code: 'fetch_dns' });
     expect(res.json().error.message).toMatch(/no site has this name\. Check the link for typos/);
@@ -124,9 +119,9 @@ describe('names that do not resolve', () => {
   it('a site whose name disappears after the link was added fails without retrying, as not found', async () => {
     // The name goes right after the submit's lookup (its A and AAAA questions), before the worker's.
     dns.after('vanishing.test', 2, () => dns.names.delete('vanishing.test'));
-    const res = await submit(at('vanishing.test', '/frogs.html'), sites);
+    const res = await desk.submit(at('vanishing.test', '/frogs.html'), sites);
     expect(res.statusCode).toBe(202);
-    const item = await settled(res.json().id);
+    const item = await desk.settled(res.json().id);
     expect(item.error.code).toBe('fetch_dns');
     expect(item.error.message).toMatch(/could not be found/);
   });
@@ -134,11 +129,11 @@ describe('names that do not resolve', () => {
 
 describe('the site refused, had nothing, was busy, or was not a video', () => {
   it('a refused connection says so, retries while it says when, then says Vetted stopped (a page: no upload advice)', async () => {
-    const res = await submit(at('frogs.test', '/frogs.html', closedPort), sites);
+    const res = await desk.submit(at('frogs.test', '/frogs.html', closedPort), sites);
     const notes = await notesUntilSettled(res.json().id);
     expect(notes.length).toBeGreaterThan(0);
     for (const note of notes) expect(note).toMatch(/^The site refused the connection.*Vetted will try again in (a few seconds|about \d+ seconds) \(try [234] of 4\)\.$/);
-    const item = await get(res.json().id);
+    const item = await desk.item(res.json().id);
     expect(item.error.code).toBe('fetch_refused');
     expect(item.error.message).toMatch(/Vetted tried 4 times and has stopped\. Press “Try again” when it should work\.$/);
   });
@@ -177,12 +172,12 @@ describe('no internet on the server', () => {
       // Silent: the connection goes right after the link is added (the submit's two questions), before the worker looks.
       else dns.after(host, 2, () => (dns.mode = mode));
       // Either way the link is kept: the teacher's paste is not lost to the server's outage.
-      const res = await submit(at(host, p), playlist());
+      const res = await desk.submit(at(host, p), playlist());
       expect(res.statusCode).toBe(202);
       try {
         const notes = await notesUntilSettled(res.json().id);
         for (const note of notes) expect(note).toMatch(/no internet connection.*Vetted will try again .* \(try [234] of 4\)\.$/);
-        const item = await get(res.json().id);
+        const item = await desk.item(res.json().id);
         expect(item.status).toBe('failed');
         expect(item.error.code).toBe('fetch_offline');
         expect(item.error.message).toMatch(/^The server has no internet connection right now/);

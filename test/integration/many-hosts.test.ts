@@ -4,6 +4,7 @@ import { mkdir, mkdtemp, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkStorage } from '../../src/services/storage-check.js';
+import { untilSettled } from '../helpers/desk.js';
 import { makeFixture } from '../helpers/fixtures-media.js';
 import { serveFile, startFixtureServer } from '../helpers/fixture-server.js';
 import { addStaff, childEnv, createTestEnv, waitFor, type TestEnv } from '../helpers/harness.js';
@@ -140,11 +141,7 @@ afterAll(async () => {
 });
 
 const itemOn = async (api: Api, id: string) => (await call(api, 'GET', `/api/items/${id}`)).json();
-const settled = (id: string, timeoutMs = 90_000) =>
-  waitFor(async () => {
-    const item = await itemOn(apis[0]!, id);
-    return ['awaiting_review', 'failed'].includes(item.status) ? item : undefined;
-  }, timeoutMs, 200);
+const settled = (id: string, timeoutMs = 90_000) => untilSettled(() => itemOn(apis[0]!, id), timeoutMs);
 
 describe('two APIs and two workers on one database, queue and bucket', () => {
   const ids: string[] = [];

@@ -7,6 +7,7 @@ import { startWorkers, type RunningWorkers } from '../../src/worker/runtime.js';
 import { HANDLERS } from '../../src/worker/handlers/index.js';
 import { jobIdFor } from '../../src/queue/jobs.js';
 import { makeFixture, truncatedCopy, writeDisguisedHlsPlaylist } from '../helpers/fixtures-media.js';
+import { deskFor, type Desk } from '../helpers/desk.js';
 import { serveFile, startFixtureServer } from '../helpers/fixture-server.js';
 import { addStaff, buildTestApp, createTestEnv, makeClassAndPlaylist, signIn, waitFor, type TestApp, type TestEnv } from '../helpers/harness.js';
 import { hasMedia, hasWork, publishedFiles } from '../helpers/stored.js';
@@ -22,6 +23,7 @@ let site: Awaited<ReturnType<typeof startFixtureServer>>;
 let forbidden: http.Server;
 let forbiddenHits = 0;
 let sentinel: { id: string; row: unknown };
+let desk: Desk;
 const LIMIT = 2 * 1024 * 1024;
 
 const quiet = { info: () => {}, error: () => {} };
@@ -31,6 +33,7 @@ beforeAll(async () => {
   app = await buildTestApp(t);
   await addStaff(t, 'teacher@school.test');
   cookie = await signIn(app, 'teacher@school.test');
+  desk = deskFor(app, cookie);
   ids = await makeClassAndPlaylist(app, cookie);
   const dir = path.join(t.dataDir, 'fixtures');
   await mkdir(dir, { recursive: true });
@@ -98,8 +101,8 @@ beforeAll(async () => {
   workers = await startWorkers(t.ctx, { log: quiet, reconcileEveryMs: 3_600_000 });
 
   // An approved item that must come through every failure below unchanged.
-  const res = await submit(site.url('/good.mp4'));
-  const done = await settled(res.json().id);
+  const res = await desk.submit(site.url('/good.mp4'), ids.playlistId);
+  const done = await desk.settled(res.json().id);
   expect(done.status).toBe('awaiting_review');
   await app.inject({ method: 'POST', url: `/api/items/${done.id}/approve`, headers: { cookie }, payload: { acknowledge: ['watched_elsewhere'] } });
   sentinel = { id: done.id, row: await t.ctx.repos.items.get(done.id) };
@@ -113,21 +116,10 @@ afterAll(async () => {
   await t?.cleanup();
 });
 
-function submit(url: string) {
-  return app.inject({ method: 'POST', url: '/api/items', headers: { cookie }, payload: { url, playlistId: ids.playlistId } });
-}
-
-async function settled(id: string) {
-  return waitFor(async () => {
-    const item = (await app.inject({ method: 'GET', url: `/api/items/${id}`, headers: { cookie } })).json();
-    return ['awaiting_review', 'failed'].includes(item.status) ? item : undefined;
-  }, 30_000, 100);
-}
-
 async function expectFailure(route: string, code: string) {
-  const res = await submit(site.url(route));
+  const res = await desk.submit(site.url(route), ids.playlistId);
   expect(res.statusCode).toBe(202);
-  const item = await settled(res.json().id);
+  const item = await desk.settled(res.json().id);
   expect(item.status).toBe('failed');
   expect(item.error.code).toBe(code);
   expect(item.error.message.length).toBeGreaterThan(10);
@@ -146,8 +138,8 @@ describe('bad remote answers', () => {
     expect(site.hits.get('/gone.mp4')).toBe(1);
   });
   it('500 then success is retried and ends ready for review', async () => {
-    const res = await submit(site.url('/flaky.mp4'));
-    const item = await settled(res.json().id);
+    const res = await desk.submit(site.url('/flaky.mp4'), ids.playlistId);
+    const item = await desk.settled(res.json().id);
     expect(item.status).toBe('awaiting_review');
     expect(site.hits.get('/flaky.mp4')).toBe(2);
   });
@@ -195,8 +187,8 @@ describe('redirects', () => {
     await expectFailure('/hop0.mp4', 'fetch_too_many_redirects');
   });
   it('five redirects are followed', async () => {
-    const res = await submit(site.url('/hop2.mp4'));
-    expect((await settled(res.json().id)).status).toBe('awaiting_review');
+    const res = await desk.submit(site.url('/hop2.mp4'), ids.playlistId);
+    expect((await desk.settled(res.json().id)).status).toBe('awaiting_review');
   });
 });
 
@@ -204,7 +196,7 @@ describe('duplicates', () => {
   it('the same job enqueued twice, and a stale media job still ending when the fetch hands over, produce one download and one output', async () => {
     const before = site.hits.get('/good.mp4') ?? 0;
     // A query the canonical form keeps, so this is a new source rather than a reuse of the earlier copy.
-    const res = await submit(site.url('/good.mp4?copy=duplicates'));
+    const res = await desk.submit(site.url('/good.mp4?copy=duplicates'), ids.playlistId);
     const id = res.json().id;
     expect(res.json().status).toBe('queued');
     // The order a loaded machine produced now and then, made certain: a stale media job reads the item before the
@@ -233,7 +225,7 @@ describe('duplicates', () => {
       await t.ctx.producer.enqueue('fetch', id, 0);
       await t.ctx.producer.enqueue('fetch', id, 0);
       await t.ctx.producer.enqueue('media', id, 0);
-      const item = await settled(id);
+      const item = await desk.settled(id);
       expect(item.status).toBe('awaiting_review');
       // The stale job found nothing owed yet; the media stage then ran once more and made the item. The item is
       // awaiting review a moment before that run returns (with media on S3 the moment is longer): wait for its outcome.

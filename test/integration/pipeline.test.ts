@@ -3,6 +3,7 @@ import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startWorkers, type RunningWorkers } from '../../src/worker/runtime.js';
+import { deskFor, type Desk } from '../helpers/desk.js';
 import { addStaff, buildTestApp, createTestEnv, makeClassAndPlaylist, signIn, waitFor, type TestApp, type TestEnv } from '../helpers/harness.js';
 import { makeFixture } from '../helpers/fixtures-media.js';
 import { serveFile, startFixtureServer } from '../helpers/fixture-server.js';
@@ -17,6 +18,7 @@ let cookie: string;
 let site: Awaited<ReturnType<typeof startFixtureServer>>;
 let ids: { classId: string; boardToken: string; playlistId: string };
 let files: Record<string, string>;
+let desk: Desk;
 
 const quiet = { info: () => {}, error: () => {} };
 
@@ -26,6 +28,7 @@ beforeAll(async () => {
   workers = await startWorkers(t.ctx, { log: quiet, reconcileEveryMs: 3_600_000 });
   await addStaff(t, 'teacher@school.test');
   cookie = await signIn(app, 'teacher@school.test');
+  desk = deskFor(app, cookie);
   ids = await makeClassAndPlaylist(app, cookie);
   const dir = path.join(t.dataDir, 'fixtures');
   await import('node:fs/promises').then((fs) => fs.mkdir(dir, { recursive: true }));
@@ -45,17 +48,6 @@ afterAll(async () => {
   await site?.close();
   await t?.cleanup();
 });
-
-async function submit(url: string, extra: Record<string, unknown> = {}) {
-  return app.inject({ method: 'POST', url: '/api/items', headers: { cookie }, payload: { url, playlistId: ids.playlistId, ...extra } });
-}
-
-async function settled(id: string) {
-  return waitFor(async () => {
-    const item = (await app.inject({ method: 'GET', url: `/api/items/${id}`, headers: { cookie } })).json();
-    return ['awaiting_review', 'failed', 'approved', 'rejected'].includes(item.status) ? item : undefined;
-  }, 60_000, 150);
-}
 
 function ffprobe(file: string) {
   return JSON.parse(
@@ -81,14 +73,14 @@ describe('a direct video link, end to end', () => {
   let itemId: string;
 
   it('is accepted as queued and reaches awaiting_review as a clean faststart H.264 copy (remux path)', async () => {
-    const res = await submit(site.url('/Counting-with-frogs.mp4'));
+    const res = await desk.submit(site.url('/Counting-with-frogs.mp4'), ids.playlistId);
     expect(res.statusCode).toBe(202);
     const body = res.json();
     expect(body.status).toBe('queued');
     expect(body.title).toBe('Counting with frogs');
     itemId = body.id;
 
-    const item = await settled(itemId);
+    const item = await desk.settled(itemId, 60_000);
     expect(item.status).toBe('awaiting_review');
     expect(item.progress).toBe(100);
     expect(item.durationSeconds).toBeGreaterThan(3.5);
@@ -117,7 +109,7 @@ describe('a direct video link, end to end', () => {
     expect(before.class.name).toBe('Robins');
     expect(before.playlists[0].items).toEqual([]);
 
-    const item = (await app.inject({ method: 'GET', url: `/api/items/${itemId}`, headers: { cookie } })).json();
+    const item = await desk.item(itemId);
     // A board cannot fetch the media of an unapproved item, even knowing its id.
     const boardUrl = item.media.video.replace('/media/items/', `/media/board/${ids.boardToken}/`);
     expect((await app.inject({ method: 'GET', url: boardUrl })).statusCode).toBe(404);
@@ -137,7 +129,7 @@ describe('a direct video link, end to end', () => {
   });
 
   it('serves Range requests with 206 and exactly the requested bytes', async () => {
-    const item = (await app.inject({ method: 'GET', url: `/api/items/${itemId}`, headers: { cookie } })).json();
+    const item = await desk.item(itemId);
     const whole = await readPublished(t, itemId, 0, 'video.mp4');
     const res = await app.inject({ method: 'GET', url: item.media.video, headers: { cookie, range: 'bytes=100-1123' } });
     expect(res.statusCode).toBe(206);
@@ -146,7 +138,7 @@ describe('a direct video link, end to end', () => {
   });
 
   it('keeps media from anonymous visitors and from the board of another class', async () => {
-    const item = (await app.inject({ method: 'GET', url: `/api/items/${itemId}`, headers: { cookie } })).json();
+    const item = await desk.item(itemId);
     expect((await app.inject({ method: 'GET', url: item.media.video })).statusCode).toBe(401);
     const other = await makeClassAndPlaylist(app, cookie);
     const otherBoard = item.media.video.replace('/media/items/', `/media/board/${other.boardToken}/`);
@@ -178,8 +170,8 @@ describe('a direct video link, end to end', () => {
 
 describe('the transcode path', () => {
   it('turns VP9/WebM into H.264 yuv420p with AAC, and honours the clip the teacher chose', async () => {
-    const res = await submit(site.url('/bees.webm'), { startSeconds: 0.5, endSeconds: 1.5, title: 'Busy bees' });
-    const item = await settled(res.json().id);
+    const res = await desk.submit(site.url('/bees.webm'), ids.playlistId, { startSeconds: 0.5, endSeconds: 1.5, title: 'Busy bees' });
+    const item = await desk.settled(res.json().id, 60_000);
     expect(item.status).toBe('awaiting_review');
     expect(item.title).toBe('Busy bees');
     expect(item.details.encode).toBe('transcode');
@@ -193,8 +185,8 @@ describe('the transcode path', () => {
   });
 
   it('re-makes an item with a new clip as a new generation and drops the old files', async () => {
-    const res = await submit(site.url('/bees.webm'));
-    const first = await settled(res.json().id);
+    const res = await desk.submit(site.url('/bees.webm'), ids.playlistId);
+    const first = await desk.settled(res.json().id, 60_000);
     expect(first.status).toBe('awaiting_review');
     const again = await app.inject({
       method: 'POST',
@@ -204,7 +196,7 @@ describe('the transcode path', () => {
     });
     expect(again.statusCode).toBe(202);
     expect(again.json().status).toBe('queued');
-    const second = await settled(first.id);
+    const second = await desk.settled(first.id, 60_000);
     expect(second.status).toBe('awaiting_review');
     expect(second.media.video).toContain(`/${first.id}/1/`);
     expect(second.durationSeconds).toBeLessThan(1.2);
@@ -216,7 +208,7 @@ describe('the transcode path', () => {
 
 describe('progress stream', () => {
   it('streams the item as server-sent events until it settles', async () => {
-    const res = await submit(site.url('/bees.webm'));
+    const res = await desk.submit(site.url('/bees.webm'), ids.playlistId);
     const id = res.json().id;
     await app.listen({ port: 0, host: '127.0.0.1' });
     const port = (app.server.address() as import('node:net').AddressInfo).port;

@@ -3,8 +3,9 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startWorkers, type RunningWorkers } from '../../src/worker/runtime.js';
 import { makeFixture } from '../helpers/fixtures-media.js';
+import { deskFor, type Desk } from '../helpers/desk.js';
 import { serveFile, startFixtureServer } from '../helpers/fixture-server.js';
-import { addStaff, buildTestApp, createTestEnv, makeClassAndPlaylist, signIn, waitFor, type TestApp, type TestEnv } from '../helpers/harness.js';
+import { addStaff, buildTestApp, createTestEnv, makeClassAndPlaylist, signIn, type TestApp, type TestEnv } from '../helpers/harness.js';
 import { readPublished } from '../helpers/stored.js';
 
 // Web pages and site lists through the real pipeline, links told apart by URL or by sniffing,
@@ -16,6 +17,7 @@ let cookie: string;
 let videos: { classId: string; boardToken: string; playlistId: string };
 let sites: { playlistId: string };
 let site: Awaited<ReturnType<typeof startFixtureServer>>;
+let desk: Desk;
 
 const ARTICLE = `<!doctype html><html lang="en"><head><title>Frogs | Pond Facts</title>
 <meta property="og:site_name" content="Pond Facts"><meta name="author" content="Ada Frog">
@@ -34,6 +36,7 @@ beforeAll(async () => {
   workers = await startWorkers(t.ctx, { log: { info: () => {}, error: () => {} }, reconcileEveryMs: 3_600_000 });
   await addStaff(t, 'teacher@school.test');
   cookie = await signIn(app, 'teacher@school.test');
+  desk = deskFor(app, cookie);
   videos = await makeClassAndPlaylist(app, cookie, 'videos');
   sites = await makeClassAndPlaylist(app, cookie, 'sites');
   const dir = path.join(t.dataDir, 'fixtures');
@@ -57,24 +60,15 @@ afterAll(async () => {
   await t?.cleanup();
 });
 
-const submit = (url: string, playlistId: string) =>
-  app.inject({ method: 'POST', url: '/api/items', headers: { cookie }, payload: { url, playlistId } });
-const get = async (id: string) => (await app.inject({ method: 'GET', url: `/api/items/${id}`, headers: { cookie } })).json();
-const settled = (id: string) =>
-  waitFor(async () => {
-    const item = await get(id);
-    return ['awaiting_review', 'failed'].includes(item.status) ? item : undefined;
-  }, 30_000, 100);
-
 describe('a web page in a site list', () => {
   let itemId: string;
 
   it('becomes a clean copy with its metadata, pictures stored locally, danger removed', async () => {
-    const res = await submit(site.url('/frogs.html'), sites.playlistId);
+    const res = await desk.submit(site.url('/frogs.html'), sites.playlistId);
     expect(res.statusCode).toBe(202);
     expect(res.json().kind).toBe('webpage');
     expect(res.json().notice).toBeNull();
-    const item = await settled(res.json().id);
+    const item = await desk.settled(res.json().id);
     itemId = item.id;
     expect(item.status).toBe('awaiting_review');
     expect(item.title).toMatch(/frogs/i);
@@ -116,23 +110,23 @@ async function classOf(playlistId: string) {
 
 describe('links are taken for what they are', () => {
   it('a video link in a site list is a video, and the API says so', async () => {
-    const res = await submit(site.url('/clip.mp4'), sites.playlistId);
+    const res = await desk.submit(site.url('/clip.mp4'), sites.playlistId);
     expect(res.json().kind).toBe('video');
     expect(res.json().notice.code).toBe('video_in_site_list');
-    expect((await settled(res.json().id)).status).toBe('awaiting_review');
+    expect((await desk.settled(res.json().id)).status).toBe('awaiting_review');
   });
 
   it('a web page in a video list is a web page, and the API says so', async () => {
-    const res = await submit(site.url('/frogs.html'), videos.playlistId);
+    const res = await desk.submit(site.url('/frogs.html'), videos.playlistId);
     expect(res.json().kind).toBe('webpage');
     expect(res.json().notice.code).toBe('page_in_video_list');
   });
 
   it('a link whose URL does not tell is sniffed: HTML becomes a web page, bytes of a video a video', async () => {
-    const page = await settled((await submit(site.url('/frogs'), videos.playlistId)).json().id);
+    const page = await desk.settled((await desk.submit(site.url('/frogs'), videos.playlistId)).json().id);
     expect(page.kind).toBe('webpage');
     expect(page.status).toBe('awaiting_review');
-    const video = await settled((await submit(site.url('/stream'), sites.playlistId)).json().id);
+    const video = await desk.settled((await desk.submit(site.url('/stream'), sites.playlistId)).json().id);
     expect(video.kind).toBe('video');
     expect(video.status).toBe('awaiting_review');
   });
@@ -140,10 +134,10 @@ describe('links are taken for what they are', () => {
 
 describe('the same source is processed once', () => {
   it('a repeat submission shares the stored media at once and still needs its own approval', async () => {
-    const first = await settled((await submit(site.url('/clip.mp4?utm_source=newsletter'), videos.playlistId)).json().id);
+    const first = await desk.settled((await desk.submit(site.url('/clip.mp4?utm_source=newsletter'), videos.playlistId)).json().id);
     const hits = site.hits.get('/clip.mp4');
     const t0 = Date.now();
-    const res = await submit(site.url('/clip.mp4'), sites.playlistId);
+    const res = await desk.submit(site.url('/clip.mp4'), sites.playlistId);
     const elapsed = Date.now() - t0;
     const again = res.json();
     expect(again.status).toBe('awaiting_review');
@@ -158,7 +152,7 @@ describe('the same source is processed once', () => {
   });
 
   it('a different clip of the same source is processed anew', async () => {
-    const res = await app.inject({ method: 'POST', url: '/api/items', headers: { cookie }, payload: { url: site.url('/clip.mp4'), playlistId: videos.playlistId, startSeconds: 0.5 } });
+    const res = await desk.submit(site.url('/clip.mp4'), videos.playlistId, { startSeconds: 0.5 });
     expect(res.json().status).toBe('queued');
   });
 });
@@ -174,7 +168,7 @@ describe('YouTube links that are not a single video are refused at submit', () =
   ] as const) {
     it(`${url} → ${code}`, async () => {
       // Literal-IP check aside, submit resolves the host: stand YouTube's name in for a public address.
-      const res = await submit(url, videos.playlistId);
+      const res = await desk.submit(url, videos.playlistId);
       expect(res.statusCode).toBe(422);
       expect(res.json().error.code).toBe(code);
     });

@@ -14,8 +14,9 @@ import { s3MediaStore } from '../../src/storage/s3.js';
 import type { S3Settings } from '../../src/config.js';
 import { makeFixture } from '../helpers/fixtures-media.js';
 import { serveFile, startFixtureServer } from '../helpers/fixture-server.js';
+import { deskFor } from '../helpers/desk.js';
 import { backdate } from '../helpers/governance.js';
-import { addStaff, buildTestApp, createTestEnv, makeClassAndPlaylist, signIn, waitFor, type TestApp, type TestEnv } from '../helpers/harness.js';
+import { addStaff, buildTestApp, createTestEnv, makeClassAndPlaylist, signIn, type TestApp, type TestEnv } from '../helpers/harness.js';
 import { bucketKeys, s3Client } from '../helpers/s3.js';
 import { collect, localFiles, readPublished } from '../helpers/stored.js';
 
@@ -163,13 +164,11 @@ describe('an item through the pipeline with media in the bucket', () => {
   let id: string;
 
   it('is fetched, transcoded on local scratch and published to the bucket, leaving nothing behind', async () => {
-    const res = await app.inject({ method: 'POST', url: '/api/items', headers: { cookie }, payload: { url: site.url('/bees.webm'), playlistId } });
+    const desk = deskFor(app, cookie);
+    const res = await desk.submit(site.url('/bees.webm'), playlistId);
     expect(res.statusCode).toBe(202);
     id = res.json().id;
-    const item = await waitFor(async () => {
-      const got = (await app.inject({ method: 'GET', url: `/api/items/${id}`, headers: { cookie } })).json();
-      return ['awaiting_review', 'failed'].includes(got.status) ? got : undefined;
-    }, 60_000, 150);
+    const item = await desk.settled(id, 60_000);
     expect(item.status).toBe('awaiting_review');
     const published = Object.values((await t.ctx.repos.items.get(id))!.media as Record<string, string | string[]>).flat();
     expect(published).toEqual(expect.arrayContaining(['video.mp4', 'poster.jpg', 'thumbnail.jpg']));

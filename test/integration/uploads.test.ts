@@ -3,8 +3,9 @@ import path from 'node:path';
 import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startWorkers, type RunningWorkers } from '../../src/worker/runtime.js';
+import { deskFor, type Desk } from '../helpers/desk.js';
 import { ffprobeJson, makeFixture } from '../helpers/fixtures-media.js';
-import { addStaff, buildTestApp, createTestEnv, makeClassAndPlaylist, signIn, waitFor, type TestApp, type TestEnv } from '../helpers/harness.js';
+import { addStaff, buildTestApp, createTestEnv, makeClassAndPlaylist, signIn, type TestApp, type TestEnv } from '../helpers/harness.js';
 import { hasWork, localCopy, originalIds } from '../helpers/stored.js';
 
 // Uploading a file: the way out when a site refuses downloads. Streamed to disk, kept as the
@@ -15,6 +16,7 @@ let workers: RunningWorkers;
 let cookie: string;
 let ids: { playlistId: string; boardToken: string };
 let video: Buffer;
+let desk: Desk;
 const LIMIT = 3 * 1024 * 1024;
 
 beforeAll(async () => {
@@ -23,6 +25,7 @@ beforeAll(async () => {
   workers = await startWorkers(t.ctx, { log: { info: () => {}, error: () => {} }, reconcileEveryMs: 3_600_000 });
   await addStaff(t, 'teacher@school.test');
   cookie = await signIn(app, 'teacher@school.test');
+  desk = deskFor(app, cookie);
   ids = await makeClassAndPlaylist(app, cookie);
   const dir = path.join(t.dataDir, 'fixtures');
   await mkdir(dir, { recursive: true });
@@ -43,12 +46,6 @@ const upload = (payload: Buffer, filename = 'Pond dipping.mp4', contentType = 'v
     payload,
   });
 
-const settled = (id: string) =>
-  waitFor(async () => {
-    const item = (await app.inject({ method: 'GET', url: `/api/items/${id}`, headers: { cookie } })).json();
-    return ['awaiting_review', 'failed'].includes(item.status) ? item : undefined;
-  }, 30_000, 100);
-
 const originals = () => originalIds(t);
 
 describe('uploading a video file', () => {
@@ -59,7 +56,7 @@ describe('uploading a video file', () => {
     expect(res.statusCode).toBe(202);
     expect(res.json()).toMatchObject({ status: 'queued', kind: 'video', title: 'Pond dipping' });
     id = res.json().id;
-    const item = await settled(id);
+    const item = await desk.settled(id);
     expect(item.status).toBe('awaiting_review');
     expect(item.source.name).toBe('Uploaded file');
     const probe = await ffprobeJson(await localCopy(t, id, 0, 'video.mp4'));
@@ -71,7 +68,7 @@ describe('uploading a video file', () => {
   it('keeps the original, so the teacher can trim and re-make it', async () => {
     const again = await app.inject({ method: 'POST', url: `/api/items/${id}/reprocess`, headers: { cookie }, payload: { startSeconds: 1 } });
     expect(again.statusCode).toBe(202);
-    const item = await settled(id);
+    const item = await desk.settled(id);
     expect(item.status).toBe('awaiting_review');
     expect(item.durationSeconds).toBeLessThan(2.3);
   });
@@ -127,7 +124,7 @@ describe('bad uploads', () => {
     expect((await upload(Buffer.from('a=b'), 'x.mp4', 'application/x-www-form-urlencoded')).statusCode).toBe(415);
     const noise = await upload(Buffer.alloc(20_000, 7), 'noise.mp4', 'application/octet-stream');
     expect(noise.statusCode).toBe(202);
-    const item = await settled(noise.json().id);
+    const item = await desk.settled(noise.json().id);
     expect(item.status).toBe('failed');
     expect(item.error.code).toBe('media_unreadable');
     expect(await hasWork(t, item.id)).toBe(false);

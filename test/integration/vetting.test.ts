@@ -10,10 +10,11 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startWorkers, type RunningWorkers } from '../../src/worker/runtime.js';
+import { deskFor, type Desk } from '../helpers/desk.js';
 import { auditActions } from '../helpers/governance.js';
 import { mediaBinaries } from '../helpers/fixtures-media.js';
 import { serveFile, startFixtureServer } from '../helpers/fixture-server.js';
-import { buildTestApp, createTestEnv, makeClassAndPlaylist, signInAdminAndTeacher, waitFor, type TestApp, type TestEnv } from '../helpers/harness.js';
+import { buildTestApp, createTestEnv, makeClassAndPlaylist, signInAdminAndTeacher, type TestApp, type TestEnv } from '../helpers/harness.js';
 
 const run = promisify(execFile);
 let t: TestEnv;
@@ -23,6 +24,7 @@ let teacher: string;
 let admin: string;
 let site: Awaited<ReturnType<typeof startFixtureServer>>;
 let playlistId: string;
+let desk: Desk;
 
 const quiet = { info: () => {}, error: () => {} };
 
@@ -36,6 +38,7 @@ beforeAll(async () => {
   workers = await startWorkers(t.ctx, { log: quiet, reconcileEveryMs: 3_600_000 });
   ({ admin, teacher } = await signInAdminAndTeacher(t, app));
   ({ playlistId } = await makeClassAndPlaylist(app, teacher));
+  desk = deskFor(app, teacher);
   const dir = path.join(t.dataDir, 'fixtures');
   await mkdir(dir, { recursive: true });
   const srt = path.join(dir, 'subs.srt');
@@ -64,12 +67,9 @@ afterAll(async () => {
 });
 
 async function submitAndSettle(url: string) {
-  const res = await app.inject({ method: 'POST', url: '/api/items', headers: { cookie: teacher }, payload: { url, playlistId } });
+  const res = await desk.submit(url, playlistId);
   expect(res.statusCode, res.body).toBe(202);
-  return waitFor(async () => {
-    const item = (await app.inject({ method: 'GET', url: `/api/items/${res.json().id}`, headers: { cookie: teacher } })).json();
-    return ['awaiting_review', 'failed'].includes(item.status) ? item : undefined;
-  }, 60_000, 150);
+  return desk.settled(res.json().id, 60_000);
 }
 
 describe('the checks on the staff item', () => {

@@ -3,6 +3,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startWorkers } from '../../src/worker/runtime.js';
+import { deskFor, type Desk } from '../helpers/desk.js';
 import { makeFixture, mediaBinaries } from '../helpers/fixtures-media.js';
 import { serveFile, startFixtureServer } from '../helpers/fixture-server.js';
 import { addStaff, buildTestApp, childEnv, createTestEnv, makeClassAndPlaylist, signIn, waitFor, type TestApp, type TestEnv } from '../helpers/harness.js';
@@ -19,12 +20,14 @@ let site: Awaited<ReturnType<typeof startFixtureServer>>;
 const children: ChildProcess[] = [];
 let realTimeFfmpeg: string;
 let ffprobe: string;
+let desk: Desk;
 
 beforeAll(async () => {
   t = await createTestEnv({ JOB_BACKOFF_MS: '100', JOB_LOCK_MS: '2000' });
   app = await buildTestApp(t);
   await addStaff(t, 'teacher@school.test');
   cookie = await signIn(app, 'teacher@school.test');
+  desk = deskFor(app, cookie);
   ids = await makeClassAndPlaylist(app, cookie);
   const dir = path.join(t.dataDir, 'fixtures');
   await mkdir(dir, { recursive: true });
@@ -68,30 +71,23 @@ function workerProcess(extraEnv: Record<string, string> = {}): ChildProcess & { 
   return Object.assign(child, { ready });
 }
 
-async function itemOf(id: string) {
-  return (await app.inject({ method: 'GET', url: `/api/items/${id}`, headers: { cookie } })).json();
-}
-
 describe('a worker killed with SIGKILL mid-transcode', () => {
   it('is taken over after restart: one output, no scratch files, item ready', async () => {
     const first = workerProcess({ FFMPEG_PATH: realTimeFfmpeg, FFPROBE_PATH: ffprobe });
     await first.ready;
-    const res = await app.inject({ method: 'POST', url: '/api/items', headers: { cookie }, payload: { url: site.url('/slow.webm'), playlistId: ids.playlistId } });
+    const res = await desk.submit(site.url('/slow.webm'), ids.playlistId);
     const id = res.json().id as string;
     await waitFor(async () => {
-      const item = await itemOf(id);
+      const item = await desk.item(id);
       return item.status === 'processing' && item.progress >= 5;
     }, 60_000, 50);
     first.kill('SIGKILL');
     await new Promise((r) => first.once('exit', r));
-    expect((await itemOf(id)).status).toBe('processing');
+    expect((await desk.item(id)).status).toBe('processing');
 
     const second = workerProcess();
     await second.ready;
-    const done = await waitFor(async () => {
-      const item = await itemOf(id);
-      return ['awaiting_review', 'failed'].includes(item.status) ? item : undefined;
-    }, 90_000, 200);
+    const done = await desk.settled(id, 90_000);
     expect(done.status).toBe('awaiting_review');
     expect(done.durationSeconds).toBeGreaterThan(7);
     // One output: a single generation, with the video, its pictures and the storyboard made in the same decode.
@@ -110,23 +106,20 @@ describe('a worker killed with SIGKILL mid-transcode', () => {
 describe('Redis losing its jobs', () => {
   it('the reconciler re-enqueues every item left in a working state', async () => {
     // Submitted while no worker runs; then every job vanishes from Redis.
-    const res = await app.inject({ method: 'POST', url: '/api/items', headers: { cookie }, payload: { url: site.url('/quick.mp4'), playlistId: ids.playlistId } });
+    const res = await desk.submit(site.url('/quick.mp4'), ids.playlistId);
     const id = res.json().id as string;
     for (const stage of ['fetch', 'media'] as const) await t.ctx.producer.queueFor(stage).obliterate({ force: true });
     expect(await t.ctx.producer.queueFor('fetch').getJobCounts()).toMatchObject({ waiting: 0 });
 
     // An item stuck half-way (fetching) with its job gone, as after a crash between two steps.
-    const stuck = (await app.inject({ method: 'POST', url: '/api/items', headers: { cookie }, payload: { url: site.url('/quick.mp4'), playlistId: ids.playlistId } })).json();
+    const stuck = (await desk.submit(site.url('/quick.mp4'), ids.playlistId)).json();
     await t.ctx.producer.queueFor('fetch').obliterate({ force: true });
     await t.ctx.repos.items.transition(stuck.id, 'fetching', {}, ['queued']);
 
     const workers = await startWorkers(t.ctx, { log: { info: () => {}, error: () => {} }, reconcileEveryMs: 3_600_000 });
     try {
       for (const itemId of [id, stuck.id]) {
-        const done = await waitFor(async () => {
-          const item = await itemOf(itemId);
-          return ['awaiting_review', 'failed'].includes(item.status) ? item : undefined;
-        }, 30_000, 100);
+        const done = await desk.settled(itemId);
         expect(done.status).toBe('awaiting_review');
       }
       // Nothing is left to reconcile once everything has settled.

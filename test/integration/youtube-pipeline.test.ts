@@ -6,7 +6,8 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startWorkers, type RunningWorkers } from '../../src/worker/runtime.js';
 import { startFakeYouTube, type FakeYouTube } from '../helpers/fake-youtube.js';
-import { addStaff, buildTestApp, createTestEnv, makeClassAndPlaylist, signIn, waitFor, type TestApp, type TestEnv } from '../helpers/harness.js';
+import { deskFor, type Desk } from '../helpers/desk.js';
+import { addStaff, buildTestApp, createTestEnv, makeClassAndPlaylist, signIn, type TestApp, type TestEnv } from '../helpers/harness.js';
 
 vi.setConfig({ testTimeout: 15_000, hookTimeout: 30_000 });
 
@@ -22,6 +23,7 @@ let app: TestApp;
 let workers: RunningWorkers;
 let cookie: string;
 let ids: { classId: string; boardToken: string; playlistId: string };
+let desk: Desk;
 
 beforeAll(async () => {
   yt = await startFakeYouTube({ seconds: SOURCE_SECONDS });
@@ -37,6 +39,7 @@ beforeAll(async () => {
   app = await buildTestApp(t);
   await addStaff(t, 'teacher@school.test');
   cookie = await signIn(app, 'teacher@school.test');
+  desk = deskFor(app, cookie);
   ids = await makeClassAndPlaylist(app, cookie, 'videos');
 });
 
@@ -47,24 +50,15 @@ afterAll(async () => {
   await yt?.close();
 });
 
-const submit = (url: string) =>
-  app.inject({ method: 'POST', url: '/api/items', headers: { cookie }, payload: { url, playlistId: ids.playlistId } });
-const get = async (id: string) => (await app.inject({ method: 'GET', url: `/api/items/${id}`, headers: { cookie } })).json();
-const settled = (id: string) =>
-  waitFor(async () => {
-    const item = await get(id);
-    return ['awaiting_review', 'failed'].includes(item.status) ? item : undefined;
-  }, 15_000, 50);
-
 describe('a YouTube link, end to end', () => {
   let first: { id: string; url: string };
 
   it('is accepted as a video clip and reaches review with picture, poster, thumbnail, captions and checks', async () => {
-    const res = await submit(`https://youtu.be/${OK}?t=1`);
+    const res = await desk.submit(`https://youtu.be/${OK}?t=1`, ids.playlistId);
     expect(res.statusCode).toBe(202);
     expect(res.json()).toMatchObject({ kind: 'video', status: 'queued', startSeconds: 1, endSeconds: null, notice: null });
 
-    const item = await settled(res.json().id);
+    const item = await desk.settled(res.json().id, 15_000);
     first = item;
     expect(item.error).toBeNull();
     expect(item.status).toBe('awaiting_review');
@@ -111,7 +105,7 @@ describe('a YouTube link, end to end', () => {
 
   it('the same video and start spelt another way is the same source: reused at once, nothing fetched', async () => {
     const before = yt.seen.length;
-    const res = await submit(`https://www.youtube.com/watch?v=${OK}&list=PLvettedtest0000&t=1s`);
+    const res = await desk.submit(`https://www.youtube.com/watch?v=${OK}&list=PLvettedtest0000&t=1s`, ids.playlistId);
     expect(res.statusCode).toBe(202);
     const again = res.json();
     expect(again).toMatchObject({ kind: 'video', status: 'awaiting_review', startSeconds: 1, title: 'Counting ducks' });
@@ -126,9 +120,9 @@ describe('a YouTube link, end to end', () => {
 
 describe('YouTube refusals end the item with a reason', () => {
   it('an age-restricted video fails as youtube_age_restricted, without downloading anything', async () => {
-    const res = await submit(`https://www.youtube.com/watch?v=${AGE}`);
+    const res = await desk.submit(`https://www.youtube.com/watch?v=${AGE}`, ids.playlistId);
     expect(res.statusCode).toBe(202);
-    const item = await settled(res.json().id);
+    const item = await desk.settled(res.json().id, 15_000);
     expect(item.status).toBe('failed');
     expect(item.error.code).toBe('youtube_age_restricted');
     expect(item.media).toBeNull();
@@ -136,9 +130,9 @@ describe('YouTube refusals end the item with a reason', () => {
   });
 
   it('a 403 on the media stream is retried by the queue, then fails as youtube_blocked', async () => {
-    const res = await submit(`https://youtu.be/${BLOCKED}`);
+    const res = await desk.submit(`https://youtu.be/${BLOCKED}`, ids.playlistId);
     expect(res.statusCode).toBe(202);
-    const item = await settled(res.json().id);
+    const item = await desk.settled(res.json().id, 15_000);
     expect(item.status).toBe('failed');
     expect(item.error.code).toBe('youtube_blocked');
     expect(item.error.message).toMatch(/YouTube refused to send this video/);

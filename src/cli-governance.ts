@@ -1,15 +1,14 @@
 import { parseArgs } from 'node:util';
-import { keepingAnActiveAdmin } from './db/accounts.js';
-import { checkNewPassword, temporaryPassword } from './auth/password-policy.js';
-import { hashPassword } from './auth/passwords.js';
 import type { Config } from './config.js';
 import { createApiContext, type AppContext } from './api-context.js';
 import { createDb, ensureDatabase, migrateToLatest } from './db/database.js';
 import { purge } from './services/purge.js';
 import { nameBreakGlassAdmin } from './services/sign-in-methods.js';
+import { addStaff, changeStanding, resetStaffPassword, staffByEmail } from './services/staff.js';
 import { checkStorage, removeFilesWithoutItem } from './services/storage-check.js';
 
 export const GOVERNANCE_USAGE = [
+  'npm run cli -- user add --email <email> --password <password> --role <teacher|admin>',
   'npm run cli -- user disable --email <email>',
   'npm run cli -- user enable --email <email>',
   'npm run cli -- user reset-password --email <email> [--password <temporary password>]',
@@ -30,34 +29,46 @@ async function withContext<T>(config: Readonly<Config>, fn: (ctx: AppContext) =>
   }
 }
 
+/**
+ * The account verbs: the same use cases as the admin console's (services/staff.ts), so the same rules hold and the
+ * same audit entries are left, by the system with `via: 'cli'`. A refusal (a weak password, the last admin) is
+ * thrown and printed by cli.ts.
+ */
 async function userVerb(config: Readonly<Config>, verb: string, rest: string[]): Promise<number> {
-  const { values } = parseArgs({ args: rest, options: { email: { type: 'string' }, password: { type: 'string' } }, strict: true });
+  const { values } = parseArgs({
+    args: rest,
+    options: { email: { type: 'string' }, password: { type: 'string' }, role: { type: 'string', default: 'teacher' } },
+    strict: true,
+  });
   if (!values.email) return -1;
   const email = values.email;
+  if (verb === 'add') {
+    const { password, role } = values;
+    if (!password || (role !== 'teacher' && role !== 'admin')) return -1;
+    if (!/^[^\s@]+@[^\s@]+$/.test(email)) {
+      console.error(`"${email}" does not look like an email address.`);
+      return 1;
+    }
+    return withContext(config, async (ctx) => {
+      const user = await addStaff(ctx, 'cli', { email, role, password });
+      console.log(`Created ${role} ${user.email} (${user.id}).`);
+      return 0;
+    });
+  }
   return withContext(config, async (ctx) => {
-    const { users, accounts, audit } = ctx.repos;
-    const user = await users.byEmail(email);
-    if (!user || user.erased_at) {
+    const user = await staffByEmail(ctx, email);
+    if (!user) {
       console.error(`There is no staff account for ${email.trim().toLowerCase()}.`);
       return 1;
     }
     if (verb === 'disable' || verb === 'enable') {
-      const disabled = verb === 'disable';
-      const done = await keepingAnActiveAdmin(ctx.db, (a) => a.setDisabled(user.id, disabled));
-      if (!done.ok) {
-        console.error(`${user.email} is the only active admin; make someone else an admin first.`);
-        return 1;
-      }
-      await audit.record({ actorId: null, actorKind: 'system', action: disabled ? 'user.disable' : 'user.enable', target: `user:${user.id}`, detail: { via: 'cli' } });
-      console.log(disabled ? `Disabled ${user.email}; their sessions have ended.` : `Enabled ${user.email}.`);
+      await changeStanding(ctx, 'cli', user.id, { disabled: verb === 'disable' });
+      console.log(verb === 'disable' ? `Disabled ${user.email}; their sessions have ended.` : `Enabled ${user.email}.`);
       return 0;
     }
-    const temporary = values.password ?? temporaryPassword();
-    if (values.password) checkNewPassword(values.password, { email: user.email });
-    await accounts.resetPassword(user.id, await hashPassword(temporary));
-    await audit.record({ actorId: null, actorKind: 'system', action: 'user.reset_password', target: `user:${user.id}`, detail: { via: 'cli' } });
+    const { temporaryPassword } = await resetStaffPassword(ctx, 'cli', user.id, values.password);
     console.log(`Reset the password of ${user.email}; their sessions have ended.`);
-    console.log(`Temporary password (works once, to choose a new one): ${temporary}`);
+    console.log(`Temporary password (works once, to choose a new one): ${temporaryPassword}`);
     return 0;
   });
 }
@@ -65,7 +76,7 @@ async function userVerb(config: Readonly<Config>, verb: string, rest: string[]):
 /** The governance verbs of `npm run cli`. Returns the exit code, or -1 for "not a verb of mine / bad usage". */
 export async function governanceCli(argv: string[], config: Readonly<Config>): Promise<number> {
   const [noun, verb, ...rest] = argv;
-  if (noun === 'user' && (verb === 'disable' || verb === 'enable' || verb === 'reset-password')) return userVerb(config, verb, rest);
+  if (noun === 'user' && (verb === 'add' || verb === 'disable' || verb === 'enable' || verb === 'reset-password')) return userVerb(config, verb, rest);
   if (noun === 'user' && verb === 'break-glass') {
     const { values } = parseArgs({ args: rest, options: { email: { type: 'string' }, clear: { type: 'boolean', default: false } }, strict: true });
     if (!values.email === !values.clear) return -1;

@@ -1,28 +1,19 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { checkNewPassword, temporaryPassword } from '../auth/password-policy.js';
-import { hashPassword } from '../auth/passwords.js';
 import type { AppContext } from '../api-context.js';
 import type { UserRow } from '../db/schema.js';
-import { VettedError } from '../domain/errors.js';
 import { formerStaffLabel } from '../domain/people.js';
-import { actorOf, staffOf } from './access.js';
+import { actorOf } from './access.js';
 import { accountSignInMethods } from '../services/sign-in-methods.js';
-import { NO_PASSWORD } from '../db/school-accounts.js';
-
+import { addStaff, changeStanding, eraseStaff, listStaff, resetStaffPassword, subjectAccess, type ListedStaff } from '../services/staff.js';
 import { Uuid } from './schemas.js';
-import { changeStanding, eraseStaff } from '../services/staff.js';
 import { AccountAnswer, AccountErased, AccountList, PasswordReset, SubjectAccessExport, withErrors, type Account } from './contract/index.js';
+
 const Role = Type.Union([Type.Literal('teacher'), Type.Literal('admin')]);
 export const Email = Type.String({ minLength: 3, maxLength: 320, pattern: '^[^\\s@]+@[^\\s@]+$' });
 
-const userNotFound = () => new VettedError('user_not_found', 'That staff account does not exist.', { httpStatus: 404 });
-const conflict = (code: string, message: string) => new VettedError(code, message, { httpStatus: 409 });
-
-type ListedUser = Awaited<ReturnType<AppContext['repos']['accounts']['list']>>[number];
-
-function presentUser(u: UserRow | ListedUser): Account {
-  const listed = u as Partial<ListedUser>;
+function presentUser(u: UserRow | ListedStaff): Account {
+  const listed = u as Partial<ListedStaff>;
   return {
     id: u.id,
     email: u.erased_at ? formerStaffLabel(u.id) : u.email,
@@ -47,20 +38,7 @@ function presentUser(u: UserRow | ListedUser): Account {
  * keeps at least one active admin, and an admin cannot lock themselves out.
  */
 export const adminUserRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async (app, { ctx }) => {
-  const { users, accounts, audit } = ctx.repos;
-
-  async function load(id: string): Promise<UserRow> {
-    const user = await users.get(id);
-    if (!user) throw userNotFound();
-    return user;
-  }
-
-  function refuseErased(user: UserRow): void {
-    if (user.erased_at) throw conflict('user_erased', 'This account has been erased and cannot be changed.');
-  }
-
-
-  app.get('/api/admin/users', { config: { access: 'admin' }, schema: { response: withErrors({ 200: AccountList }) } }, async () => ({ users: (await accounts.list()).map(presentUser) }));
+  app.get('/api/admin/users', { config: { access: 'admin' }, schema: { response: withErrors({ 200: AccountList }) } }, async () => ({ users: (await listStaff(ctx)).map(presentUser) }));
 
   app.post(
     '/api/admin/users',
@@ -79,22 +57,7 @@ export const adminUserRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = a
       },
     },
     async (request, reply) => {
-      const staff = staffOf(request);
-      const { email, role, password } = request.body;
-      if (password === undefined && !ctx.config.oidc) {
-        throw new VettedError('password_required', 'Give the new account a first password: this school does not sign in with school accounts.', { httpStatus: 400 });
-      }
-      if (password !== undefined) checkNewPassword(password, { email });
-      if (await users.byEmail(email)) throw conflict('user_exists', `A staff account for ${email.trim().toLowerCase()} already exists.`);
-      let user: UserRow;
-      try {
-        user = await users.create(email, password === undefined ? NO_PASSWORD : await hashPassword(password), role);
-      } catch (e) {
-        if ((e as { code?: string }).code === '23505') throw conflict('user_exists', `A staff account for ${email.trim().toLowerCase()} already exists.`);
-        throw e;
-      }
-      if (request.body.mustChangePassword && password !== undefined) user = (await accounts.requirePasswordChange(user.id)) ?? user;
-      await audit.record({ actorId: staff.user.id, actorKind: 'staff', action: 'user.create', target: `user:${user.id}`, ip: request.ip, detail: password === undefined ? { role, signIn: 'school_account' } : { role } });
+      const user = await addStaff(ctx, actorOf(request), request.body);
       reply.status(201);
       return { user: presentUser(user) };
     },
@@ -120,14 +83,9 @@ export const adminUserRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = a
     '/api/admin/users/:id/reset-password',
     { config: { access: 'admin' }, schema: { params: Type.Object({ id: Uuid }), response: withErrors({ 200: PasswordReset }) } },
     async (request) => {
-      const staff = staffOf(request);
-      const user = await load(request.params.id);
-      refuseErased(user);
-      const temporary = temporaryPassword();
-      await accounts.resetPassword(user.id, await hashPassword(temporary));
-      await audit.record({ actorId: staff.user.id, actorKind: 'staff', action: 'user.reset_password', target: `user:${user.id}`, ip: request.ip });
-      // Shown once, to the admin, to hand over in person; it works only to choose a new password.
-      return { user: presentUser((await users.get(user.id))!), temporaryPassword: temporary };
+      const { user, temporaryPassword } = await resetStaffPassword(ctx, actorOf(request), request.params.id);
+      // Shown once, to the admin, to hand over in person; it works only to choose a new one.
+      return { user: presentUser(user), temporaryPassword };
     },
   );
 
@@ -135,11 +93,8 @@ export const adminUserRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = a
     '/api/admin/users/:id/export',
     { config: { access: 'admin' }, schema: { params: Type.Object({ id: Uuid }), response: withErrors({ 200: SubjectAccessExport }) } },
     async (request, reply) => {
-      const staff = staffOf(request);
-      const data = await accounts.subjectData(request.params.id);
-      if (!data) throw userNotFound();
+      const data = await subjectAccess(ctx, actorOf(request), request.params.id);
       const { user } = data;
-      await audit.record({ actorId: staff.user.id, actorKind: 'staff', action: 'user.export', target: `user:${user.id}`, ip: request.ip });
       reply
         .header('content-disposition', `attachment; filename="vetted-subject-access-${user.id}.json"`)
         .header('cache-control', 'no-store');

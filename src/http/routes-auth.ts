@@ -1,15 +1,13 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { AppContext } from '../api-context.js';
-import { VettedError } from '../domain/errors.js';
-import { passwordSignIn } from '../services/sign-in.js';
+import { acknowledgeReminder, currentReminder, passwordSignIn, signOut } from '../services/sign-in.js';
 import { TooManyAttempts } from '../auth/login-throttle.js';
 import { SESSION_COOKIE, staffOf } from './access.js';
 import { Acknowledged, LoginAnswer, Me, SignedOut, withErrors } from './contract/index.js';
 
 
 export const authRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async (app, { ctx }) => {
-  const { users, audit } = ctx.repos;
   const secure = ctx.config.publicUrl.startsWith('https:');
 
   app.post(
@@ -25,12 +23,11 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async 
       },
     },
     async (request, reply) => {
-      const { user, token } = await passwordSignIn(ctx, { ...request.body, ip: request.ip }).catch((e: unknown) => {
+      const { user, token, reminder } = await passwordSignIn(ctx, { ...request.body, ip: request.ip }).catch((e: unknown) => {
         if (e instanceof TooManyAttempts) reply.header('retry-after', String(e.retryAfterSeconds));
         throw e;
       });
       reply.setCookie(SESSION_COOKIE, token, { path: '/', httpOnly: true, sameSite: 'strict', secure });
-      const reminder = await users.currentReminder();
       return {
         user: { id: user.id, email: user.email, role: user.role },
         reminder: reminder.text,
@@ -46,39 +43,18 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async 
       config: { access: 'session' },
       schema: { body: Type.Object({ version: Type.Integer({ minimum: 1 }) }), response: withErrors({ 200: Acknowledged }) },
     },
-    async (request) => {
-      const staff = staffOf(request);
-      const current = await users.currentReminder();
-      if (request.body.version !== current.version) {
-        throw new VettedError(
-          'reminder_outdated',
-          'The e-safety reminder has changed since you opened it. Please read the new version.',
-          { httpStatus: 409 },
-        );
-      }
-      await users.acknowledge(staff.sessionId, staff.user.id, current.version);
-      await audit.record({
-        actorId: staff.user.id,
-        actorKind: 'staff',
-        action: 'reminder.acknowledge',
-        target: `reminder:${current.version}`,
-        ip: request.ip,
-      });
-      return { acknowledged: true as const, version: current.version };
-    },
+    async (request) => ({ acknowledged: true as const, version: await acknowledgeReminder(ctx, staffOf(request), request.body.version, request.ip) }),
   );
 
   app.post('/api/logout', { config: { access: 'session' }, schema: { response: withErrors({ 200: SignedOut }) } }, async (request, reply) => {
-    const staff = staffOf(request);
-    await users.endSession(staff.sessionId);
-    await audit.record({ actorId: staff.user.id, actorKind: 'staff', action: 'logout', target: `user:${staff.user.id}`, ip: request.ip });
+    await signOut(ctx, staffOf(request), request.ip);
     reply.clearCookie(SESSION_COOKIE, { path: '/' });
     return { signedOut: true as const };
   });
 
   app.get('/api/me', { config: { access: 'session' }, schema: { response: withErrors({ 200: Me }) } }, async (request) => {
     const staff = staffOf(request);
-    const reminder = await users.currentReminder();
+    const reminder = await currentReminder(ctx);
     return {
       user: { id: staff.user.id, email: staff.user.email, role: staff.user.role },
       reminder: reminder.text,

@@ -98,8 +98,9 @@ export async function createTestEnv(env: Record<string, string> = {}): Promise<T
 }
 
 /**
- * The environment of an API or worker process a test starts beside itself: the test's database, queue prefix and
- * data folder, quick job timings (a killed worker's job is taken over in seconds), and no migrations of its own.
+ * The environment of an API, worker or CLI process a test starts beside itself (test/helpers/processes.ts): the
+ * test's database, queue prefix and data folder, quick job timings (a killed worker's job is taken over in seconds),
+ * and no migrations of its own.
  */
 export function childEnv(t: TestEnv, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   return { ...process.env, ...t.env, JOB_LOCK_MS: '2000', JOB_BACKOFF_MS: '100', SHUTDOWN_GRACE_MS: '2000', VETTED_SKIP_MIGRATE: '1', ...extra };

@@ -1,9 +1,9 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { freePort } from './free-port.js';
+import { startNode, type StartedProcess } from './processes.js';
 export { freePort } from './free-port.js';
 
 const run = promisify(execFile);
@@ -27,21 +27,13 @@ export function zeroConfigEnv(dataDir: string, port: number, extra: Record<strin
   return env;
 }
 
-export interface ServiceProcess {
-  child: ChildProcess;
-  output(): string;
-  exited: Promise<number | null>;
+export interface ServiceProcess extends StartedProcess {
   base: string;
   dataDir: string;
 }
 
 export function startService(dataDir: string, port: number): ServiceProcess {
-  const child = spawn(process.execPath, ['dist/src/main.js'], { env: zeroConfigEnv(dataDir, port), stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (out += d));
-  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-  return { child, output: () => out, exited, base: `http://127.0.0.1:${port}`, dataDir };
+  return { ...startNode(['dist/src/main.js'], zeroConfigEnv(dataDir, port)), base: `http://127.0.0.1:${port}`, dataDir };
 }
 
 /** Resolves once the API answers; fails with the service's own output if it exits or takes too long. */
@@ -90,14 +82,4 @@ export async function signInOverHttp(base: string, email: string, password: stri
   });
   if (ack.status !== 200) throw new Error(`acknowledge failed: ${ack.status}`);
   return cookie;
-}
-
-export async function cli(env: NodeJS.ProcessEnv, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(path.resolve('node_modules/.bin/tsx'), ['src/cli.ts', ...args], { env, maxBuffer: 1 << 24 });
-    return { code: 0, stdout, stderr };
-  } catch (e) {
-    const err = e as { code?: number; stdout?: string; stderr?: string };
-    return { code: typeof err.code === 'number' ? err.code : 1, stdout: err.stdout ?? '', stderr: err.stderr ?? '' };
-  }
 }

@@ -1,8 +1,6 @@
-import { execFile } from 'node:child_process';
-import path from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addStaff, buildTestApp, createTestEnv, makeClassAndPlaylist, signIn, type TestApp, type TestEnv } from '../helpers/harness.js';
+import { addStaff, buildTestApp, childEnv, createTestEnv, makeClassAndPlaylist, signIn, type TestApp, type TestEnv } from '../helpers/harness.js';
+import { cli as runCli } from '../helpers/processes.js';
 
 // The API's front door: what a link may point at, who may call what, and requests that are too big
 // or come from another site. The allow list is empty here, as in a real school.
@@ -174,25 +172,24 @@ describe('sessions', () => {
 });
 
 describe('the CLI', () => {
-  const run = promisify(execFile);
-  const cli = (...args: string[]) =>
-    run(path.resolve('node_modules/.bin/tsx'), ['src/cli.ts', ...args], { env: { ...process.env, DATABASE_URL: t.databaseUrl, REDIS_URL: t.config.redisUrl, DATA_DIR: t.dataDir } });
+  const cli = (...args: string[]) => runCli(childEnv(t), args);
 
   it('adds a staff account who can then sign in; a second add of the same email fails with exit 1', async () => {
     const ok = await cli('user', 'add', '--email', 'Head@School.test', '--password', 'a long enough password', '--role', 'admin');
+    expect(ok.code, ok.stderr).toBe(0);
     expect(ok.stdout).toContain('Created admin head@school.test');
     const login = await app.inject({ method: 'POST', url: '/api/login', payload: { email: 'head@school.test', password: 'a long enough password' } });
     expect(login.json().user.role).toBe('admin');
-    const again = await cli('user', 'add', '--email', 'head@school.test', '--password', 'a long enough password', '--role', 'admin').catch((e) => e);
+    const again = await cli('user', 'add', '--email', 'head@school.test', '--password', 'a long enough password', '--role', 'admin');
     expect(again.code).toBe(1);
     expect(again.stderr).toContain('already exists');
   });
 
   it('refuses a short password and an unknown role with exit 1', async () => {
-    const short = await cli('user', 'add', '--email', 'x@school.test', '--password', 'short', '--role', 'teacher').catch((e) => e);
+    const short = await cli('user', 'add', '--email', 'x@school.test', '--password', 'short', '--role', 'teacher');
     expect(short.code).toBe(1);
     expect(short.stderr).toContain('at least 12 characters');
-    const role = await cli('user', 'add', '--email', 'x@school.test', '--password', 'long enough password', '--role', 'pupil').catch((e) => e);
+    const role = await cli('user', 'add', '--email', 'x@school.test', '--password', 'long enough password', '--role', 'pupil');
     expect(role.code).toBe(1);
   });
 });

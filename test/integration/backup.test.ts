@@ -9,7 +9,7 @@ import { loadConfig } from '../../src/config.js';
 import { createApiContext } from '../../src/api-context.js';
 import { BASE_DATABASE_URL, addStaff, buildTestApp, createTestEnv, makeClassAndPlaylist, signIn, type TestApp, type TestEnv } from '../helpers/harness.js';
 import { makeItem } from '../helpers/governance.js';
-import { cli } from '../helpers/service-process.js';
+import { cli } from '../helpers/processes.js';
 
 /**
  * Backup and restore round trip against the real Postgres, with pg_dump/pg_restore and GNU tar:

@@ -1,10 +1,8 @@
-import { execFile } from 'node:child_process';
-import path from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { routeTableOf, type RouteRule } from '../../src/http/route-table.js';
-import { addStaff, buildTestApp, createTestEnv, makeClassAndPlaylist, signIn, type TestApp, type TestEnv, signInAdminAndTeacher } from '../helpers/harness.js';
+import { addStaff, buildTestApp, childEnv, createTestEnv, makeClassAndPlaylist, signIn, type TestApp, type TestEnv, signInAdminAndTeacher } from '../helpers/harness.js';
 import { auditActions, makeItem } from '../helpers/governance.js';
+import { cli as runCli } from '../helpers/processes.js';
 
 // Who may call what, over every route the app registers, and the account rules around sessions:
 // logout, disable, password change, admin reset, rate limits and cross-site requests on admin routes.
@@ -301,29 +299,26 @@ describe('cross-site requests on admin routes', () => {
 });
 
 describe('account verbs of the CLI', () => {
-  const run = promisify(execFile);
-  const cli = (...args: string[]) =>
-    run(path.resolve('node_modules/.bin/tsx'), ['src/cli.ts', ...args], {
-      env: { ...process.env, ...t.env },
-    });
+  const cli = (...args: string[]) => runCli(childEnv(t), args);
 
   it('disables, re-enables and resets a password (the temporary one works only to choose a new one)', async () => {
     await addStaff(t, 'cli.user@school.test');
     const session = await signIn(app, 'cli.user@school.test');
     const off = await cli('user', 'disable', '--email', 'CLI.user@school.test');
+    expect(off.code, off.stderr).toBe(0);
     expect(off.stdout).toContain('Disabled cli.user@school.test');
     expect((await app.inject({ method: 'GET', url: '/api/classes', headers: { cookie: session } })).statusCode).toBe(401);
     const reset = await cli('user', 'reset-password', '--email', 'cli.user@school.test');
     const temporary = /Temporary password[^:]*: (\S+)/.exec(reset.stdout)![1]!;
     await expect(signIn(app, 'cli.user@school.test', temporary)).rejects.toThrow(/401/);
-    await cli('user', 'enable', '--email', 'cli.user@school.test');
+    expect((await cli('user', 'enable', '--email', 'cli.user@school.test')).code).toBe(0);
     const login = await app.inject({ method: 'POST', url: '/api/login', payload: { email: 'cli.user@school.test', password: temporary } });
     expect(login.json().mustChangePassword).toBe(true);
-    const unknown = await cli('user', 'disable', '--email', 'nobody@school.test').catch((e: { code: number; stderr: string }) => e);
-    expect((unknown as { code: number }).code).toBe(1);
-    const weak = await cli('user', 'add', '--email', 'weak@school.test', '--password', 'password1234', '--role', 'teacher').catch((e: { code: number; stderr: string }) => e);
-    expect((weak as { code: number }).code).toBe(1);
-    expect((weak as { stderr: string }).stderr).toContain('most common passwords');
+    const unknown = await cli('user', 'disable', '--email', 'nobody@school.test');
+    expect(unknown.code).toBe(1);
+    const weak = await cli('user', 'add', '--email', 'weak@school.test', '--password', 'password1234', '--role', 'teacher');
+    expect(weak.code).toBe(1);
+    expect(weak.stderr).toContain('most common passwords');
     const actions = (await auditActions(app, admin, 'actor=system&action=user.*')).map((e) => e.action);
     expect(actions).toEqual(['user.enable', 'user.reset_password', 'user.disable']);
   });

@@ -1,7 +1,5 @@
-import { execFile } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ItemStatus } from '../../src/domain/item-state.js';
 import { EXPIRY_EVERY_MS, SCHEDULER_IDS } from '../../src/worker/schedules.js';
@@ -9,8 +7,9 @@ import { purge } from '../../src/services/purge.js';
 import { checkStorage } from '../../src/services/storage-check.js';
 import { HANDLERS } from '../../src/worker/handlers/index.js';
 import { startWorkers } from '../../src/worker/runtime.js';
-import { addStaff, buildTestApp, createTestEnv, makeClassAndPlaylist, signIn, type TestApp, type TestEnv } from '../helpers/harness.js';
+import { addStaff, buildTestApp, childEnv, createTestEnv, makeClassAndPlaylist, signIn, type TestApp, type TestEnv } from '../helpers/harness.js';
 import { auditActions, backdate, makeItem } from '../helpers/governance.js';
+import { cli as runCli } from '../helpers/processes.js';
 import { hasMedia } from '../helpers/stored.js';
 
 // The purge: what it deletes and keeps, its dry run, a purge killed half-way and run again, two purges at
@@ -166,14 +165,11 @@ describe('the purge', () => {
 });
 
 describe('the storage check', () => {
-  const run = promisify(execFile);
-  const cli = (...args: string[]) =>
-    run(path.resolve('node_modules/.bin/tsx'), ['src/cli.ts', ...args], {
-      env: { ...process.env, ...t.env },
-    });
+  const cli = (...args: string[]) => runCli(childEnv(t), args);
 
   it('lists files with no item and items with missing files; --fix removes only the former', async () => {
     const clean = await cli('storage', 'check');
+    expect(clean.code, clean.stderr).toBe(0);
     expect(clean.stdout).toContain('Files with no item: 0');
     expect(clean.stdout).toContain('Items with missing files: 0');
 
@@ -188,11 +184,11 @@ describe('the storage check', () => {
     expect(api.filesWithoutItem).toEqual([{ itemId: orphan, area: 'media' }]);
     expect(api.itemsWithMissingFiles).toEqual([{ itemId: broken.id, title: 'Counting with frogs', status: 'approved', missing: ['video.mp4', 'poster.jpg', 'thumbnail.jpg'] }]);
 
-    const dirty = await cli('storage', 'check').catch((e: { code: number; stdout: string }) => e);
-    expect((dirty as { code: number }).code).toBe(1);
-    expect((dirty as { stdout: string }).stdout).toContain(`media/${orphan}`);
-    expect((dirty as { stdout: string }).stdout).toContain(broken.id);
-    await cli('storage', 'check', '--fix').catch(() => undefined);
+    const dirty = await cli('storage', 'check');
+    expect(dirty.code).toBe(1);
+    expect(dirty.stdout).toContain(`media/${orphan}`);
+    expect(dirty.stdout).toContain(broken.id);
+    await cli('storage', 'check', '--fix');
     expect(await hasMedia(t, orphan)).toBe(false);
     expect(await exists(broken.id)).toBe(true);
   });

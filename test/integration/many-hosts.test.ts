@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir } from 'node:fs/promises';
 import path from 'node:path';
@@ -8,6 +8,7 @@ import { untilSettled } from '../helpers/desk.js';
 import { makeFixture } from '../helpers/fixtures-media.js';
 import { serveFile, startFixtureServer } from '../helpers/fixture-server.js';
 import { addStaff, childEnv, createTestEnv, waitFor, type TestEnv } from '../helpers/harness.js';
+import { startTypeScript, untilOutput, type StartedProcess } from '../helpers/processes.js';
 import { bucketKeys } from '../helpers/s3.js';
 import { freePort } from '../helpers/free-port.js';
 
@@ -23,41 +24,26 @@ let cookie: string;
 let playlistId: string;
 let boardToken: string;
 
-interface Proc {
-  child: ChildProcess;
-  output: () => string;
-  exited: Promise<number | null>;
-}
-interface Api extends Proc {
+interface Api extends StartedProcess {
   url: string;
 }
-interface Worker extends Proc {
+interface Worker extends StartedProcess {
   dataDir: string;
 }
 
-
-function start(script: string, env: Record<string, string>): Proc {
-  // `node --import tsx`, not the tsx command: that one runs the script in a child process of its own,
-  // which a SIGKILL of the command would leave running.
-  const child = spawn(process.execPath, ['--import', 'tsx', script], {
-    env: childEnv(t, { LOG_LEVEL: 'warn', ...env }),
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.add(child);
-  let out = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  const exited = new Promise<number | null>((r) => child.once('exit', (code) => (children.delete(child), r(code))));
-  return { child, output: () => out, exited };
+function start(script: string, env: Record<string, string>): StartedProcess {
+  const p = startTypeScript(script, childEnv(t, { LOG_LEVEL: 'warn', ...env }));
+  children.add(p.child);
+  void p.exited.then(() => children.delete(p.child));
+  return p;
 }
 
 async function startWorker(name: string, dataDir?: string): Promise<Worker> {
   const dir = dataDir ?? (await mkdtemp(path.join(t.dataDir, `${name}-`)));
   const w = { ...start('src/worker/main.ts', { DATA_DIR: dir }), dataDir: dir };
-  await waitFor(async () => {
-    if (w.child.exitCode !== null) throw new Error(`worker ${name} exited: ${w.output()}`);
-    return w.output().includes('[worker] ready');
-  }, 60_000, 100);
+  await untilOutput(w, '[worker] ready').catch((e: Error) => {
+    throw new Error(`worker ${name}: ${e.message}`);
+  });
   return w;
 }
 

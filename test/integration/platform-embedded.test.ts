@@ -2,9 +2,9 @@ import { mkdtemp, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cli, startNode } from '../helpers/processes.js';
 import {
   buildDist,
-  cli,
   freePort,
   isRunning,
   processesOf,
@@ -170,17 +170,9 @@ describe('npm start with nothing configured', () => {
   it('says what to do when the API is started alone with no URLs and nothing running', async () => {
     const empty = await mkdtemp(path.join(os.tmpdir(), 'vetted-alone-'));
     try {
-      const r = await new Promise<{ code: number | null; out: string }>((resolve) => {
-        import('node:child_process').then(({ spawn }) => {
-          const c = spawn(process.execPath, ['dist/src/server.js'], { env: zeroConfigEnv(empty, 1), stdio: ['ignore', 'pipe', 'pipe'] });
-          let out = '';
-          c.stdout.on('data', (d) => (out += d));
-          c.stderr.on('data', (d) => (out += d));
-          c.on('exit', (code) => resolve({ code, out }));
-        });
-      });
-      expect(r.code).toBe(1);
-      expect(r.out).toContain('starts no database or Redis of its own. Set DATABASE_URL and REDIS_URL, or run "npm start"');
+      const api = startNode(['dist/src/server.js'], zeroConfigEnv(empty, 1));
+      expect(await api.exited).toBe(1);
+      expect(api.output()).toContain('starts no database or Redis of its own. Set DATABASE_URL and REDIS_URL, or run "npm start"');
     } finally {
       await rm(empty, { recursive: true, force: true });
     }

@@ -1,17 +1,14 @@
-import { execFile } from 'node:child_process';
-import path from 'node:path';
-import { promisify } from 'node:util';
 import * as client from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOidcClient } from '../../src/auth/oidc.js';
-import { buildTestApp, createTestEnv, type TestApp, type TestEnv } from '../helpers/harness.js';
+import { buildTestApp, childEnv, createTestEnv, type TestApp, type TestEnv } from '../helpers/harness.js';
+import { cli } from '../helpers/processes.js';
 import { CookieJar, freeLoopbackPort, startTestIdp, throughProvider, type TestIdp } from '../helpers/oidc-idp.js';
 
 // School-account sign-in end to end against a real OpenID provider (oidc-provider on a loopback port): Vetted
 // listens on its own port, a cookie-jar "browser" follows every redirect and posts the provider's sign-in form.
 const SECRET = 'vetted-test-secret-0123456789';
 const PASSWORD = 'correct horse battery';
-const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
 
 let idp: TestIdp; // the school's provider
 let otherIdp: TestIdp; // someone else's provider, with a client of the same name
@@ -515,11 +512,9 @@ describe('password sign-in turned off', () => {
       // The school account still works.
       expect((await signIn(one, 'sub-teacher')).session).toBeDefined();
 
-      const cli = await promisify(execFile)('npx', ['tsx', 'src/cli.ts', 'user', 'break-glass', '--email', 'Deputy@school.test'], {
-        cwd: root,
-        env: { ...process.env, DATABASE_URL: one.t.databaseUrl },
-      });
-      expect(cli.stdout).toMatch(/deputy@school.test is now the break-glass admin/);
+      const named = await cli(childEnv(one.t), ['user', 'break-glass', '--email', 'Deputy@school.test']);
+      expect(named.code, named.stderr).toBe(0);
+      expect(named.stdout).toMatch(/deputy@school.test is now the break-glass admin/);
       const deputy = await passwordLogin(one, 'deputy@school.test');
       expect(deputy.statusCode).toBe(200);
       expect((await lastAudit(one, 'login.break_glass'))?.target).toBe(`user:${deputy.json().user.id}`);
@@ -535,11 +530,7 @@ describe('password sign-in turned off', () => {
   });
 
   it('the CLI refuses to name a teacher, or an account without a password, as break-glass', async () => {
-    const run = (email: string) =>
-      promisify(execFile)('npx', ['tsx', 'src/cli.ts', 'user', 'break-glass', '--email', email], { cwd: root, env: { ...process.env, DATABASE_URL: two.t.databaseUrl } }).then(
-        () => ({ code: 0, stderr: '' }),
-        (e: { code: number; stderr: string }) => ({ code: e.code, stderr: e.stderr }),
-      );
+    const run = (email: string) => cli(childEnv(two.t), ['user', 'break-glass', '--email', email]);
     const teacher = await run('teacher@school.test');
     expect(teacher.code).toBe(1);
     expect(teacher.stderr).toMatch(/not an admin/);

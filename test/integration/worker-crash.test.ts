@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,6 +7,7 @@ import { deskFor, type Desk } from '../helpers/desk.js';
 import { makeFixture, mediaBinaries } from '../helpers/fixtures-media.js';
 import { serveFile, startFixtureServer } from '../helpers/fixture-server.js';
 import { addStaff, buildTestApp, childEnv, createTestEnv, makeClassAndPlaylist, signIn, waitFor, type TestApp, type TestEnv } from '../helpers/harness.js';
+import { startTypeScript, untilOutput } from '../helpers/processes.js';
 import { hasWork, publishedFiles } from '../helpers/stored.js';
 
 // Crashes and lost jobs: a worker process killed with SIGKILL mid-transcode, a clean SIGTERM, and
@@ -53,22 +54,11 @@ afterAll(async () => {
 });
 
 function workerProcess(extraEnv: Record<string, string> = {}): ChildProcess & { ready: Promise<void> } {
-  const env = childEnv(t, extraEnv);
-  // `node --import tsx`, not the tsx command: that one runs the worker in a child process of its own,
-  // which SIGKILL of the command would leave running (and finishing the job the test means to orphan).
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/worker/main.ts'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  let output = '';
-  const ready = new Promise<void>((resolve, reject) => {
-    child.stdout!.on('data', (d: Buffer) => {
-      output += d.toString();
-      if (output.includes('[worker] ready')) resolve();
-    });
-    child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
-    child.once('exit', (code) => reject(new Error(`worker exited early (${code}): ${output}`)));
-  });
+  const worker = startTypeScript('src/worker/main.ts', childEnv(t, extraEnv));
+  children.push(worker.child);
+  const ready = untilOutput(worker, '[worker] ready');
   ready.catch(() => undefined);
-  return Object.assign(child, { ready });
+  return Object.assign(worker.child, { ready });
 }
 
 describe('a worker killed with SIGKILL mid-transcode', () => {

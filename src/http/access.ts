@@ -164,8 +164,8 @@ export function actorOf(request: FastifyRequest): { id: string; role: 'teacher' 
 }
 
 /** The class a board link belongs to: the access check of a `board` route's handler (an unknown link answers 404). */
-export async function classOfBoard(classes: Pick<ReturnType<typeof classesRepository>, 'byBoardToken'>, token: string): Promise<ClassRow> {
-  const cls = await classes.byBoardToken(token);
+export async function classOfBoard(ctx: { repos: { classes: Pick<ReturnType<typeof classesRepository>, 'byBoardToken'> } }, token: string): Promise<ClassRow> {
+  const cls = await ctx.repos.classes.byBoardToken(token);
   if (!cls) throw unknownBoard();
   return cls;
 }

@@ -1,8 +1,8 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { AppContext } from '../api-context.js';
-import type { ItemMediaFiles, ItemRow } from '../db/schema.js';
 import type { BoardService } from '../services/board.js';
+import { mayServeToStaff } from '../services/items.js';
 import { scopeOf } from './access.js';
 import { unknownBoard } from '../domain/errors.js';
 import { BoardToken, Uuid } from './schemas.js';
@@ -22,14 +22,6 @@ const MediaParams = {
   file: Type.String({ pattern: '^[A-Za-z0-9._-]+$', maxLength: 100 }),
 };
 
-/** The file names an item has published; anything else under its folder is not served. */
-function publishedFiles(item: ItemRow): Set<string> {
-  const m = (item.media ?? {}) as ItemMediaFiles;
-  return new Set(
-    [m.video, m.poster, m.thumbnail, m.page, m.captions, m.storyboard, ...(m.images ?? []), ...(m.scenes ?? [])].filter((f): f is string => !!f),
-  );
-}
-
 /**
  * Media files. Staff see the media of their classes' items; a board sees only approved, unexpired
  * items of its own class — checked on every request, because an unguessable id alone is not access
@@ -39,7 +31,6 @@ function publishedFiles(item: ItemRow): Set<string> {
  * HEAD is declared with GET rather than derived: fastify's derived HEAD would read the whole file.
  */
 export const mediaRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext; board: BoardService }> = async (app, { ctx, board }) => {
-  const { items } = ctx.repos;
   const opts = ctx.config.mediaAccel === 'nginx' ? { accelPrefix: ctx.config.mediaAccelPrefix } : {};
   // Behind nginx every media request is already a line of nginx's access log (board links redacted): Vetted logs only
   // its warnings and errors for them, not two more lines each (a third of the cost of its answer, measured).
@@ -54,8 +45,7 @@ export const mediaRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext; board: Bo
     schema: { params: Type.Object(MediaParams), response: MediaAnswers },
     handler: async (request, reply) => {
       const { id, generation, file } = request.params;
-      const item = await items.get(id);
-      if (!item || item.media_generation !== generation || !publishedFiles(item).has(file)) throw noMedia();
+      if (!(await mayServeToStaff(ctx, id, generation, file))) throw noMedia();
       return sendMedia(request, reply, ctx.store, { itemId: id, generation, name: file }, opts);
     },
   });

@@ -99,7 +99,7 @@ export const reportRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asyn
       schema: { params: Type.Object({ token: Token, id: Uuid }), response: withErrors({ 201: BoardReportTaken }) },
     },
     async (request, reply) => {
-      const cls = await classOfBoard(ctx.repos.classes, request.params.token);
+      const cls = await classOfBoard(ctx, request.params.token);
       const note = boardNote(request.body);
       const row = await reportFromBoard(ctx, { classId: cls.id, itemId: request.params.id, note, ip: request.ip });
       reply.status(201).header('cache-control', 'no-store');

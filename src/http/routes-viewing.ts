@@ -3,7 +3,6 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { AppContext } from '../api-context.js';
 import { viewingService } from '../services/viewing.js';
 import { scopeOf, staffOf } from './access.js';
-import { itemNotFound } from '../domain/errors.js';
 import { WatchState, withErrors } from './contract/index.js';
 
 const ofItem = scopeOf('item');
@@ -17,19 +16,13 @@ const Ranges = Type.Array(Type.Tuple([Type.Number({ minimum: 0, maximum: 86_400 
 export const viewingRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async (app, { ctx }) => {
   const viewing = viewingService(ctx);
 
-  async function load(id: string) {
-    const item = await ctx.repos.items.get(id);
-    if (!item) throw itemNotFound();
-    return item;
-  }
-
   app.get('/api/items/:id/viewing', { config: { access: 'member', scope: ofItem }, schema: { params: IdParams, response: withErrors({ 200: WatchState }) } }, async (request) =>
-    viewing.state(await load(request.params.id), staffOf(request).user.id),
+    viewing.stateOf(request.params.id, staffOf(request).user.id),
   );
 
   app.post(
     '/api/items/:id/viewing',
     { config: { access: 'member', scope: ofItem }, schema: { params: IdParams, body: Type.Object({ ranges: Ranges }), response: withErrors({ 200: WatchState }) } },
-    async (request) => viewing.record(await load(request.params.id), staffOf(request).user.id, request.body.ranges),
+    async (request) => viewing.recordFor(request.params.id, staffOf(request).user.id, request.body.ranges),
   );
 };

@@ -1,6 +1,6 @@
 import type { AppContext } from '../api-context.js';
 import type { StatusPatch } from '../db/items.js';
-import type { ItemRow } from '../db/schema.js';
+import type { ItemMediaFiles, ItemRow } from '../db/schema.js';
 import { parseStrictDate } from '../domain/dates.js';
 import { itemNotFound, VettedError } from '../domain/errors.js';
 import type { Actor } from './classes.js';
@@ -17,6 +17,20 @@ export async function itemById(ctx: AppContext, id: string): Promise<ItemRow> {
 /** One item, or undefined (an item stream polling an item that may since have been deleted). */
 export async function findItem(ctx: AppContext, id: string): Promise<ItemRow | undefined> {
   return ctx.repos.items.get(id);
+}
+
+/** The file names an item has published for staff (the review's storyboard and scenes too); nothing else of its folder is served. */
+function filesForStaff(item: ItemRow): Set<string> {
+  const m = (item.media ?? {}) as ItemMediaFiles;
+  return new Set(
+    [m.video, m.poster, m.thumbnail, m.page, m.captions, m.storyboard, ...(m.images ?? []), ...(m.scenes ?? [])].filter((f): f is string => !!f),
+  );
+}
+
+/** Whether staff may fetch this file of this copy of an item (the route has checked they are a member of its class). */
+export async function mayServeToStaff(ctx: AppContext, id: string, generation: number, file: string): Promise<boolean> {
+  const item = await ctx.repos.items.get(id);
+  return !!item && item.media_generation === generation && filesForStaff(item).has(file);
 }
 
 /** The item's page: the item, and how its re-make is going when it has one. */

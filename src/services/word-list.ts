@@ -1,6 +1,11 @@
 import type { AppContext } from '../api-context.js';
 import type { WordList } from '../domain/word-screen.js';
 
+/** The school's own word list as it stands. */
+export async function wordList(ctx: AppContext): Promise<WordList> {
+  return ctx.repos.settings.wordList();
+}
+
 /**
  * The school's own word list for the word screen (issue 12): words and phrases to flag beside the library's, and
  * words never to flag. A change is audited with what was added and removed; it applies to items prepared from

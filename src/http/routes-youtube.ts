@@ -31,14 +31,7 @@ export const youtubeRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asy
         response: withErrors({ 200: YoutubeStatus }),
       },
     },
-    async (request) => {
-      const staff = staffOf(request);
-      const by = { id: staff.user.id, ip: request.ip };
-      const { updaterEnabled, potProviderEnabled } = request.body;
-      if (potProviderEnabled !== undefined) await youtube.setPotProviderEnabled(potProviderEnabled, by);
-      if (updaterEnabled !== undefined) await youtube.setUpdaterEnabled(updaterEnabled, by);
-      return youtube.status();
-    },
+    async (request) => youtube.changeSettings(request.body, { id: staffOf(request).user.id, ip: request.ip }),
   );
 
   app.post('/api/admin/youtube/update', { config: { access: 'admin' }, schema: { response: withErrors({ 202: YoutubeUpdateQueued }) } }, async (request, reply) => {
@@ -54,8 +47,7 @@ export const youtubeRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asy
     }
     const staff = staffOf(request);
     try {
-      const { version } = await youtube.install(body, { id: staff.user.id, ip: request.ip });
-      return { version, status: await youtube.status() };
+      return await youtube.installAndReport(body, { id: staff.user.id, ip: request.ip });
     } catch (e) {
       // The client may still be sending a refused file.
       reply.header('connection', 'close');

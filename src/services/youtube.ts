@@ -171,6 +171,19 @@ export function youtubeService(ctx: AppContext) {
       await ctx.repos.audit.record({ actorId: by.id, actorKind: 'staff', action: 'youtube.pot_provider', target: 'setting:youtube_pot_provider_enabled', ip: by.ip, detail: { enabled: on } });
     },
 
+    /** The admin console's settings form: either switch or both, then the status it shows. */
+    async changeSettings(change: { updaterEnabled?: boolean; potProviderEnabled?: boolean }, by: { id: string; ip: string | null }) {
+      if (change.potProviderEnabled !== undefined) await this.setPotProviderEnabled(change.potProviderEnabled, by);
+      if (change.updaterEnabled !== undefined) await this.setUpdaterEnabled(change.updaterEnabled, by);
+      return status();
+    },
+
+    /** An admin's upload of the program (see `install`), then the status the console shows. */
+    async installAndReport(body: Readable, by: { id: string; ip: string | null }) {
+      const { version } = await this.install(body, by);
+      return { version, status: await status() };
+    },
+
     /** "Update now": a job for a worker (yt-dlp runs there, and a download of 35 MB does not hold a request open). */
     async requestUpdate(by: { id: string; ip: string | null }): Promise<void> {
       if (!managed) throw notManaged();

@@ -37,7 +37,8 @@ export interface TestEnv {
  */
 export const TEST_STORAGE = process.env.TEST_STORAGE === 's3' ? 's3' : 'local';
 
-async function adminQuery(sql: string): Promise<void> {
+/** A statement on the base database (creating and dropping the per-file databases). */
+export async function adminQuery(sql: string): Promise<void> {
   const client = new pg.Client({ connectionString: BASE_DATABASE_URL });
   await client.connect();
   try {
@@ -125,16 +126,15 @@ export async function signIn(app: TestApp, email: string, password = 'correct ho
   const cookie = res.cookies.find((c) => c.name === 'vetted_session');
   if (!cookie) throw new Error('no session cookie');
   const header = `vetted_session=${cookie.value}`;
-  if (acknowledge) {
-    const ack = await app.inject({
-      method: 'POST',
-      url: '/api/reminder/acknowledge',
-      headers: { cookie: header },
-      payload: { version: res.json().reminderVersion },
-    });
-    if (ack.statusCode !== 200) throw new Error(`acknowledge failed: ${ack.body}`);
-  }
+  if (acknowledge) await acknowledgeReminder(app, header, res.json().reminderVersion);
   return header;
+}
+
+/** Acknowledges the e-safety reminder for a session: the given version, or the one `/api/me` asks for. */
+export async function acknowledgeReminder(app: TestApp, cookie: string, version?: number): Promise<void> {
+  const asked = version ?? (await app.inject({ method: 'GET', url: '/api/me', headers: { cookie } })).json().reminderVersion;
+  const ack = await app.inject({ method: 'POST', url: '/api/reminder/acknowledge', headers: { cookie }, payload: { version: asked } });
+  if (ack.statusCode !== 200) throw new Error(`acknowledge failed: ${ack.body}`);
 }
 
 /** A class with one playlist, made through the API. */

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { createApiContext } from '../../src/api-context.js';
-import { BASE_DATABASE_URL, addStaff, buildTestApp, createTestEnv, makeClassAndPlaylist, signIn, type TestApp, type TestEnv } from '../helpers/harness.js';
+import { BASE_DATABASE_URL, addStaff, adminQuery, buildTestApp, createTestEnv, makeClassAndPlaylist, signIn, type TestApp, type TestEnv } from '../helpers/harness.js';
 import { makeItem } from '../helpers/governance.js';
 import { cli } from '../helpers/processes.js';
 
@@ -21,19 +21,9 @@ let app: TestApp;
 let work: string;
 const databases: string[] = [];
 
-async function admin(sql: string) {
-  const c = new pg.Client({ connectionString: BASE_DATABASE_URL });
-  await c.connect();
-  try {
-    await c.query(sql);
-  } finally {
-    await c.end();
-  }
-}
-
 async function emptyTarget(): Promise<{ databaseUrl: string; dataDir: string; env: NodeJS.ProcessEnv }> {
   const name = `vetted_r_${randomBytes(4).toString('hex')}`;
-  await admin(`CREATE DATABASE ${name}`);
+  await adminQuery(`CREATE DATABASE ${name}`);
   databases.push(name);
   const url = new URL(BASE_DATABASE_URL);
   url.pathname = `/${name}`;
@@ -108,7 +98,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await app?.close();
   await t?.cleanup();
-  for (const name of databases) await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  for (const name of databases) await adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
   if (work) await rm(work, { recursive: true, force: true });
 });
 

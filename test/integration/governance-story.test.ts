@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expireDue } from '../../src/services/expiry.js';
 import { checkStorage } from '../../src/services/storage-check.js';
 import { startWorkers, type RunningWorkers } from '../../src/worker/runtime.js';
-import { addStaff, buildTestApp, createTestEnv, signIn, waitFor, type TestApp, type TestEnv } from '../helpers/harness.js';
+import { deskFor } from '../helpers/desk.js';
+import { addStaff, buildTestApp, createTestEnv, signIn, type TestApp, type TestEnv } from '../helpers/harness.js';
 import { hasMedia } from '../helpers/stored.js';
 import { makeFixture } from '../helpers/fixtures-media.js';
 import { serveFile, startFixtureServer } from '../helpers/fixture-server.js';
@@ -44,10 +45,8 @@ async function json(method: string, url: string, cookie: string | undefined, pay
 
 async function vetted(cookie: string, playlistId: string, file: string) {
   const submitted = await json('POST', '/api/items', cookie, { url: site.url(file), playlistId }, 202);
-  const ready = await waitFor(async () => {
-    const item = await json('GET', `/api/items/${submitted.id}`, cookie);
-    return item.status === 'awaiting_review' ? item : item.status === 'failed' ? Promise.reject(new Error(JSON.stringify(item.error))) : undefined;
-  }, 60_000, 100);
+  const ready = await deskFor(app, cookie).settled(submitted.id, 60_000);
+  expect(ready.status, JSON.stringify(ready.error)).toBe('awaiting_review');
   // Not about watching: the reviewer says they watched it elsewhere.
   return json('POST', `/api/items/${ready.id}/approve`, cookie, { acknowledge: ['watched_elsewhere'] });
 }

@@ -1,7 +1,7 @@
 import * as client from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOidcClient } from '../../src/auth/oidc.js';
-import { buildTestApp, childEnv, createTestEnv, type TestApp, type TestEnv } from '../helpers/harness.js';
+import { acknowledgeReminder, buildTestApp, childEnv, createTestEnv, signIn as signInWithPassword, type TestApp, type TestEnv } from '../helpers/harness.js';
 import { cli } from '../helpers/processes.js';
 import { CookieJar, freeLoopbackPort, startTestIdp, throughProvider, type TestIdp } from '../helpers/oidc-idp.js';
 
@@ -201,8 +201,7 @@ describe('signing in with the school account', () => {
 
   it('shows each account’s sign-in method in the admin console', async () => {
     const admin = (await signIn(one, 'sub-head')).session!;
-    const me = await one.app.inject({ method: 'GET', url: '/api/me', headers: { cookie: admin } });
-    await one.app.inject({ method: 'POST', url: '/api/reminder/acknowledge', headers: { cookie: admin }, payload: { version: me.json().reminderVersion } });
+    await acknowledgeReminder(one.app, admin);
     const list = await one.app.inject({ method: 'GET', url: '/api/admin/users', headers: { cookie: admin } });
     expect(list.statusCode).toBe(200);
     const byEmail = new Map(list.json().users.map((u: { email: string }) => [u.email, u]));
@@ -224,8 +223,7 @@ describe('account changes the admin makes', () => {
     await one.t.ctx.repos.accounts.requirePasswordChange(user.id);
     try {
       const { session } = await signIn(one, 'sub-teacher');
-      const me = await one.app.inject({ method: 'GET', url: '/api/me', headers: { cookie: session! } });
-      await one.app.inject({ method: 'POST', url: '/api/reminder/acknowledge', headers: { cookie: session! }, payload: { version: me.json().reminderVersion } });
+      await acknowledgeReminder(one.app, session!);
       expect((await one.app.inject({ method: 'GET', url: '/api/classes', headers: { cookie: session! } })).statusCode).toBe(200);
       // The same account signing in with its password is still asked to choose a new one.
       const password = await passwordLogin(one, 'teacher@school.test');
@@ -237,8 +235,7 @@ describe('account changes the admin makes', () => {
 
   it('the admin adds someone without a password; they sign in with their school account', async () => {
     const admin = (await signIn(one, 'sub-head')).session!;
-    const me = await one.app.inject({ method: 'GET', url: '/api/me', headers: { cookie: admin } });
-    await one.app.inject({ method: 'POST', url: '/api/reminder/acknowledge', headers: { cookie: admin }, payload: { version: me.json().reminderVersion } });
+    await acknowledgeReminder(one.app, admin);
     const added = await one.app.inject({ method: 'POST', url: '/api/admin/users', headers: { cookie: admin }, payload: { email: 'Supply.Teacher@school.test', role: 'teacher' } });
     expect(added.statusCode).toBe(201);
     expect(added.json().user).toMatchObject({ email: 'supply.teacher@school.test', signInMethods: [] });
@@ -254,9 +251,7 @@ describe('account changes the admin makes', () => {
     try {
       const { hashPassword } = await import('../../src/auth/passwords.js');
       await plain.ctx.repos.users.create('head@school.test', await hashPassword(PASSWORD), 'admin');
-      const login = await plainApp.inject({ method: 'POST', url: '/api/login', payload: { email: 'head@school.test', password: PASSWORD } });
-      const cookie = `vetted_session=${login.cookies.find((c) => c.name === 'vetted_session')!.value}`;
-      await plainApp.inject({ method: 'POST', url: '/api/reminder/acknowledge', headers: { cookie }, payload: { version: login.json().reminderVersion } });
+      const cookie = await signInWithPassword(plainApp, 'head@school.test', PASSWORD);
       const refused = await plainApp.inject({ method: 'POST', url: '/api/admin/users', headers: { cookie }, payload: { email: 'x@school.test', role: 'teacher' } });
       expect(refused.statusCode).toBe(400);
       expect(refused.json().error.code).toBe('password_required');
@@ -440,10 +435,7 @@ describe('refusals: a sentence on the sign-in page and an audit entry, never a s
       expect(res.headers.get('location')).toBe('/?signin=provider_unreachable');
       expect((await lastAudit(one, 'login.refused'))?.detail).toMatchObject({ reason: 'provider_unreachable' });
       // The admin's connection check says so, in words.
-      const admin = (await one.app.inject({ method: 'POST', url: '/api/login', payload: { email: 'head@school.test', password: PASSWORD } })).cookies.find((c) => c.name === 'vetted_session')!;
-      const cookie = `vetted_session=${admin.value}`;
-      const me = await one.app.inject({ method: 'GET', url: '/api/me', headers: { cookie } });
-      await one.app.inject({ method: 'POST', url: '/api/reminder/acknowledge', headers: { cookie }, payload: { version: me.json().reminderVersion } });
+      const cookie = await signInWithPassword(one.app, 'head@school.test', PASSWORD);
       const check = await one.app.inject({ method: 'GET', url: '/api/admin/sign-in/check', headers: { cookie } });
       expect(check.json().ok).toBe(false);
       expect(check.json().message).toMatch(new RegExp(`Vetted could not use http://127.0.0.1:${dead}: .+ Check OIDC_ISSUER`));
@@ -495,8 +487,7 @@ describe('refusals: a sentence on the sign-in page and an audit entry, never a s
 describe('password sign-in turned off', () => {
   it('by the admin: teachers are refused, the break-glass admin named by the CLI is not', async () => {
     const admin = (await signIn(one, 'sub-head')).session!;
-    const me = await one.app.inject({ method: 'GET', url: '/api/me', headers: { cookie: admin } });
-    await one.app.inject({ method: 'POST', url: '/api/reminder/acknowledge', headers: { cookie: admin }, payload: { version: me.json().reminderVersion } });
+    await acknowledgeReminder(one.app, admin);
     const off = await one.app.inject({ method: 'PUT', url: '/api/admin/sign-in', headers: { cookie: admin }, payload: { passwordSignIn: false } });
     expect(off.statusCode).toBe(200);
     expect(off.json().passwordSignIn).toMatchObject({ open: false, bySchool: 'off' });
@@ -563,11 +554,8 @@ describe('password sign-in turned off', () => {
     expect((await passwordLogin(two, 'teacher@school.test')).json().error.code).toBe('password_sign_in_off');
     expect((await passwordLogin(two, 'head@school.test')).statusCode).toBe(403);
     await two.t.ctx.repos.schoolAccounts.nameBreakGlass((await two.t.ctx.repos.users.byEmail('head@school.test'))!.id);
-    const head = await passwordLogin(two, 'head@school.test');
-    expect(head.statusCode).toBe(200);
+    const cookie = await signInWithPassword(two.app, 'head@school.test', PASSWORD);
     // The admin cannot turn passwords back on over the server's configuration.
-    const cookie = `vetted_session=${head.cookies.find((c) => c.name === 'vetted_session')!.value}`;
-    await two.app.inject({ method: 'POST', url: '/api/reminder/acknowledge', headers: { cookie }, payload: { version: head.json().reminderVersion } });
     const on = await two.app.inject({ method: 'PUT', url: '/api/admin/sign-in', headers: { cookie }, payload: { passwordSignIn: true } });
     expect(on.statusCode).toBe(409);
     expect(on.json().error.code).toBe('password_sign_in_off_by_configuration');

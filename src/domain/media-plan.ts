@@ -7,7 +7,8 @@ import { thumbnailTime, uprightSize, type ProbeResult } from './media-rules.js';
  * main run can apply the gain; then one run reads the source once:
  * - transcode: one decode feeds the H.264 encode, the checks' small frames, the poster and the thumbnail.
  * - copy: the picture is stream-copied into the published file and, in the same run, decoded for the checks' small
- *   frames, the poster and the thumbnail; the sound is copied, or re-encoded alone when its loudness needs a gain.
+ *   frames only (a cheaper decode: see `copyArgs`); the sound is copied, or re-encoded alone when its loudness needs
+ *   a gain. The poster and thumbnail come from the copy's keyframes afterwards, decoded normally.
  */
 export interface PreparationPlan {
   encode: 'copy' | 'transcode';
@@ -21,6 +22,13 @@ export interface PreparationPlan {
   posterAt: number;
   /** The first sound track is measured and normalised; false for a silent (no audio track) video. */
   audio: boolean;
+  /**
+   * The layout the sound is measured and published in. A copied mono track stays mono, so it is measured as mono
+   * (EBU R128 measures the channels there are: upmixed to stereo, each channel 3 dB down, its true peak would read
+   * 3 dB low while the copied file keeps it) and, when it needs a gain, re-encoded as mono. Everything else is
+   * published, so measured, as 48 kHz stereo.
+   */
+  soundLayout: 'mono' | 'stereo';
   /** The text subtitle track that becomes the item's captions, when the item has none from its source. */
   subtitleTrack: number | null;
   /**
@@ -66,6 +74,7 @@ export function planPreparation(
     analysis: { ...analysisSize(video), fps: analysisFps(probe.video?.frameRate) },
     posterAt: thumbnailTime(outputSeconds),
     audio: probe.audio !== null,
+    soundLayout: encode === 'copy' && probe.audio?.channels === 1 ? 'mono' : 'stereo',
     subtitleTrack: subtitle ? subtitle.index : null,
     checks: opts.checks ?? true,
   };

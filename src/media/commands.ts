@@ -17,10 +17,33 @@ export interface Outputs {
   thumbnail: string;
 }
 
-/** Input options for the source, with the clip's start as an input seek (jumps near it instead of decoding). */
-export function sourceInput(src: string, window: { start: number } | null): string[] {
-  return [...VIDEO_INPUT, ...(window && window.start > 0 ? ['-ss', seconds(window.start)] : []), '-reinit_filter', '0', '-i', `file:${src}`];
+/**
+ * Input options for the source, with the clip's start as an input seek (jumps near it instead of decoding), and any
+ * decoder options (`decoding`) for this run.
+ */
+export function sourceInput(src: string, window: { start: number } | null, decoding: string[] = []): string[] {
+  return [
+    ...VIDEO_INPUT,
+    ...decoding,
+    ...(window && window.start > 0 ? ['-ss', seconds(window.start)] : []),
+    '-reinit_filter', '0',
+    '-i', `file:${src}`,
+  ];
 }
+
+/**
+ * How a copy decodes its picture when the decode only feeds the checks' 160-pixel frames (the published picture is
+ * the copied one, and the poster comes from keyframes decoded normally afterwards), measured on a 60 s 720p H.264
+ * clip (bench/checks.ts):
+ * - `-skip_loop_filter all`: no deblocking, about 13 % of the decode's CPU. The frames drift slightly from the
+ *   encoder's within a GOP (their references are not deblocked either); averaged over 8×8-pixel areas that is far
+ *   below the flash threshold's 0.1 of luminance and the scene measure's cut.
+ * - `-threads 1` (and one filter thread): the decoder's frame threads cost about 8 % more CPU for the same frames;
+ *   one thread makes the run slower by the clock on an idle machine (the whole run about 15× real time on one core at 720p),
+ *   and cheaper for a worker whose cores are busy.
+ * `-flags2 fast` saved nothing measurable and is not used.
+ */
+const ANALYSIS_ONLY_DECODE = ['-threads', '1', '-skip_loop_filter', 'all'];
 
 /** Titles, GPS location, chapters, subtitles and data tracks stay behind: children's videos say nothing of who filmed them. */
 const NO_METADATA = ['-map_metadata', '-1', '-map_metadata:s', '-1', '-map_chapters', '-1', '-sn', '-dn'];
@@ -41,7 +64,8 @@ export function scaleForBrowsers(video: NonNullable<ProbeResult['video']>): stri
 }
 
 const H264 = ['-c:v', 'libx264', '-preset', 'veryfast', '-crf', '23', '-profile:v', 'high', '-pix_fmt', 'yuv420p'];
-const AAC = ['-c:a', 'aac', '-b:a', '128k', '-ac', '2', '-ar', '48000'];
+/** AAC in the plan's layout (stereo unless a copied mono track stays mono). */
+const aac = (layout: PreparationPlan['soundLayout'] = 'stereo') => ['-c:a', 'aac', '-b:a', '128k', '-ac', layout === 'mono' ? '1' : '2', '-ar', '48000'];
 
 /** The plain encode (no checks): the fallback when a run with the checks cannot finish. */
 export function plainEncodeArgs(src: string, target: string, probe: ProbeResult, plan: 'copy' | 'transcode', window: PreparationPlan['window'], maxOutputBytes: number): string[] {
@@ -49,15 +73,19 @@ export function plainEncodeArgs(src: string, target: string, probe: ProbeResult,
   const hasAudio = probe.audio !== null;
   const out = ['-map', '0:V:0', ...(hasAudio ? ['-map', '0:a:0'] : []), ...cut(window), ...NO_METADATA];
   if (plan === 'copy') out.push('-c', 'copy');
-  else out.push(...H264, '-vf', scaleForBrowsers(video), ...(hasAudio ? AAC : []));
+  else out.push(...H264, '-vf', scaleForBrowsers(video), ...(hasAudio ? aac() : []));
   if (!hasAudio) out.push('-an');
   return ['-loglevel', 'error', ...sourceInput(src, window), ...out, ...mp4Tail(maxOutputBytes), '-y', `file:${target}`];
 }
 
-/** The branch of the graph that makes the checks' small frames (to stdout) and the poster and thumbnail. */
-function analysisBranches(plan: PreparationPlan, from: { analysis: string; poster: string }): string {
+/**
+ * The branch of the graph that makes the checks' small frames (to stdout). Area averaging: each small pixel is the
+ * mean of the 8×8 (for 720p) it stands for, so a fine pattern moving on screen is an even grey, never the flicker a
+ * cheaper point-sampling scaler (`fast_bilinear`, about half the cost) would alias it into.
+ */
+function analysisBranch(plan: PreparationPlan, from: string): string {
   const { width, height, fps } = plan.analysis;
-  return `[${from.analysis}]fps=${fps},scale=${width}:${height}:flags=area,format=rgb24[raw];${pictureBranch(plan, from.poster)}`;
+  return `[${from}]fps=${fps},scale=${width}:${height}:flags=area,format=rgb24[raw]`;
 }
 
 /** The poster and thumbnail, picked from the decoded frames. */
@@ -77,26 +105,28 @@ export const jpegFile = (target: string) => [
   '-update', '1', '-q:v', '3', '-map_metadata', '-1', '-f', 'image2', '-y', `file:${target}`,
 ];
 
+/** The checks' small frames, to stdout. */
+const analysisOutput = (plan: PreparationPlan) => ['-map', '[raw]', ...cut(plan.window), '-f', 'rawvideo', 'pipe:1'];
+
 function imageOutputs(plan: PreparationPlan, out: Outputs): string[] {
   const jpeg = (label: string, target: string) => ['-map', `[${label}]`, ...cut(plan.window), ...jpegFile(target)];
-  return [
-    ...(plan.checks ? ['-map', '[raw]', ...cut(plan.window), '-f', 'rawvideo', 'pipe:1'] : []),
-    ...jpeg('poster', out.poster),
-    ...jpeg('thumb', out.thumbnail),
-  ];
+  return [...(plan.checks ? analysisOutput(plan) : []), ...jpeg('poster', out.poster), ...jpeg('thumb', out.thumbnail)];
 }
 
 /**
  * The sound chain: the gain when one is given (`volume`, or `loudnorm`'s second pass), then measured by `ebur128`,
  * whose summary at the end of the log is the published loudness. 48 kHz again after loudnorm's internal 192 kHz.
  */
-function audioChain(gain: string | null): string {
-  return `[0:a:0]${soundChain(gain)}[aout]`;
+function audioChain(gain: string | null, layout: PreparationPlan['soundLayout']): string {
+  return `[0:a:0]${soundChain(gain, layout)}[aout]`;
 }
 
-/** Also fixes the layout here: in a filter graph, `-ac 2` alone cannot pick one after loudnorm's mono output. */
-function soundChain(gain: string | null): string {
-  return `${gain ? `${gain},` : ''}aresample=48000,aformat=sample_rates=48000:channel_layouts=stereo,ebur128=peak=true:framelog=verbose`;
+/**
+ * Also fixes the layout here (in a filter graph, `-ac` alone cannot pick one after loudnorm, whose output has none):
+ * the plan's, so the sound is measured in the channels it is published in.
+ */
+function soundChain(gain: string | null, layout: PreparationPlan['soundLayout']): string {
+  return `${gain ? `${gain},` : ''}aresample=48000,aformat=sample_rates=48000:channel_layouts=${layout},ebur128=peak=true:framelog=verbose`;
 }
 
 /**
@@ -108,8 +138,9 @@ export function transcodeArgs(src: string, out: Outputs, probe: ProbeResult, pla
   const graph = [
     `[0:V:0]split=${plan.checks ? 3 : 2}[enc]${plan.checks ? '[ana]' : ''}[pst]`,
     `[enc]${scaleForBrowsers(probe.video!)}[vout]`,
-    plan.checks ? analysisBranches(plan, { analysis: 'ana', poster: 'pst' }) : pictureBranch(plan, 'pst'),
-    ...(sound ? [audioChain(gain)] : []),
+    ...(plan.checks ? [analysisBranch(plan, 'ana')] : []),
+    pictureBranch(plan, 'pst'),
+    ...(sound ? [audioChain(gain, plan.soundLayout)] : []),
   ].join(';');
   return [
     // info, for ebur128's summary; the per-frame lines go to the verbose level, which is not printed.
@@ -117,47 +148,45 @@ export function transcodeArgs(src: string, out: Outputs, probe: ProbeResult, pla
     ...sourceInput(src, plan.window),
     '-filter_complex', graph,
     '-map', '[vout]', ...(sound ? ['-map', '[aout]'] : plan.audio ? ['-map', '0:a:0'] : []), ...cut(plan.window), ...NO_METADATA,
-    ...H264, ...(plan.audio ? AAC : ['-an']),
+    ...H264, ...(plan.audio ? aac(plan.soundLayout) : ['-an']),
     ...mp4Tail(maxOutputBytes), '-y', `file:${out.video}`,
     ...imageOutputs(plan, { ...out }),
   ];
 }
 
 /**
- * Copy: one run stream-copies the picture into the published file while decoding it for the checks' frames, the
- * poster and the thumbnail; the sound is copied, or re-encoded with the gain when it needs one (`gain`, from
- * `measureAudioArgs` before).
+ * Copy: one run stream-copies the picture into the published file while decoding it for the checks' frames only
+ * (`ANALYSIS_ONLY_DECODE`: the poster and thumbnail come from the copy's keyframes afterwards, decoded normally);
+ * the sound is copied, or re-encoded with the gain when it needs one (`gain`, from `measureAudioArgs` before).
  */
-export function copyArgs(src: string, out: Outputs, plan: PreparationPlan, gain: string | null, maxOutputBytes: number): string[] {
+export function copyArgs(src: string, out: Pick<Outputs, 'video'>, plan: PreparationPlan, gain: string | null, maxOutputBytes: number): string[] {
   const reencode = plan.audio && gain !== null;
-  const graph = [
-    `[0:V:0]split=2[ana][pst]`,
-    analysisBranches(plan, { analysis: 'ana', poster: 'pst' }),
-    ...(reencode ? [audioChain(gain)] : []),
-  ].join(';');
-  const sound = !plan.audio ? ['-an'] : reencode ? ['-map', '[aout]', ...AAC] : ['-map', '0:a:0', '-c:a', 'copy'];
+  const graph = [analysisBranch(plan, '0:V:0'), ...(reencode ? [audioChain(gain, plan.soundLayout)] : [])].join(';');
+  const sound = !plan.audio ? ['-an'] : reencode ? ['-map', '[aout]', ...aac(plan.soundLayout)] : ['-map', '0:a:0', '-c:a', 'copy'];
   return [
     // info, for ebur128's summary when the sound is re-encoded.
     '-loglevel', 'info',
-    ...sourceInput(src, plan.window),
+    ...sourceInput(src, plan.window, ANALYSIS_ONLY_DECODE),
+    '-filter_complex_threads', '1',
     '-filter_complex', graph,
     // The display matrix (phone rotation) is stream side data, not metadata, so it survives the copy.
     '-map', '0:V:0', '-c:v', 'copy', ...sound, ...cut(plan.window), ...NO_METADATA,
     ...mp4Tail(maxOutputBytes), '-y', `file:${out.video}`,
-    ...imageOutputs(plan, out),
+    ...analysisOutput(plan),
   ];
 }
 
 /**
- * First run, when there is sound: the sound alone, measured through the same chain it is published through
- * (48 kHz stereo, so a mono or 5.1 track is measured as it will be heard), for the gain the main run applies.
+ * First run, when there is sound: the sound alone, measured through the same chain it is published through (48 kHz,
+ * in the plan's layout: a copied mono track as mono, anything else as the stereo it becomes), for the gain the main
+ * run applies and for the level of a track that is copied as it is.
  */
 export function measureAudioArgs(src: string, plan: PreparationPlan): string[] {
   return [
     '-loglevel', 'info',
     ...sourceInput(src, plan.window),
     '-map', '0:a:0', '-vn', '-sn', '-dn', ...cut(plan.window),
-    '-af', soundChain(null), '-f', 'null', '-',
+    '-af', soundChain(null, plan.soundLayout), '-f', 'null', '-',
   ];
 }
 

@@ -108,11 +108,12 @@ export async function prepareVideo(deps: PrepareDeps, input: string, workDir: st
   }
   await deps.checkOutput(out.video, o.maxOutputBytes);
 
-  const decoded = plan.checks || plan.encode === 'transcode';
   if (!((await nonEmpty(out.poster)) && (await nonEmpty(out.thumbnail)))) {
-    // A copy without the checks: from the copy's keyframes near the poster time. Otherwise the picture ended before
-    // the poster time (a container that overstates its length): take it from the start.
-    await deps.thumbnails(out.video, workDir, { durationSeconds: decoded ? 0 : plan.outputSeconds, ...(signal ? { signal } : {}) });
+    // A copy: from the copy's keyframes near the poster time (its run's decode, when it had one, skipped the
+    // deblocking a poster needs). A transcode whose picture ended before the poster time (a container that
+    // overstates its length): from the start.
+    const fromKeyframes = plan.encode === 'copy';
+    await deps.thumbnails(out.video, workDir, { durationSeconds: fromKeyframes ? plan.outputSeconds : 0, ...(signal ? { signal } : {}) });
   }
   o.onProgress?.(100);
 

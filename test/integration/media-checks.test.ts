@@ -147,6 +147,38 @@ describe('even loudness', () => {
     expect(await videoBytes(out)).toBe(await videoBytes(f));
   });
 
+  it('measures a remuxed mono track as mono: a level within the target but a peak over −1 dBTP is not copied as it is', async () => {
+    // −16.8 LUFS with clicks peaking at −0.7 dBTP as mono; upmixed to stereo (each channel 3 dB down) the same track
+    // read −3.7 dBTP, so it used to be copied untouched with its peak over the limit.
+    const tone = "aevalsrc='0.22*sin(2*PI*440*t)+if(lt(mod(t\\,1)\\,0.0001)\\,0.75\\,0)':s=48000";
+    const f = await make('mono-peaks.mp4', `testsrc2=${SIZE}`, { tone, seconds: 6 });
+    const source = await ebur128(f);
+    expect(Math.abs(source.integrated - -16)).toBeLessThanOrEqual(1);
+    expect(source.truePeak).toBeGreaterThan(-1);
+    const r = await prepare(f);
+    expect(r.plan).toMatchObject({ encode: 'copy', soundLayout: 'mono' });
+    expect(Math.abs(r.loudness!.inputLufs - source.integrated)).toBeLessThan(0.3);
+    const out = path.join(r.work, 'video.mp4');
+    const measured = await ebur128(out);
+    expect(measured.truePeak).toBeLessThanOrEqual(-1);
+    expect(Math.abs(measured.integrated - -16)).toBeLessThanOrEqual(1);
+    expect(Math.abs(r.loudness!.truePeakDb - measured.truePeak)).toBeLessThan(0.6);
+    const { stdout } = await run(bins.ffprobe, ['-v', 'error', '-select_streams', 'a:0', '-show_entries', 'stream=channels', '-of', 'csv=p=0', out]);
+    expect(stdout.trim()).toBe('1');
+  });
+
+  it('copies a remuxed mono track within the target as it is, its level measured as mono', async () => {
+    const f = await make('mono-even.mp4', `testsrc2=${SIZE}`, { tone: 'sine=frequency=440:sample_rate=48000,volume=5.5dB', seconds: 5 });
+    const source = await ebur128(f);
+    expect(Math.abs(source.integrated - -16)).toBeLessThanOrEqual(1);
+    const r = await prepare(f);
+    const measured = await ebur128(path.join(r.work, 'video.mp4'));
+    // Copied: the published sound is the source's, and the check reports what an independent run measures on it.
+    expect(measured).toEqual(source);
+    expect(r.loudness!.outputLufs).toBeCloseTo(measured.integrated, 1);
+    expect(r.loudness!.truePeakDb).toBeCloseTo(measured.truePeak, 1);
+  });
+
   it('holds the peaks of a quiet clip with loud clicks under −1 dBTP (loudnorm\'s limiter, not a plain gain)', async () => {
     // A quiet tone with a short near-full-scale click every second: the 13 dB it needs would push the clicks far over.
     const tone = "aevalsrc='0.05*sin(2*PI*440*t)+if(lt(mod(t\\,1)\\,0.0001)\\,0.9\\,0)':s=48000";

@@ -3,6 +3,7 @@ import { gainFilter, gainFor, parseEbur128Summary, planLoudness } from '../../sr
 import { analysisFps, analysisSize, encodedSize, planPreparation, spriteGrid } from '../../src/domain/media-plan.js';
 import type { ProbeResult } from '../../src/domain/media-rules.js';
 import { ScenePicker, sceneScore } from '../../src/domain/scenes.js';
+import { copyArgs, measureAudioArgs, transcodeArgs } from '../../src/media/commands.js';
 import { requiredAcknowledgements } from '../../src/domain/vetting.js';
 
 const probe = (o: Partial<ProbeResult> = {}): ProbeResult => ({
@@ -31,6 +32,32 @@ describe('what the media stage runs', () => {
     expect(planPreparation(probe({ audio: null }), 'copy', null, { hasCaptions: true }).audio).toBe(false);
     // The source's own captions (YouTube's) win over an embedded track.
     expect(planPreparation(probe({ textSubtitles: [{ index: 0, codec: 'mov_text', language: null }] }), 'copy', null, { hasCaptions: true }).subtitleTrack).toBeNull();
+  });
+
+  it('measures a copied mono track as mono and keeps it mono; everything else is measured and published as stereo', () => {
+    const mono = probe({ audio: { codec: 'aac', channels: 1, sampleRate: 44100 } });
+    const copied = planPreparation(mono, 'copy', null, { hasCaptions: false });
+    expect(copied.soundLayout).toBe('mono');
+    expect(planPreparation(mono, 'transcode', null, { hasCaptions: false }).soundLayout).toBe('stereo');
+    expect(planPreparation(probe(), 'copy', null, { hasCaptions: false }).soundLayout).toBe('stereo');
+    const chainOf = (args: string[], flag: string) => args[args.indexOf(flag) + 1]!;
+    expect(chainOf(measureAudioArgs('/v.mp4', copied), '-af')).toContain('channel_layouts=mono,ebur128');
+    const main = copyArgs('/v.mp4', { video: '/w/video.mp4' }, copied, 'volume=3.00dB', 1e9);
+    expect(chainOf(main, '-filter_complex')).toContain('volume=3.00dB,aresample=48000,aformat=sample_rates=48000:channel_layouts=mono');
+    expect(chainOf(main, '-ac')).toBe('1');
+  });
+
+  it('a copy decodes its picture for the checks only: no deblocking, one thread, no poster from that decode', () => {
+    const plan = planPreparation(probe(), 'copy', null, { hasCaptions: false });
+    const copy = copyArgs('/v.mp4', { video: '/w/video.mp4' }, plan, null, 1e9);
+    const beforeInput = copy.slice(0, copy.indexOf('-i'));
+    expect(beforeInput).toEqual(expect.arrayContaining(['-skip_loop_filter', 'all', '-threads', '1']));
+    expect(copy.join(' ')).not.toMatch(/poster|thumbnail|\.jpg/);
+    expect(copy.slice(-1)).toEqual(['pipe:1']);
+    // A transcode's decode feeds the encode and the poster: it keeps the loop filter and its threads.
+    const transcode = transcodeArgs('/v.mp4', { video: '/w/v.mp4', poster: '/w/poster.jpg', thumbnail: '/w/thumbnail.jpg' }, probe(), { ...plan, encode: 'transcode' }, null, 1e9);
+    expect(transcode).not.toContain('-skip_loop_filter');
+    expect(transcode).toContain('file:/w/poster.jpg');
   });
 
   it('knows the published picture size without probing it again', () => {

@@ -33,7 +33,7 @@ afterAll(() => rm(dir, { recursive: true, force: true }));
 
 type Kind = 'measure' | 'main' | 'plain' | 'storyboard' | 'other';
 const kindOf = (args: string[]): Kind =>
-  args.includes('-af') ? 'measure' : args.some((a) => a.includes('split=2[ana]') || a.includes('split=3')) ? 'main' : args.includes('pipe:0') ? 'storyboard' : args.includes('-fs') ? 'plain' : 'other';
+  args.includes('-af') ? 'measure' : args.includes('pipe:1') ? 'main' : args.includes('pipe:0') ? 'storyboard' : args.includes('-fs') ? 'plain' : 'other';
 
 /** A fake ffmpeg: each kind of run succeeds with `log` (and grey frames on stdout for the main run), or fails. */
 function fakeDeps(behaviour: Partial<Record<Kind, 'fail' | string>>, frames: number) {

@@ -4,19 +4,16 @@
  * with its moments, the loudness and the flagged word; the storyboard sits under the player; clicking a scene, a
  * flagged moment or a flagged word moves the player there; approving needs the flashing acknowledgement.
  */
-import { execFile } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startWorkers, type RunningWorkers } from '../../src/worker/runtime.js';
-import { mediaBinaries } from '../helpers/fixtures-media.js';
+import { ffmpeg } from '../helpers/fixtures-media.js';
 import { serveFile, startFixtureServer } from '../helpers/fixture-server.js';
 import { deskFor } from '../helpers/desk.js';
 import { addStaff, makeClassAndPlaylist, signIn } from '../helpers/harness.js';
 import { accessibilityProblems, launchBrowser, newWatchedContext, shot, signInThroughPage, startLiveServer, type Browser, type LiveServer, type Page } from './support.js';
 
-const run = promisify(execFile);
 const SOON = { timeout: 10_000, interval: 100 };
 const TEACHER = { email: 'teacher@school.test', password: 'correct horse battery' };
 const ADMIN = { email: 'lead@school.test', password: 'correct horse battery' };
@@ -27,10 +24,6 @@ let site: Awaited<ReturnType<typeof startFixtureServer>>;
 let browser: Browser;
 let desk: Page;
 let itemId: string;
-
-async function ffmpeg(args: string[]) {
-  await run(mediaBinaries().ffmpeg, ['-nostdin', '-hide_banner', '-loglevel', 'error', '-y', ...args]);
-}
 
 beforeAll(async () => {
   server = await startLiveServer();

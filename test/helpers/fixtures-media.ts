@@ -16,7 +16,8 @@ export function mediaBinaries(): { ffmpeg: string; ffprobe: string } {
   return resolveBinaries();
 }
 
-async function ffmpeg(args: string[]): Promise<void> {
+/** Runs the machine's ffmpeg quietly (errors only), overwriting its output: for fixtures a test makes itself. */
+export async function ffmpeg(args: string[]): Promise<void> {
   await run(mediaBinaries().ffmpeg, ['-nostdin', '-hide_banner', '-loglevel', 'error', '-y', ...args]);
 }
 

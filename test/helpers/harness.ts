@@ -6,7 +6,6 @@ import pg from 'pg';
 import { buildApp } from '../../src/app.js';
 import { hashPassword } from '../../src/auth/passwords.js';
 import { loadConfig, type Config } from '../../src/config.js';
-import type { AppContext } from '../../src/api-context.js';
 import { createWorkerContext, type WorkerContext } from '../../src/worker/context.js';
 import { migrateToLatest } from '../../src/db/database.js';
 import { STAGE_NAMES } from '../../src/queue/jobs.js';

@@ -1,8 +1,7 @@
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expireDue } from '../../src/services/expiry.js';
 import { runFetchStage } from '../../src/worker/stages/fetch.js';
-import { addStaff, buildTestApp, createTestEnv, makeClassAndPlaylist, signIn, type TestApp, type TestEnv, signInAdminAndTeacher } from '../helpers/harness.js';
+import { buildTestApp, createTestEnv, makeClassAndPlaylist, signInAdminAndTeacher, type TestApp, type TestEnv } from '../helpers/harness.js';
 import { hasMedia } from '../helpers/stored.js';
 import { startFixtureServer } from '../helpers/fixture-server.js';
 import { auditActions, makeItem } from '../helpers/governance.js';

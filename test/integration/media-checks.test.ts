@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { planPreparation } from '../../src/domain/media-plan.js';
 import { clipWindow, planEncode } from '../../src/domain/media-rules.js';
 import { createMediaAdapter, type MediaAdapter } from '../../src/media/ffmpeg.js';
-import { mediaBinaries } from '../helpers/fixtures-media.js';
+import { ffmpeg, mediaBinaries } from '../helpers/fixtures-media.js';
 
 // The vetting checks on real ffmpeg runs, against videos generated here with lavfi: flashing verdicts, loudness
 // measured again by an independent `ebur128` run on the published file, storyboard, embedded subtitles, bad input.
@@ -15,10 +15,6 @@ const run = promisify(execFile);
 const bins = mediaBinaries();
 let dir: string;
 let media: MediaAdapter;
-
-async function ffmpeg(args: string[]) {
-  await run(bins.ffmpeg, ['-nostdin', '-hide_banner', '-loglevel', 'error', '-y', ...args]);
-}
 
 /** A video from a lavfi picture expression, H.264 (copy path) unless `vp9`, with an optional tone. */
 async function make(name: string, picture: string, o: { seconds?: number; tone?: string | null; vp9?: boolean; extra?: string[] } = {}) {

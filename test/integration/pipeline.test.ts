@@ -1,11 +1,10 @@
-import { readFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startWorkers, type RunningWorkers } from '../../src/worker/runtime.js';
 import { deskFor, type Desk } from '../helpers/desk.js';
 import { addStaff, buildTestApp, createTestEnv, makeClassAndPlaylist, signIn, waitFor, type TestApp, type TestEnv } from '../helpers/harness.js';
-import { makeFixture } from '../helpers/fixtures-media.js';
+import { ffprobeJson, makeFixture, topLevelBoxes } from '../helpers/fixtures-media.js';
 import { serveFile, startFixtureServer } from '../helpers/fixture-server.js';
 import { hasWork, localCopy, publishedGenerations, readPublished } from '../helpers/stored.js';
 
@@ -31,7 +30,7 @@ beforeAll(async () => {
   desk = deskFor(app, cookie);
   ids = await makeClassAndPlaylist(app, cookie);
   const dir = path.join(t.dataDir, 'fixtures');
-  await import('node:fs/promises').then((fs) => fs.mkdir(dir, { recursive: true }));
+  await mkdir(dir, { recursive: true });
   files = {
     h264: await makeFixture('h264-metadata', path.join(dir, 'frogs.mp4'), { seconds: 4 }),
     vp9: await makeFixture('vp9', path.join(dir, 'bees.webm'), { seconds: 2 }),
@@ -48,26 +47,6 @@ afterAll(async () => {
   await site?.close();
   await t?.cleanup();
 });
-
-function ffprobe(file: string) {
-  return JSON.parse(
-    execFileSync('ffprobe', ['-v', 'error', '-show_format', '-show_streams', '-of', 'json', file], { encoding: 'utf8' }),
-  ) as { format: { duration: string; tags?: Record<string, string> }; streams: Array<{ codec_type: string; codec_name: string; pix_fmt?: string; tags?: Record<string, string> }> };
-}
-
-async function topLevelBoxes(file: string): Promise<string[]> {
-  const buf = await readFile(file);
-  const boxes: string[] = [];
-  for (let off = 0; off + 8 <= buf.length; ) {
-    let size = buf.readUInt32BE(off);
-    const type = buf.toString('latin1', off + 4, off + 8);
-    if (size === 1) size = Number(buf.readBigUInt64BE(off + 8));
-    boxes.push(type);
-    if (size < 8) break;
-    off += size;
-  }
-  return boxes;
-}
 
 describe('a direct video link, end to end', () => {
   let itemId: string;
@@ -88,7 +67,7 @@ describe('a direct video link, end to end', () => {
     expect(item.media.video).toMatch(/^\/media\/items\//);
 
     const file = await localCopy(t, itemId, 0, 'video.mp4');
-    const probe = ffprobe(file);
+    const probe = await ffprobeJson(file);
     const video = probe.streams.find((s) => s.codec_type === 'video')!;
     expect(video.codec_name).toBe('h264');
     expect(video.pix_fmt).toBe('yuv420p');
@@ -177,7 +156,7 @@ describe('the transcode path', () => {
     expect(item.details.encode).toBe('transcode');
     expect(item.durationSeconds).toBeGreaterThan(0.8);
     expect(item.durationSeconds).toBeLessThan(1.3);
-    const probe = ffprobe(await localCopy(t, item.id, 0, 'video.mp4'));
+    const probe = await ffprobeJson(await localCopy(t, item.id, 0, 'video.mp4'));
     const video = probe.streams.find((s) => s.codec_type === 'video')!;
     expect(video.codec_name).toBe('h264');
     expect(video.pix_fmt).toBe('yuv420p');

@@ -4,19 +4,16 @@
  * loudness, the storyboard and the flagged word with its time; approving needs the acknowledgement, audited; the
  * school's own word list is the admin's, audited, and used by the next screen.
  */
-import { execFile } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startWorkers, type RunningWorkers } from '../../src/worker/runtime.js';
 import { deskFor, type Desk } from '../helpers/desk.js';
 import { auditActions } from '../helpers/governance.js';
-import { mediaBinaries } from '../helpers/fixtures-media.js';
+import { ffmpeg } from '../helpers/fixtures-media.js';
 import { serveFile, startFixtureServer } from '../helpers/fixture-server.js';
 import { buildTestApp, createTestEnv, makeClassAndPlaylist, signInAdminAndTeacher, type TestApp, type TestEnv } from '../helpers/harness.js';
 
-const run = promisify(execFile);
 let t: TestEnv;
 let app: TestApp;
 let workers: RunningWorkers;
@@ -27,10 +24,6 @@ let playlistId: string;
 let desk: Desk;
 
 const quiet = { info: () => {}, error: () => {} };
-
-async function ffmpeg(args: string[]) {
-  await run(mediaBinaries().ffmpeg, ['-nostdin', '-hide_banner', '-loglevel', 'error', '-y', ...args]);
-}
 
 beforeAll(async () => {
   t = await createTestEnv({ JOB_BACKOFF_MS: '100' });

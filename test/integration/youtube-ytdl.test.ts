@@ -12,7 +12,6 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ItemRow } from '../../src/db/schema.js';
-import { VettedError } from '../../src/domain/errors.js';
 import { createMediaAdapter, type MediaAdapter } from '../../src/media/ffmpeg.js';
 import { policyFromConfig, type FetchPolicy } from '../../src/net/fetcher.js';
 import type { FetchedVideo } from '../../src/sources/types.js';

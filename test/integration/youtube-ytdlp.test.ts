@@ -11,7 +11,6 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { ItemRow } from '../../src/db/schema.js';
-import { VettedError } from '../../src/domain/errors.js';
 import type { MediaAdapter } from '../../src/media/ffmpeg.js';
 import { policyFromConfig } from '../../src/net/fetcher.js';
 import type { FetchedVideo } from '../../src/sources/types.js';

@@ -24,6 +24,7 @@ import { playlistOrderRoutes } from './http/routes-playlist-order.js';
 import { uploadRoutes } from './http/routes-uploads.js';
 import { webRoutes } from './http/routes-web.js';
 import { presentBoard } from './http/present.js';
+import { attentionService } from './services/attention.js';
 import { boardService, type BoardService } from './services/board.js';
 import { liveSiteJudge } from './services/live-site.js';
 import { installRouteTable } from './http/route-table.js';
@@ -112,7 +113,7 @@ export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promis
     events,
     present: presentBoard,
     liveSites: () => liveSiteJudge(ctx),
-    seen: (classId) => ctx.repos.attention.boardSeen(classId),
+    seen: attentionService(ctx).boardSeen,
   });
   // Read your own writes: a request that may have changed items is answered only once this process
   // has heard the resulting notifications, so its next board read already reflects them ("at once").

@@ -16,6 +16,9 @@ export function attentionService(ctx: AppContext) {
   return {
     counts: (classIds: string[]) => repo.countsByClass(classIds),
 
+    /** A board has shown the class (the desk's "seen by a board"); the board service calls it at most once a minute. */
+    boardSeen: (classId: string) => repo.boardSeen(classId),
+
     async queue(staff: Viewer) {
       const classes = await classesOf(staff);
       return repo.awaitingReview(classes.map((c) => c.id));

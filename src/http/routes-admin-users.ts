@@ -6,11 +6,10 @@ import { formerStaffLabel } from '../domain/people.js';
 import { actorOf } from './access.js';
 import { accountSignInMethods } from '../services/sign-in-methods.js';
 import { addStaff, changeStanding, eraseStaff, listStaff, resetStaffPassword, subjectAccess, type ListedStaff } from '../services/staff.js';
-import { Uuid } from './schemas.js';
+import { Email, Uuid } from './schemas.js';
 import { AccountAnswer, AccountErased, AccountList, PasswordReset, SubjectAccessExport, withErrors, type Account } from './contract/index.js';
 
 const Role = Type.Union([Type.Literal('teacher'), Type.Literal('admin')]);
-export const Email = Type.String({ minLength: 3, maxLength: 320, pattern: '^[^\\s@]+@[^\\s@]+$' });
 
 function presentUser(u: UserRow | ListedStaff): Account {
   const listed = u as Partial<ListedStaff>;

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { cleanWordList, EMPTY_WORD_LIST, type WordList } from '../domain/word-screen.js';
+import { cleanWordList, EMPTY_WORD_LIST, type WordList } from '../domain/word-list.js';
 import type { Db } from './database.js';
 
 /**

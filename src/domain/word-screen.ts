@@ -9,6 +9,7 @@ import {
   englishRecommendedTransformers,
   RegExpMatcher,
 } from 'obscenity';
+import type { WordList } from './word-list.js';
 
 export type WordSource = 'captions' | 'title' | 'description' | 'page';
 
@@ -19,30 +20,10 @@ export interface WordHit {
   context: string;
 }
 
-export interface WordList {
-  /** Words and phrases the school wants flagged, whole words, any case. */
-  flag: string[];
-  /** Words that are never flagged, even when the library lists them. */
-  ignore: string[];
-}
-
-export const EMPTY_WORD_LIST: WordList = { flag: [], ignore: [] };
-export const MAX_LIST_ENTRIES = 500;
-export const MAX_ENTRY_LENGTH = 80;
 const MAX_HITS = 200;
 const CONTEXT_CHARS = 40;
 /** A page beyond this is screened up to here: the reader copy of a 2 MB page is far longer than any lesson text. */
 export const MAX_SCREENED_CHARS = 1_000_000;
-
-/** Trims, lowercases, drops empties and duplicates: what the admin typed, as it is stored. */
-export function cleanWordList(list: Partial<WordList>): WordList {
-  const clean = (words: string[] | undefined) =>
-    [...new Set((words ?? []).map((w) => w.replace(/\s+/g, ' ').trim().toLowerCase()).filter((w) => w.length > 0))].slice(
-      0,
-      MAX_LIST_ENTRIES,
-    );
-  return { flag: clean(list.flag), ignore: clean(list.ignore) };
-}
 
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 

@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { AppContext } from '../api-context.js';
-import { MAX_ENTRY_LENGTH, MAX_LIST_ENTRIES } from '../domain/word-screen.js';
+import { MAX_ENTRY_LENGTH, MAX_LIST_ENTRIES } from '../domain/word-list.js';
 import { changeWordList, wordList } from '../services/word-list.js';
 import { staffOf } from './access.js';
 import { WordList, withErrors } from './contract/index.js';

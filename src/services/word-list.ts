@@ -1,5 +1,5 @@
 import type { AppContext } from '../api-context.js';
-import type { WordList } from '../domain/word-screen.js';
+import type { WordList } from '../domain/word-list.js';
 
 /** The school's own word list as it stands. */
 export async function wordList(ctx: AppContext): Promise<WordList> {

@@ -1,7 +1,6 @@
 import type { Readable } from 'node:stream';
-import type { Config } from '../config.js';
+import type { Config, S3Settings } from '../config.js';
 import { localMediaStore } from './local.js';
-import { s3MediaStore } from './s3.js';
 
 /** One published file: an item's media of one generation (`video.mp4`, `poster.jpg`, `page.html`…). */
 export interface MediaKey {
@@ -117,5 +116,42 @@ export function isSafeName(part: string): boolean {
 export const SOURCE_META = 'source.json';
 
 export function createStore(config: Readonly<Config>): MediaStore {
-  return config.storage.kind === 's3' ? s3MediaStore(config.storage, config.dataDir) : localMediaStore(config.dataDir);
+  return config.storage.kind === 's3' ? deferredS3Store(config.storage, config.dataDir) : localMediaStore(config.dataDir);
+}
+
+/** The store's methods that answer later anyway, so they can wait for the store itself to be loaded first. */
+type AsyncMethod = { [K in keyof MediaStore]: MediaStore[K] extends (...args: never[]) => Promise<unknown> ? K : never }[keyof MediaStore];
+
+/**
+ * The bucket store, with the AWS SDK (about 20 MB of every process that loads it) imported at its first use: a school
+ * on local disk never loads it, a worker or API on S3 when it first touches a file.
+ */
+function deferredS3Store(settings: S3Settings, dataDir: string): MediaStore {
+  let loaded: Promise<MediaStore> | undefined;
+  const store = () => (loaded ??= import('./s3.js').then((m) => m.s3MediaStore(settings, dataDir)));
+  const later = <K extends AsyncMethod>(name: K) =>
+    (async (...args: unknown[]) => ((await store())[name] as (...a: unknown[]) => Promise<unknown>)(...args)) as MediaStore[K];
+  return {
+    kind: 's3',
+    workDir: later('workDir'),
+    removeWork: later('removeWork'),
+    saveSource: later('saveSource'),
+    loadSource: later('loadSource'),
+    saveOriginal: later('saveOriginal'),
+    copyOriginal: later('copyOriginal'),
+    publish: later('publish'),
+    share: later('share'),
+    size: later('size'),
+    files: later('files'),
+    stat: later('stat'),
+    open: later('open'),
+    // A bucket is not a folder a reverse proxy can serve (config refuses MEDIA_ACCEL=nginx with s3).
+    accelPath: () => undefined,
+    removeItem: later('removeItem'),
+    removeOtherGenerations: later('removeOtherGenerations'),
+    listItemIds: later('listItemIds'),
+    ping: later('ping'),
+    // Nothing to close when nothing was loaded.
+    close: async () => (loaded ? (await loaded).close() : undefined),
+  };
 }

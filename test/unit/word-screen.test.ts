@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { captionCues, cleanWordList, createWordScreen, pageText, screenItemText } from '../../src/domain/word-screen.js';
+import { captionCues, createWordScreen, pageText, screenItemText } from '../../src/domain/word-screen.js';
+import { cleanWordList } from '../../src/domain/word-list.js';
 
 const VTT = `WEBVTT
 

@@ -9,7 +9,7 @@ import type { ItemMediaFiles, ItemRow } from '../../db/schema.js';
 import type { FetchedPage, FetchedVideo } from '../../sources/types.js';
 import { progressReporter } from './progress.js';
 import type { VettingChecks } from '../../domain/vetting.js';
-import { descriptionOf, screenWords } from './vetting.js';
+import { descriptionOf, screenWords, wordScreenLibrary } from './vetting.js';
 
 export const MEDIA_WORK = 'media';
 
@@ -68,6 +68,8 @@ export async function runMediaStage(
   const workDir = await ctx.store.workDir(itemId, MEDIA_WORK);
   const progress = progressReporter(items, itemId, 'processing');
   const video = path.join(workDir, 'video.mp4');
+  // Loaded while ffmpeg works (its failure shows where the words are screened).
+  wordScreenLibrary().catch(() => undefined);
   try {
     const encodeStarted = performance.now();
     const prepared = await media.prepareVideo(sourceFile, workDir, {

@@ -1,7 +1,18 @@
 /** The word screen's part of the media stage (the checks' record itself is `VettingChecks` in the domain). */
 import { promises as fs } from 'node:fs';
 import type { WorkerContext } from '../context.js';
-import { pageText, screenItemText, type WordHit } from '../../domain/word-screen.js';
+import type { WordHit } from '../../domain/word-screen.js';
+
+let library: Promise<typeof import('../../domain/word-screen.js')> | undefined;
+
+/**
+ * The screening library (`obscenity`, about 6 MB once loaded), loaded by a worker's first media run rather than when
+ * it starts, so a worker carries it only once it screens. The media stage asks for it as ffmpeg starts, so it loads
+ * while ffmpeg works rather than after.
+ */
+export function wordScreenLibrary(): Promise<typeof import('../../domain/word-screen.js')> {
+  return (library ??= import('../../domain/word-screen.js'));
+}
 
 const str = (v: unknown) => (typeof v === 'string' && v.trim() ? v : null);
 
@@ -20,6 +31,7 @@ export async function screenWords(
     const read = (f: string | undefined) => (f ? fs.readFile(f, 'utf8').catch(() => null) : Promise.resolve(null));
     const [captions, page] = await Promise.all([read(texts.captionsFile), read(texts.pageFile)]);
     const list = await ctx.repos.settings.wordList();
+    const { pageText, screenItemText } = await wordScreenLibrary();
     return screenItemText(
       { title: texts.title, description: texts.description, captions, page: page === null ? null : pageText(page) },
       list,

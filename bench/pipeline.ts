@@ -19,6 +19,7 @@ import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { resolveBinaries } from '../src/media/binaries.js';
+import { WORKER_NODE_FLAGS } from '../src/worker/node-flags.js';
 import { serveFile, startFixtureServer } from '../test/helpers/fixture-server.js';
 import { addStaff, buildTestApp, createTestEnv, makeClassAndPlaylist, signIn, waitFor } from '../test/helpers/harness.js';
 import { checksBench } from './checks.js';
@@ -128,8 +129,8 @@ export async function pipelineBench(opts: { quick: boolean; parts: Set<PipelineP
     /** `compiled`: the production worker as `npm start` runs it; else the bench's own, with or without the checks. */
     const startWorker = async (kind: 'compiled' | 'with-checks' | 'without-checks'): Promise<ChildProcess> => {
       const args = kind === 'compiled'
-        ? ['--enable-source-maps', 'dist/src/worker/main.js']
-        : ['--import', 'tsx', 'bench/worker.ts', ...(kind === 'without-checks' ? ['--without-checks'] : [])];
+        ? ['--enable-source-maps', ...WORKER_NODE_FLAGS, 'dist/src/worker/main.js']
+        : ['--import', 'tsx', ...WORKER_NODE_FLAGS, 'bench/worker.ts', ...(kind === 'without-checks' ? ['--without-checks'] : [])];
       const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'inherit'] });
       children.add(child);
       if (opts.verbose) child.stdout!.pipe(process.stderr);

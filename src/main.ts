@@ -5,6 +5,7 @@ import { childProcessEnv, loadConfig } from './config.js';
 import { ensureDatabase, createDb, migrateToLatest } from './db/database.js';
 import { compiled, projectRoot } from './platform/paths.js';
 import { startServices, type RunningServices } from './platform/services.js';
+import { WORKER_NODE_FLAGS } from './worker/node-flags.js';
 
 /**
  * `npm start`: with no DATABASE_URL / REDIS_URL, start Vetted's own PostgreSQL and Redis (see
@@ -41,7 +42,7 @@ const runnerArgs = compiled ? ['--enable-source-maps'] : [];
 const env = childProcessEnv(services);
 const children: Array<{ name: string; child: ChildProcess }> = [
   { name: 'api', child: spawn(runner, [...runnerArgs, path.join(here, `server${ext}`)], { stdio: 'inherit', env }) },
-  { name: 'worker', child: spawn(runner, [...runnerArgs, path.join(here, 'worker', `main${ext}`)], { stdio: 'inherit', env }) },
+  { name: 'worker', child: spawn(runner, [...runnerArgs, ...WORKER_NODE_FLAGS, path.join(here, 'worker', `main${ext}`)], { stdio: 'inherit', env }) },
 ];
 for (const { name, child } of children) await services.lock?.recordChild(name, child.pid);
 console.log(`Vetted is starting at ${config.publicUrl}`);

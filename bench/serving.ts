@@ -59,12 +59,21 @@ async function rangeScript(dir: string, size: number): Promise<string> {
   return file;
 }
 
+/** Whether `url` answers below 500; `unix:<socket>` asks GET /healthz on a Unix socket. */
+function answers(url: string): Promise<boolean> {
+  if (!url.startsWith('unix:')) return fetch(url).then((r) => (void r.arrayBuffer(), r.status < 500)).catch(() => false);
+  return new Promise((resolve) => {
+    const req = http.get({ socketPath: url.slice(5), path: '/healthz' }, (res) => (res.resume(), resolve((res.statusCode ?? 500) < 500)));
+    req.on('error', () => resolve(false));
+  });
+}
+
 async function startChild(cmd: string, args: string[], env: Record<string, string>, readyUrl?: string): Promise<ChildProcess> {
   const child = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
   if (readyUrl) {
     await waitFor(async () => {
       if (child.exitCode !== null) throw new Error(`${args.join(' ')} stopped (${child.exitCode})`);
-      return fetch(readyUrl).then((r) => (void r.arrayBuffer(), r.status < 500)).catch(() => false);
+      return answers(readyUrl);
     }, 30_000, 100);
   } else {
     await new Promise<void>((resolve) => child.stdout!.on('data', (d: Buffer) => d.toString().includes('ready') && resolve()));
@@ -159,7 +168,7 @@ export async function servingBench(opts: { quick: boolean; parts: Set<ServingPar
     // Vetted (compiled, own process), Vetted behind nginx, nginx alone, the bare server.
     const env = { DATABASE_URL: t.databaseUrl, REDIS_URL: t.config.redisUrl, DATA_DIR: t.dataDir, QUEUE_PREFIX: t.config.queuePrefix,
       VETTED_SKIP_MIGRATE: '1', LOG_LEVEL: 'warn', HOST: '127.0.0.1', FETCH_ALLOW_PRIVATE: '127.0.0.1' };
-    const [apiPort, accelApiPort, nginxPort, anchorPort, barePort] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
+    const [apiPort, accelApiPort, nginxPort, anchorPort, barePort, socketNginxPort] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort(), freePort()]);
     const api = `http://127.0.0.1:${apiPort}`;
     const accelApi = `http://127.0.0.1:${accelApiPort}`;
     children.push(await startChild(process.execPath, ['dist/src/server.js'], { ...env, PORT: String(apiPort) }, `${api}/healthz`));
@@ -187,25 +196,37 @@ export async function servingBench(opts: { quick: boolean; parts: Set<ServingPar
 
     if (parts.has('range')) {
       children.push(await startChild(process.execPath, ['dist/src/server.js'], { ...env, PORT: String(accelApiPort), MEDIA_ACCEL: 'nginx' }, `${accelApi}/healthz`));
+      // The same behind nginx on a Unix socket (LISTEN_SOCKET), the other way deploy/nginx.conf offers.
+      const socket = path.join(scratch, 'vetted.sock');
+      const socketEnv = { ...env, LISTEN_SOCKET: socket, MEDIA_ACCEL: 'nginx', TRUST_PROXY: '1', PUBLIC_URL: `http://127.0.0.1:${socketNginxPort}` };
+      children.push(await startChild(process.execPath, ['dist/src/server.js'], socketEnv, `unix:${socket}`));
       const site = await shippedSite({ port: nginxPort, upstream: accelApiPort, mediaRoot, accessLog: 'off' });
+      // Its upstream and server block only (the maps and log format are the first site's), under another upstream name.
+      const socketSite = await shippedSite({ port: socketNginxPort, upstream: socket, mediaRoot, accessLog: 'off' });
+      const socketServer = socketSite
+        .slice(socketSite.indexOf('upstream vetted {'))
+        .replace('upstream vetted {', 'upstream vetted_on_socket {')
+        .replace('proxy_pass http://vetted;', 'proxy_pass http://vetted_on_socket;');
       // nginx alone serves the same folder exactly as the shipped internal location does (sendfile, headers, ETag),
       // only not internal: the two differ by Vetted's access check and nothing else.
       const anchor = `server { listen 127.0.0.1:${anchorPort}; access_log off; location /media/ {${await shippedMediaLocation(mediaRoot)}} }`;
       // As Debian's own nginx.conf runs it: one worker per core.
-      const nginx = await startNginx(path.join(scratch, 'nginx'), [site, anchor], `http://127.0.0.1:${anchorPort}/`, 'auto');
+      const nginx = await startNginx(path.join(scratch, 'nginx'), [site, socketServer, anchor], `http://127.0.0.1:${socketNginxPort}/healthz`, 'auto');
       stops.push(() => nginx.stop());
       console.log(`Serving: Range requests (wrk, 8 connections, ${rounds} × ${slice} s each in turn)…`);
-      const [nginxRange, vettedRange, accelRange, accelAnswer] = (await turns([
+      const [nginxRange, vettedRange, accelRange, socketRange, accelAnswer] = (await turns([
         () => wrk(`http://127.0.0.1:${anchorPort}/media/${file}`, { connections: 8, seconds: slice, script }),
         () => wrk(boardMedia(api), { connections: 8, seconds: slice, script }),
         () => wrk(boardMedia(`http://127.0.0.1:${nginxPort}`), { connections: 8, seconds: slice, script }),
+        () => wrk(boardMedia(`http://127.0.0.1:${socketNginxPort}`), { connections: 8, seconds: slice, script }),
         // What the access check costs on its own: Vetted's X-Accel-Redirect answer, asked for directly.
         () => wrk(boardMedia(accelApi), { connections: 8, seconds: slice, script }),
-      ])) as [WrkResult, WrkResult, WrkResult, WrkResult];
+      ])) as [WrkResult, WrkResult, WrkResult, WrkResult, WrkResult];
       rows.push(ratioRow('Range 1 MiB of a 20 MB H.264 file: Vetted ÷ nginx sendfile (8 connections)', vettedRange.rps, nginxRange.rps, perSecond, '≥', 0.55));
       rows.push(ratioRow('Range, through MEDIA_ACCEL=nginx ÷ nginx alone (same location settings)', accelRange.rps, nginxRange.rps, perSecond, '≥', 0.9));
+      rows.push(ratioRow('Range, through MEDIA_ACCEL=nginx with Vetted on a Unix socket (LISTEN_SOCKET) ÷ nginx alone', socketRange.rps, nginxRange.rps, perSecond, '≥', 0.9));
       rows.push({ measure: 'for scale: Vetted’s access answer alone (X-Accel-Redirect, no body; 8 connections)', measured: 'asked for directly, no nginx', result: perSecond(accelAnswer.rps), target: '—' });
-      rows.push(limitRow('Range runs: errors', 'non-2xx answers and socket errors', errorsOf(nginxRange, vettedRange, accelRange, accelAnswer), String(errorsOf(nginxRange, vettedRange, accelRange, accelAnswer)), 0, '0'));
+      rows.push(limitRow('Range runs: errors', 'non-2xx answers and socket errors', errorsOf(nginxRange, vettedRange, accelRange, socketRange, accelAnswer), String(errorsOf(nginxRange, vettedRange, accelRange, socketRange, accelAnswer)), 0, '0'));
     }
 
     if (parts.has('board')) {

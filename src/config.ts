@@ -11,6 +11,8 @@ import { parseDnsServers } from './net/resolver.js';
 export interface Config {
   port: number;
   host: string;
+  /** A Unix socket to listen on instead of HOST:PORT, for a reverse proxy on the same machine (LISTEN_SOCKET). */
+  listenSocket: string | undefined;
   databaseUrl: string;
   redisUrl: string;
   dataDir: string;
@@ -275,6 +277,12 @@ function oidcConfig(env: NodeJS.ProcessEnv): OidcConfig | null {
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Config> {
   const port = int(env, 'PORT', 3000, 0);
   const host = env.HOST || '127.0.0.1';
+  const listenSocket = env.LISTEN_SOCKET || undefined;
+  if (listenSocket !== undefined) {
+    if (!path.isAbsolute(listenSocket)) throw new Error(`LISTEN_SOCKET must be an absolute path such as /run/vetted/vetted.sock (got "${listenSocket}")`);
+    // Nobody reaches a socket by HOST:PORT, so the default public address would be wrong.
+    if (!env.PUBLIC_URL) throw new Error('PUBLIC_URL must be set with LISTEN_SOCKET: the address people use to reach Vetted through the proxy');
+  }
   const publicUrl = (env.PUBLIC_URL || `http://${host.includes(':') ? `[${host}]` : host}:${port}`).replace(/\/+$/, '');
   try {
     new URL(publicUrl);
@@ -289,6 +297,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
   const config: Config = {
     port,
     host,
+    listenSocket,
     // Unset: the embedded servers' sockets (the values are what `npm start` hands its children).
     databaseUrl: env.DATABASE_URL || embeddedDatabaseUrl(dataDir),
     redisUrl: env.REDIS_URL || embeddedRedisUrl(dataDir),
@@ -336,6 +345,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
   };
   if (config.mediaAccel === 'nginx' && config.storage.kind !== 'local') {
     throw new Error('MEDIA_ACCEL=nginx lets nginx send files from the local media folder; with STORAGE=s3 leave MEDIA_ACCEL unset');
+  }
+  if (config.listenSocket && typeof config.trustProxy !== 'number') {
+    // A Unix socket carries no client address: only the proxy's X-Forwarded-For can say who is asking (sign-in
+    // limits, the audit log), and proxies named by address cannot be recognised on a socket.
+    throw new Error('LISTEN_SOCKET is for a reverse proxy on this machine: set TRUST_PROXY=1 (the number of proxies) as well, so Vetted knows each person’s address');
   }
   if (config.passwordLogin === 'off' && !config.oidc) {
     throw new Error('PASSWORD_LOGIN=off needs school-account sign-in (OIDC_ISSUER and the rest), or nobody but the break-glass admin could sign in');

@@ -1,4 +1,5 @@
 import { buildApp } from './app.js';
+import { listen } from './http/listen.js';
 import { loadConfig } from './config.js';
 import { createApiContext } from './api-context.js';
 import { requireServersFor } from './platform/services.js';
@@ -15,7 +16,7 @@ async function startApi() {
   }
   const ctx = createApiContext(config, { role: 'api' });
   const app = await buildApp(ctx, { logger: { level: config.logLevel } });
-  await app.listen({ port: config.port, host: config.host });
+  await listen(app, config);
   let stopping = false;
   const stop = async () => {
     if (stopping) return;

@@ -10,11 +10,12 @@ export { freePort } from './free-port.js';
  */
 
 /** The shipped `deploy/nginx.conf` with its machine-specific values replaced; each must be there to replace. */
-export async function shippedSite(opts: { port: number; upstream: number; mediaRoot: string; accessLog: string | 'off' }): Promise<string> {
+/** `upstream`: Vetted's loopback port, or the path of its Unix socket (LISTEN_SOCKET). */
+export async function shippedSite(opts: { port: number; upstream: number | string; mediaRoot: string; accessLog: string | 'off' }): Promise<string> {
   let site = await readFile(path.resolve('deploy/nginx.conf'), 'utf8');
   const swaps: Array<[string, string]> = [
     ['listen 80;', `listen 127.0.0.1:${opts.port};`],
-    ['server 127.0.0.1:3000;', `server 127.0.0.1:${opts.upstream};`],
+    ['server 127.0.0.1:3000;', typeof opts.upstream === 'string' ? `server unix:${opts.upstream};` : `server 127.0.0.1:${opts.upstream};`],
     ['alias /var/lib/vetted/media/;', `alias ${opts.mediaRoot}/;`],
     [
       'access_log /var/log/nginx/vetted.access.log vetted;',

@@ -4,7 +4,8 @@
  * with Range, If-Range and 304 from the file. The internal location is not reachable from outside,
  * and nginx's access log carries no board link.
  */
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import type net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -14,6 +15,7 @@ import { freePort, shippedSite, startNginx, type NginxChild } from '../helpers/n
 import { makeFixture } from '../helpers/fixtures-media.js';
 import { createTestEnv, makeClassAndPlaylist, signInAdminAndTeacher, waitFor, type TestApp, type TestEnv } from '../helpers/harness.js';
 import { buildApp } from '../../src/app.js';
+import { listen } from '../../src/http/listen.js';
 
 let t: TestEnv;
 let app: TestApp;
@@ -30,7 +32,8 @@ let upstreamConnections = 0;
 
 beforeAll(async () => {
   // nginx sends files from the local media folder: a local store, whatever TEST_STORAGE says.
-  t = await createTestEnv({ MEDIA_ACCEL: 'nginx', STORAGE: 'local' });
+  // As deploy/nginx.conf asks: one proxy hop trusted.
+  t = await createTestEnv({ MEDIA_ACCEL: 'nginx', STORAGE: 'local', TRUST_PROXY: '1' });
   app = await buildApp(t.ctx, { logger: { level: 'info', stream: { write: (line: string) => void logLines.push(line) } } });
   ({ teacher } = await signInAdminAndTeacher(t, app));
   ids = await makeClassAndPlaylist(app, teacher);
@@ -178,3 +181,40 @@ describe('media through nginx (MEDIA_ACCEL=nginx)', () => {
   });
 });
 
+describe('Vetted on a Unix socket behind nginx (LISTEN_SOCKET)', () => {
+  it('replaces a socket left by a dead process, serves through nginx, and refuses a path in use or not a socket', async () => {
+    const socket = path.join(prefix, 'vetted.sock');
+    // A process killed outright leaves its socket file behind, as a crashed Vetted would.
+    const dead = spawn(process.execPath, ['-e', `require('net').createServer().listen(${JSON.stringify(socket)}, () => console.log('up'))`]);
+    await new Promise((r) => dead.stdout.once('data', r));
+    dead.kill('SIGKILL');
+    await new Promise((r) => dead.once('exit', r));
+    expect((await stat(socket)).isSocket()).toBe(true);
+
+    const onSocket = await buildApp(t.ctx, { logger: false });
+    const seen: Array<string | undefined> = [];
+    onSocket.addHook('onRequest', async (request) => void seen.push(request.ip));
+    let second: Awaited<ReturnType<typeof buildApp>> | undefined;
+    let viaSocket: NginxChild | undefined;
+    try {
+      await listen(onSocket, { port: 0, host: '127.0.0.1', listenSocket: socket });
+      expect((await stat(socket)).mode & 0o777).toBe(0o666);
+      const port = await freePort();
+      const site = await shippedSite({ port, upstream: socket, mediaRoot: path.join(t.dataDir, 'media'), accessLog: 'off' });
+      viaSocket = await startNginx(path.join(prefix, 'via-socket'), [site], `http://127.0.0.1:${port}/healthz`);
+      const res = await fetch(`http://127.0.0.1:${port}/media/items/${itemId}/1/video.mp4`, { headers: { cookie: teacher, range: 'bytes=10-19' } });
+      expect(res.status).toBe(206);
+      expect((await body(res)).equals(bytes.subarray(10, 20))).toBe(true);
+      // The socket has no client address: the one nginx passes on is the person's (TRUST_PROXY=1 in this file).
+      expect(seen.at(-1)).toBe('127.0.0.1');
+
+      second = await buildApp(t.ctx, { logger: false });
+      await expect(listen(second, { port: 0, host: '127.0.0.1', listenSocket: socket })).rejects.toThrow(/Another process is listening/);
+      await expect(listen(second, { port: 0, host: '127.0.0.1', listenSocket: path.join(prefix, 'access.log') })).rejects.toThrow(/not a socket/);
+    } finally {
+      await viaSocket?.stop();
+      await second?.close();
+      await onSocket.close();
+    }
+  });
+});

@@ -5,7 +5,6 @@ import { parseStrictDate } from '../domain/dates.js';
 import { itemNotFound, VettedError } from '../domain/errors.js';
 import type { Actor } from './classes.js';
 import { assertLiveSiteAllowed } from './live-site.js';
-import { remakeOf } from './review.js';
 
 /** One item, or 404 `item_not_found`. */
 export async function itemById(ctx: AppContext, id: string): Promise<ItemRow> {
@@ -31,12 +30,6 @@ function filesForStaff(item: ItemRow): Set<string> {
 export async function mayServeToStaff(ctx: AppContext, id: string, generation: number, file: string): Promise<boolean> {
   const item = await ctx.repos.items.get(id);
   return !!item && item.media_generation === generation && filesForStaff(item).has(file);
-}
-
-/** The item's page: the item, and how its re-make is going when it has one. */
-export async function itemPage(ctx: AppContext, id: string): Promise<{ item: ItemRow; remake: Awaited<ReturnType<typeof remakeOf>> }> {
-  const item = await itemById(ctx, id);
-  return { item, remake: await remakeOf(ctx, item) };
 }
 
 export interface ItemEdit {

@@ -1,10 +1,11 @@
 import type { AppContext } from '../api-context.js';
 import type { ItemRow, PlaylistKind, PlaylistRow } from '../db/schema.js';
 import { hostOfUrl, isPacResult } from '../domain/domain-rules.js';
-import { itemChangedMeanwhile, itemNotFound, playlistNotFound, VettedError } from '../domain/errors.js';
+import { itemChangedMeanwhile, playlistNotFound, VettedError } from '../domain/errors.js';
 import type { ItemStatus } from '../domain/item-state.js';
 import { boardMayShow } from '../domain/visibility.js';
 import type { Actor } from './classes.js';
+import { itemById } from './items.js';
 
 /** A playlist and its items, in their order. */
 export interface PlaylistContents {
@@ -77,8 +78,7 @@ export async function reorderPlaylist(ctx: AppContext, actor: Actor, id: string,
  */
 export async function removeFromPlaylist(ctx: AppContext, actor: Actor, itemId: string): Promise<ItemRow> {
   const { items, audit } = ctx.repos;
-  const item = await items.get(itemId);
-  if (!item) throw itemNotFound();
+  const item = await itemById(ctx, itemId);
   if (KEPT_FOR_INCIDENTS.includes(item.status)) throw keptForIncidents();
   if (item.status === 'approved') {
     const off = await items.transition(item.id, 'rejected', { reviewed_by: actor.id, reviewed_at: new Date(), reject_reason: 'Removed from the playlist' }, ['approved']);

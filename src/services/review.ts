@@ -3,13 +3,14 @@ import os from 'node:os';
 import path from 'node:path';
 import type { AppContext } from '../api-context.js';
 import type { ItemRow } from '../db/schema.js';
-import { itemChangedMeanwhile, itemNotFound, VettedError } from '../domain/errors.js';
+import { itemChangedMeanwhile, VettedError } from '../domain/errors.js';
 import { assertTransition, type ItemStatus } from '../domain/item-state.js';
 import { assertClip } from '../domain/submission.js';
 import { requiredAcknowledgements, type VettingChecks } from '../domain/vetting.js';
 import type { ItemsRepository } from '../db/items.js';
 import type { Actor } from './classes.js';
 import { queueFetch, type ServiceLog } from './fetch-queue.js';
+import { itemById } from './items.js';
 import { viewingService } from './viewing.js';
 
 const changedMeanwhile = () =>
@@ -22,12 +23,6 @@ const alreadyApproved = () =>
 const originalGone = () =>
   new VettedError('upload_missing', 'The uploaded file is no longer on the server (it may have been purged). Upload it again.', { httpStatus: 409 });
 
-async function load(ctx: AppContext, id: string): Promise<ItemRow> {
-  const item = await ctx.repos.items.get(id);
-  if (!item) throw itemNotFound();
-  return item;
-}
-
 /** A reviewer's status change: legal per the state machine, guarded against a concurrent change, and audited. */
 async function move(
   ctx: AppContext,
@@ -39,11 +34,11 @@ async function move(
   detail?: Record<string, unknown>,
 ): Promise<ItemRow> {
   const { items, audit } = ctx.repos;
-  const item = await load(ctx, id);
+  const item = await itemById(ctx, id);
   assertTransition(item.status, to);
   const moved = await items.transition(id, to, patch, [item.status]);
   if (!moved) {
-    const now = await load(ctx, id);
+    const now = await itemById(ctx, id);
     assertTransition(now.status, to);
     throw itemChangedMeanwhile();
   }
@@ -57,7 +52,7 @@ async function move(
  * the flagged moments. Each acknowledgement (check names such as "flashing", "watched_elsewhere") is audited.
  */
 export async function approveItem(ctx: AppContext, actor: Actor, id: string, acknowledge: string[]): Promise<ItemRow> {
-  const current = await load(ctx, id);
+  const current = await itemById(ctx, id);
   if (current.status === 'approved') throw alreadyApproved();
   // Only an item that could be approved now is held to the rules; other statuses get the state machine's answer.
   const reviewable = current.status === 'awaiting_review';
@@ -101,13 +96,19 @@ export async function reprocessItem(
   asked: { startSeconds?: number | null; endSeconds?: number | null },
   log: ServiceLog,
 ): Promise<ItemRow> {
-  const current = await load(ctx, id);
+  const current = await itemById(ctx, id);
   const start = asked.startSeconds === undefined ? current.start_seconds : asked.startSeconds;
   const end = asked.endSeconds === undefined ? current.end_seconds : asked.endSeconds;
   assertClip(start, end);
   const { item } = await remakeItem(ctx, actor, current.id, { startSeconds: start, endSeconds: end });
   await queueFetch(ctx, item, log);
   return item;
+}
+
+/** The item's page: the item, and how its re-make is going when it has one. */
+export async function itemPage(ctx: AppContext, id: string) {
+  const item = await itemById(ctx, id);
+  return { item, remake: await remakeOf(ctx, item) };
 }
 
 /**

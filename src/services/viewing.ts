@@ -1,7 +1,8 @@
 import type { AppContext } from '../api-context.js';
 import type { ItemRow } from '../db/schema.js';
 import { coverage, mayApprove, mergeRanges, newlyCovered, plausibleGain, REQUIRED_COVERAGE, type Range } from '../domain/coverage.js';
-import { itemNotFound, VettedError } from '../domain/errors.js';
+import { VettedError } from '../domain/errors.js';
+import { itemById } from './items.js';
 
 /**
  * Approval follows watching (issue 15): the desk reports what the reviewer has played, and an item is
@@ -41,23 +42,17 @@ export function viewingService(ctx: AppContext) {
     return { ranges, coverage: cov, required: needed ? REQUIRED_COVERAGE : null, met: mayApprove({ required: needed, coverage: cov, acknowledgedElsewhere: false }).ok };
   }
 
-  async function load(itemId: string): Promise<ItemRow> {
-    const item = await ctx.repos.items.get(itemId);
-    if (!item) throw itemNotFound();
-    return item;
-  }
-
   return {
     state,
 
     /** What this reviewer has played of an item's current copy (for the desk on load). */
     async stateOf(itemId: string, userId: string): Promise<WatchState> {
-      return state(await load(itemId), userId);
+      return state(await itemById(ctx, itemId), userId);
     },
 
     /** `record` for an item named by its id (the desk's reports while it plays). */
     async recordFor(itemId: string, userId: string, reported: Range[]): Promise<WatchState> {
-      return this.record(await load(itemId), userId, reported);
+      return this.record(await itemById(ctx, itemId), userId, reported);
     },
 
     /** Adds what the reviewer has just played to what they had played of this copy. */

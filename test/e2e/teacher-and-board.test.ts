@@ -12,8 +12,9 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startWorkers, type RunningWorkers } from '../../src/worker/runtime.js';
+import type { RunningWorkers } from '../../src/worker/runtime.js';
 import { addStaff } from '../helpers/harness.js';
+import { startTestWorkers } from '../helpers/workers.js';
 import { makeFixture } from '../helpers/fixtures-media.js';
 import { serveFile, startFixtureServer } from '../helpers/fixture-server.js';
 import { articlePage, html, serveSlowly } from './fixtures.js';
@@ -50,7 +51,7 @@ const LONG_TITLE = 'A very long title about frogs, toads, newts and all the othe
 
 beforeAll(async () => {
   server = await startLiveServer();
-  workers = await startWorkers(server.t.ctx, { log: { info: () => {}, error: () => {} }, reconcileEveryMs: 3_600_000 });
+  workers = await startTestWorkers(server.t);
   await addStaff(server.t, TEACHER.email, 'teacher', TEACHER.password);
   const dir = path.join(server.t.dataDir, 'fixtures');
   await mkdir(dir, { recursive: true });

@@ -7,11 +7,12 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startWorkers, type RunningWorkers } from '../../src/worker/runtime.js';
+import type { RunningWorkers } from '../../src/worker/runtime.js';
 import { ffmpeg } from '../helpers/fixtures-media.js';
 import { serveFile, startFixtureServer } from '../helpers/fixture-server.js';
 import { deskFor } from '../helpers/desk.js';
 import { addStaff, makeClassAndPlaylist, signIn } from '../helpers/harness.js';
+import { startTestWorkers } from '../helpers/workers.js';
 import { accessibilityProblems, launchBrowser, newWatchedContext, shot, signInThroughPage, startLiveServer, type Browser, type LiveServer, type Page } from './support.js';
 
 const SOON = { timeout: 10_000, interval: 100 };
@@ -27,7 +28,7 @@ let itemId: string;
 
 beforeAll(async () => {
   server = await startLiveServer();
-  workers = await startWorkers(server.t.ctx, { log: { info: () => {}, error: () => {} }, reconcileEveryMs: 3_600_000 });
+  workers = await startTestWorkers(server.t);
   await addStaff(server.t, TEACHER.email, 'teacher', TEACHER.password);
   await addStaff(server.t, ADMIN.email, 'admin', ADMIN.password);
   const dir = path.join(server.t.dataDir, 'fixtures');

@@ -8,13 +8,14 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startWorkers, type RunningWorkers } from '../../src/worker/runtime.js';
+import type { RunningWorkers } from '../../src/worker/runtime.js';
 import { CONTROL_ANSWERS, startFakeDns, type FakeDns } from '../helpers/fake-dns.js';
 import { makeFixture } from '../helpers/fixtures-media.js';
 import { serveFile, startFixtureServer } from '../helpers/fixture-server.js';
 import { deskFor, type Desk } from '../helpers/desk.js';
 import { freePort } from '../helpers/free-port.js';
 import { addStaff, buildTestApp, createTestEnv, makeClassAndPlaylist, signIn, waitFor, type TestApp, type TestEnv } from '../helpers/harness.js';
+import { startTestWorkers } from '../helpers/workers.js';
 
 let t: TestEnv;
 let app: TestApp;
@@ -37,7 +38,7 @@ beforeAll(async () => {
   // Backoff 200 ms (doubling): four tries take under two seconds, and the note between tries is there to be seen.
   t = await createTestEnv({ DNS_SERVERS: dns.server, JOB_BACKOFF_MS: '200', FETCH_CONNECT_TIMEOUT_MS: '600' });
   app = await buildTestApp(t);
-  workers = await startWorkers(t.ctx, { log: { info: () => {}, error: () => {} }, reconcileEveryMs: 3_600_000 });
+  workers = await startTestWorkers(t);
   await addStaff(t, 'teacher@school.test');
   cookie = await signIn(app, 'teacher@school.test');
   desk = deskFor(app, cookie);

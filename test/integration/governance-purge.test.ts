@@ -6,8 +6,8 @@ import { EXPIRY_EVERY_MS, SCHEDULER_IDS } from '../../src/worker/schedules.js';
 import { purge } from '../../src/services/purge.js';
 import { checkStorage } from '../../src/services/storage-check.js';
 import { HANDLERS } from '../../src/worker/handlers/index.js';
-import { startWorkers } from '../../src/worker/runtime.js';
 import { addStaff, buildTestApp, childEnv, createTestEnv, makeClassAndPlaylist, signIn, type TestApp, type TestEnv } from '../helpers/harness.js';
+import { startTestWorkers } from '../helpers/workers.js';
 import { auditActions, backdate, makeItem } from '../helpers/governance.js';
 import { cli as runCli } from '../helpers/processes.js';
 import { hasMedia } from '../helpers/stored.js';
@@ -196,7 +196,7 @@ describe('the storage check', () => {
 
 describe('scheduled jobs', () => {
   it('the worker declares the expiry (every minute) and purge (PURGE_CRON) schedules, and runs their handlers', async () => {
-    const workers = await startWorkers(t.ctx, { log: { info: () => {}, error: () => {} }, reconcileEveryMs: 3_600_000 });
+    const workers = await startTestWorkers(t);
     try {
       const purgeSchedulers = await t.ctx.producer.queueFor('purge').getJobSchedulers();
       expect(purgeSchedulers).toContainEqual(expect.objectContaining({ key: SCHEDULER_IDS.purge, pattern: '30 2 * * *' }));

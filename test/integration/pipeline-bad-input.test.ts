@@ -3,13 +3,14 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startWorkers, type RunningWorkers } from '../../src/worker/runtime.js';
+import type { RunningWorkers } from '../../src/worker/runtime.js';
 import { HANDLERS } from '../../src/worker/handlers/index.js';
 import { jobIdFor } from '../../src/queue/jobs.js';
 import { makeFixture, truncatedCopy, writeDisguisedHlsPlaylist } from '../helpers/fixtures-media.js';
 import { deskFor, type Desk } from '../helpers/desk.js';
 import { serveFile, startFixtureServer } from '../helpers/fixture-server.js';
 import { addStaff, buildTestApp, createTestEnv, makeClassAndPlaylist, signIn, waitFor, type TestApp, type TestEnv } from '../helpers/harness.js';
+import { startTestWorkers } from '../helpers/workers.js';
 import { hasMedia, hasWork, publishedFiles } from '../helpers/stored.js';
 
 // Every bad input against the real pipeline: each ends with the item failed and a reason a teacher
@@ -26,7 +27,6 @@ let sentinel: { id: string; row: unknown };
 let desk: Desk;
 const LIMIT = 2 * 1024 * 1024;
 
-const quiet = { info: () => {}, error: () => {} };
 
 beforeAll(async () => {
   t = await createTestEnv({ JOB_BACKOFF_MS: '50', MAX_DOWNLOAD_BYTES: String(LIMIT), FETCH_IDLE_TIMEOUT_MS: '400' });
@@ -98,7 +98,7 @@ beforeAll(async () => {
   });
   const playlistText = (await readFile(await writeDisguisedHlsPlaylist(path.join(dir, 'pl.mp4'), { localFile: secret, url: site.url('/canary.ts') }))).toString();
 
-  workers = await startWorkers(t.ctx, { log: quiet, reconcileEveryMs: 3_600_000 });
+  workers = await startTestWorkers(t);
 
   // An approved item that must come through every failure below unchanged.
   const res = await desk.submit(site.url('/good.mp4'), ids.playlistId);

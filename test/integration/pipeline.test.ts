@@ -1,9 +1,10 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startWorkers, type RunningWorkers } from '../../src/worker/runtime.js';
+import type { RunningWorkers } from '../../src/worker/runtime.js';
 import { deskFor, type Desk } from '../helpers/desk.js';
 import { addStaff, buildTestApp, createTestEnv, makeClassAndPlaylist, signIn, waitFor, type TestApp, type TestEnv } from '../helpers/harness.js';
+import { startTestWorkers } from '../helpers/workers.js';
 import { ffprobeJson, makeFixture, topLevelBoxes } from '../helpers/fixtures-media.js';
 import { serveFile, startFixtureServer } from '../helpers/fixture-server.js';
 import { hasWork, localCopy, publishedGenerations, readPublished } from '../helpers/stored.js';
@@ -19,12 +20,11 @@ let ids: { classId: string; boardToken: string; playlistId: string };
 let files: Record<string, string>;
 let desk: Desk;
 
-const quiet = { info: () => {}, error: () => {} };
 
 beforeAll(async () => {
   t = await createTestEnv({ JOB_BACKOFF_MS: '100' });
   app = await buildTestApp(t);
-  workers = await startWorkers(t.ctx, { log: quiet, reconcileEveryMs: 3_600_000 });
+  workers = await startTestWorkers(t);
   await addStaff(t, 'teacher@school.test');
   cookie = await signIn(app, 'teacher@school.test');
   desk = deskFor(app, cookie);

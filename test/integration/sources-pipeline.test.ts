@@ -1,11 +1,12 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startWorkers, type RunningWorkers } from '../../src/worker/runtime.js';
+import type { RunningWorkers } from '../../src/worker/runtime.js';
 import { makeFixture } from '../helpers/fixtures-media.js';
 import { deskFor, type Desk } from '../helpers/desk.js';
 import { serveFile, startFixtureServer } from '../helpers/fixture-server.js';
 import { addStaff, buildTestApp, createTestEnv, makeClassAndPlaylist, signIn, type TestApp, type TestEnv } from '../helpers/harness.js';
+import { startTestWorkers } from '../helpers/workers.js';
 import { readPublished } from '../helpers/stored.js';
 
 // Web pages and site lists through the real pipeline, links told apart by URL or by sniffing,
@@ -33,7 +34,7 @@ const ARTICLE = `<!doctype html><html lang="en"><head><title>Frogs | Pond Facts<
 beforeAll(async () => {
   t = await createTestEnv({ JOB_BACKOFF_MS: '100' });
   app = await buildTestApp(t);
-  workers = await startWorkers(t.ctx, { log: { info: () => {}, error: () => {} }, reconcileEveryMs: 3_600_000 });
+  workers = await startTestWorkers(t);
   await addStaff(t, 'teacher@school.test');
   cookie = await signIn(app, 'teacher@school.test');
   desk = deskFor(app, cookie);

@@ -9,7 +9,7 @@ import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { purge } from '../../src/services/purge.js';
 import { checkStorage, removeFilesWithoutItem } from '../../src/services/storage-check.js';
-import { startWorkers, type RunningWorkers } from '../../src/worker/runtime.js';
+import type { RunningWorkers } from '../../src/worker/runtime.js';
 import { s3MediaStore } from '../../src/storage/s3.js';
 import type { S3Settings } from '../../src/config.js';
 import { makeFixture } from '../helpers/fixtures-media.js';
@@ -17,6 +17,7 @@ import { serveFile, startFixtureServer } from '../helpers/fixture-server.js';
 import { deskFor } from '../helpers/desk.js';
 import { backdate } from '../helpers/governance.js';
 import { addStaff, buildTestApp, createTestEnv, makeClassAndPlaylist, signIn, type TestApp, type TestEnv } from '../helpers/harness.js';
+import { startTestWorkers } from '../helpers/workers.js';
 import { bucketKeys, s3Client } from '../helpers/s3.js';
 import { collect, localFiles, readPublished } from '../helpers/stored.js';
 
@@ -31,7 +32,6 @@ let playlistId: string;
 let video: string;
 let client: S3Client;
 
-const quiet = { info: () => {}, error: () => {} };
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 const keys = () => bucketKeys(t.s3!.gateway, t.s3!.bucket);
 
@@ -45,7 +45,7 @@ async function folder(files: Record<string, Buffer | string>): Promise<string> {
 beforeAll(async () => {
   t = await createTestEnv({ STORAGE: 's3', JOB_BACKOFF_MS: '100' });
   app = await buildTestApp(t);
-  workers = await startWorkers(t.ctx, { log: quiet, reconcileEveryMs: 3_600_000 });
+  workers = await startTestWorkers(t);
   await addStaff(t, 'teacher@school.test');
   cookie = await signIn(app, 'teacher@school.test');
   playlistId = (await makeClassAndPlaylist(app, cookie)).playlistId;

@@ -7,12 +7,13 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startWorkers, type RunningWorkers } from '../../src/worker/runtime.js';
+import type { RunningWorkers } from '../../src/worker/runtime.js';
 import { deskFor, type Desk } from '../helpers/desk.js';
 import { auditActions } from '../helpers/governance.js';
 import { ffmpeg } from '../helpers/fixtures-media.js';
 import { serveFile, startFixtureServer } from '../helpers/fixture-server.js';
 import { buildTestApp, createTestEnv, makeClassAndPlaylist, signInAdminAndTeacher, type TestApp, type TestEnv } from '../helpers/harness.js';
+import { startTestWorkers } from '../helpers/workers.js';
 
 let t: TestEnv;
 let app: TestApp;
@@ -23,12 +24,10 @@ let site: Awaited<ReturnType<typeof startFixtureServer>>;
 let playlistId: string;
 let desk: Desk;
 
-const quiet = { info: () => {}, error: () => {} };
-
 beforeAll(async () => {
   t = await createTestEnv({ JOB_BACKOFF_MS: '100' });
   app = await buildTestApp(t);
-  workers = await startWorkers(t.ctx, { log: quiet, reconcileEveryMs: 3_600_000 });
+  workers = await startTestWorkers(t);
   ({ admin, teacher } = await signInAdminAndTeacher(t, app));
   ({ playlistId } = await makeClassAndPlaylist(app, teacher));
   desk = deskFor(app, teacher);

@@ -2,11 +2,11 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startWorkers } from '../../src/worker/runtime.js';
 import { deskFor, type Desk } from '../helpers/desk.js';
 import { makeFixture, mediaBinaries } from '../helpers/fixtures-media.js';
 import { serveFile, startFixtureServer } from '../helpers/fixture-server.js';
 import { addStaff, buildTestApp, childEnv, createTestEnv, makeClassAndPlaylist, signIn, waitFor, type TestApp, type TestEnv } from '../helpers/harness.js';
+import { startTestWorkers } from '../helpers/workers.js';
 import { startTypeScript, untilOutput } from '../helpers/processes.js';
 import { hasWork, publishedFiles } from '../helpers/stored.js';
 
@@ -106,7 +106,7 @@ describe('Redis losing its jobs', () => {
     await t.ctx.producer.queueFor('fetch').obliterate({ force: true });
     await t.ctx.repos.items.transition(stuck.id, 'fetching', {}, ['queued']);
 
-    const workers = await startWorkers(t.ctx, { log: { info: () => {}, error: () => {} }, reconcileEveryMs: 3_600_000 });
+    const workers = await startTestWorkers(t);
     try {
       for (const itemId of [id, stuck.id]) {
         const done = await desk.settled(itemId);

@@ -4,10 +4,11 @@
  * AppContext.videoSite), ffmpeg cuts the clip, a teacher reviews and approves, the board shows it with captions.
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { startWorkers, type RunningWorkers } from '../../src/worker/runtime.js';
+import type { RunningWorkers } from '../../src/worker/runtime.js';
 import { startFakeYouTube, type FakeYouTube } from '../helpers/fake-youtube.js';
 import { deskFor, type Desk } from '../helpers/desk.js';
 import { addStaff, buildTestApp, createTestEnv, makeClassAndPlaylist, signIn, type TestApp, type TestEnv } from '../helpers/harness.js';
+import { startTestWorkers } from '../helpers/workers.js';
 
 vi.setConfig({ testTimeout: 15_000, hookTimeout: 30_000 });
 
@@ -35,7 +36,7 @@ beforeAll(async () => {
   t = await createTestEnv({ JOB_BACKOFF_MS: '50' });
   // Before workers and app exist, so both use the stand-in instead of the configured backend.
   t.ctx.videoSite = yt.videoSite({ chunkBytes: 16 * 1024 });
-  workers = await startWorkers(t.ctx, { log: { info: () => {}, error: () => {} }, reconcileEveryMs: 3_600_000 });
+  workers = await startTestWorkers(t);
   app = await buildTestApp(t);
   await addStaff(t, 'teacher@school.test');
   cookie = await signIn(app, 'teacher@school.test');

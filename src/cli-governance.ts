@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import type { Config } from './config.js';
+import { looksLikeEmail } from './domain/people.js';
 import { createApiContext, type AppContext } from './api-context.js';
 import { createDb, ensureDatabase, migrateToLatest } from './db/database.js';
 import { purge } from './services/purge.js';
@@ -45,7 +46,7 @@ async function userVerb(config: Readonly<Config>, verb: string, rest: string[]):
   if (verb === 'add') {
     const { password, role } = values;
     if (!password || (role !== 'teacher' && role !== 'admin')) return -1;
-    if (!/^[^\s@]+@[^\s@]+$/.test(email)) {
+    if (!looksLikeEmail(email)) {
       console.error(`"${email}" does not look like an email address.`);
       return 1;
     }

@@ -5,6 +5,10 @@ import { createHash } from 'node:crypto';
  * under a stable pseudonym (the same one everywhere, so governors can follow one person's actions) that
  * does not reveal who they were.
  */
+/** What the school takes for an e-mail address: something, an @, something, no spaces (the mail server decides the rest). */
+export const EMAIL_PATTERN = '^[^\\s@]+@[^\\s@]+$';
+export const looksLikeEmail = (text: string): boolean => new RegExp(EMAIL_PATTERN).test(text);
+
 export function formerStaffLabel(userId: string): string {
   return `former staff #${createHash('sha256').update(userId).digest('hex').slice(0, 8)}`;
 }

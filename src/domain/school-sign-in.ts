@@ -1,3 +1,5 @@
+import { looksLikeEmail } from './people.js';
+
 /**
  * The rules of school-account sign-in that need no I/O: whose e-mail counts as verified, which domains may
  * sign in, where a finished sign-in may land, and the sentences a refused person reads.
@@ -62,5 +64,5 @@ export function emailVerified(claims: Record<string, unknown>): boolean {
 /** The e-mail claim, if it looks like one. */
 export function emailClaim(claims: Record<string, unknown>): string | undefined {
   const email = claims.email;
-  return typeof email === 'string' && /^[^\s@]+@[^\s@]+$/.test(email.trim()) ? email.trim().toLowerCase() : undefined;
+  return typeof email === 'string' && looksLikeEmail(email.trim()) ? email.trim().toLowerCase() : undefined;
 }

@@ -1,4 +1,5 @@
 import { Type, type Static, type TObject } from '@sinclair/typebox';
+import { EMAIL_PATTERN } from '../domain/people.js';
 
 /**
  * Identifier shapes shared by the routes. Checked by pattern before any query: a malformed id or token
@@ -12,7 +13,7 @@ export const Uuid = Type.String({ pattern: UUID_PATTERN, maxLength: 36 });
 export const BOARD_TOKEN_PATTERN = '^[A-Za-z0-9_-]{10,100}$';
 export const BoardToken = Type.String({ minLength: 10, maxLength: 100, pattern: BOARD_TOKEN_PATTERN });
 
-export const Email = Type.String({ minLength: 3, maxLength: 320, pattern: '^[^\\s@]+@[^\\s@]+$' });
+export const Email = Type.String({ minLength: 3, maxLength: 320, pattern: EMAIL_PATTERN });
 
 /**
  * A JSON body that may also be left out. Fastify checks a missing body as `null`, which an object schema refuses;

@@ -18,10 +18,11 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { itemEvents } from '../src/db/item-events.js';
 import { resolveBinaries } from '../src/media/binaries.js';
 import { WORKER_NODE_FLAGS } from '../src/worker/node-flags.js';
 import { serveFile, startFixtureServer } from '../test/helpers/fixture-server.js';
-import { addStaff, buildTestApp, createTestEnv, makeClassAndPlaylist, signIn, waitFor } from '../test/helpers/harness.js';
+import { addStaff, buildTestApp, createTestEnv, makeClassAndPlaylist, signIn } from '../test/helpers/harness.js';
 import { checksBench } from './checks.js';
 import { limitRow, megabytes, ratioRow, seconds, type Row } from './table.js';
 
@@ -147,15 +148,39 @@ export async function pipelineBench(opts: { quick: boolean; parts: Set<PipelineP
       }
       children.delete(child);
     };
+    // Items are seen settling through Postgres's item_changed notifications, as the desk sees them: a wait that polled
+    // the API (20 reads a second) would take CPU from the ffmpeg it is timing.
+    const events = itemEvents(t.databaseUrl);
+    await events.start();
+    const settled = new Set<string>();
+    const waiting = new Map<string, () => void>();
+    events.on((change) => {
+      if (change.status !== 'awaiting_review' && change.status !== 'failed') return;
+      settled.add(change.id);
+      waiting.get(change.id)?.();
+    });
     /** Submits a link and waits until it is ready for review (a link already processed is shared at once). */
     const submitAndWait = async (url: string) => {
       const res = await app.inject({ method: 'POST', url: '/api/items', headers: { cookie }, payload: { url, playlistId } });
-      const id = res.json().id as string;
-      return waitFor(async () => {
+      const created = res.json();
+      if (created.status === 'awaiting_review') return created;
+      const id = created.id as string;
+      const deadline = Date.now() + 3_600_000;
+      for (;;) {
+        // Read when the item is heard settling, or every 2 s in case a notification was lost to a reconnect.
+        if (!settled.has(id)) {
+          await new Promise<void>((resolve) => {
+            const timer = setTimeout(resolve, 2_000);
+            waiting.set(id, () => (clearTimeout(timer), resolve()));
+          });
+          waiting.delete(id);
+        }
         const item = (await app.inject({ method: 'GET', url: `/api/items/${id}`, headers: { cookie } })).json();
         if (item.status === 'failed') throw new Error(`bench item failed: ${JSON.stringify(item.error)}`);
-        return item.status === 'awaiting_review' ? item : undefined;
-      }, 3_600_000, 50);
+        if (item.status === 'awaiting_review') return item;
+        settled.delete(id);
+        if (Date.now() > deadline) throw new Error(`bench item ${id} not ready within an hour`);
+      }
     };
 
     let runs = 0;
@@ -240,6 +265,7 @@ export async function pipelineBench(opts: { quick: boolean; parts: Set<PipelineP
         await stopWorker(worker);
       }
     }
+    await events.close();
     await app.close();
     await site.close();
   } finally {

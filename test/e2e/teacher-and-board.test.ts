@@ -9,13 +9,12 @@
  * updates by itself when items are approved or taken off → a site list shows only approved tiles, which
  * open their vetted copy inside the board → a report from the board (a 2-second hold) makes the item vanish.
  */
-import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningWorkers } from '../../src/worker/runtime.js';
 import { addStaff } from '../helpers/harness.js';
 import { startTestWorkers } from '../helpers/workers.js';
-import { makeFixture } from '../helpers/fixtures-media.js';
+import { fixturesDir, makeFixture } from '../helpers/fixtures-media.js';
 import { serveFile, startFixtureServer } from '../helpers/fixture-server.js';
 import { articlePage, html, serveSlowly } from './fixtures.js';
 import {
@@ -53,8 +52,7 @@ beforeAll(async () => {
   server = await startLiveServer();
   workers = await startTestWorkers(server.t);
   await addStaff(server.t, TEACHER.email, 'teacher', TEACHER.password);
-  const dir = path.join(server.t.dataDir, 'fixtures');
-  await mkdir(dir, { recursive: true });
+  const dir = await fixturesDir(server.t);
   const frogs = await makeFixture('h264', path.join(dir, 'frogs.mp4'), { seconds: 6 });
   const bees = await makeFixture('h264', path.join(dir, 'bees.mp4'), { seconds: 3 });
   localVideo = await makeFixture('h264', path.join(dir, 'Ducks-on-the-pond.mp4'), { seconds: 2 });

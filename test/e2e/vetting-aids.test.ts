@@ -4,11 +4,11 @@
  * with its moments, the loudness and the flagged word; the storyboard sits under the player; clicking a scene, a
  * flagged moment or a flagged word moves the player there; approving needs the flashing acknowledgement.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningWorkers } from '../../src/worker/runtime.js';
-import { ffmpeg } from '../helpers/fixtures-media.js';
+import { ffmpeg, fixturesDir } from '../helpers/fixtures-media.js';
 import { serveFile, startFixtureServer } from '../helpers/fixture-server.js';
 import { deskFor } from '../helpers/desk.js';
 import { addStaff, makeClassAndPlaylist, signIn } from '../helpers/harness.js';
@@ -31,8 +31,7 @@ beforeAll(async () => {
   workers = await startTestWorkers(server.t);
   await addStaff(server.t, TEACHER.email, 'teacher', TEACHER.password);
   await addStaff(server.t, ADMIN.email, 'admin', ADMIN.password);
-  const dir = path.join(server.t.dataDir, 'fixtures');
-  await mkdir(dir, { recursive: true });
+  const dir = await fixturesDir(server.t);
   // 4 s of calm test picture, 2 s of full-frame flashing, 4 s of colour bars; a swear word at 7 s.
   const srt = path.join(dir, 'subs.srt');
   await writeFile(srt, '1\n00:00:07,000 --> 00:00:08,500\nWell, shit.\n');

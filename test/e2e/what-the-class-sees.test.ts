@@ -10,12 +10,12 @@
  * (banner and count); the "To review" queue with next; "Approve" on the first screen of an upright iPad;
  * touch targets of at least 44 px; focus on the main heading after every navigation. Axe on every screen.
  */
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ItemRow } from '../../src/db/schema.js';
 import { addStaff, makeClassAndPlaylist, signIn } from '../helpers/harness.js';
-import { makeFixture } from '../helpers/fixtures-media.js';
+import { fixturesDir, makeFixture } from '../helpers/fixtures-media.js';
 import { startFixtureServer } from '../helpers/fixture-server.js';
 import { articlePage, html } from './fixtures.js';
 import {
@@ -127,8 +127,7 @@ beforeAll(async () => {
   const sl = await server.app.inject({ method: 'POST', url: '/api/playlists', headers: { cookie: teacher }, payload: { classId: videos.classId, name: 'Pond sites', kind: 'sites' } });
   sitesPlaylist = sl.json().id;
 
-  fixtures = path.join(server.t.dataDir, 'fixtures');
-  await mkdir(fixtures, { recursive: true });
+  fixtures = await fixturesDir(server.t);
   const video = await readFile(await makeFixture('h264', path.join(fixtures, 'frogs.mp4'), { seconds: 4, width: 640, height: 360 }));
   const poster = await readFile(await makeFixture('png', path.join(fixtures, 'poster.png')));
 

@@ -4,9 +4,11 @@
  * Test code only: the service itself runs ffmpeg solely through src/media/ffmpeg.ts.
  */
 import { execFile } from 'node:child_process';
-import { open, rm, writeFile } from 'node:fs/promises';
+import { mkdir, open, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { promisify } from 'node:util';
 import { resolveBinaries } from '../../src/media/binaries.js';
+import type { TestEnv } from './harness.js';
 
 const run = promisify(execFile);
 
@@ -14,6 +16,13 @@ export type FixtureKind = 'h264' | 'vp9' | 'h264-rotated' | 'h264-metadata' | 'a
 
 export function mediaBinaries(): { ffmpeg: string; ffprobe: string } {
   return resolveBinaries();
+}
+
+/** The test environment's folder for the fixtures a file makes (inside its data folder, so cleanup removes it). */
+export async function fixturesDir(t: TestEnv): Promise<string> {
+  const dir = path.join(t.dataDir, 'fixtures');
+  await mkdir(dir, { recursive: true });
+  return dir;
 }
 
 /** Runs the machine's ffmpeg quietly (errors only), overwriting its output: for fixtures a test makes itself. */

@@ -159,6 +159,12 @@ export async function waitFor<T>(fn: () => Promise<T | undefined | false>, timeo
   }
 }
 
+/** The usual teacher (teacher@school.test), added and signed in with the reminder read: the cookie header. */
+export async function signInTeacher(t: TestEnv, app: TestApp): Promise<string> {
+  await addStaff(t, 'teacher@school.test');
+  return signIn(app, 'teacher@school.test');
+}
+
 /** The usual pair for access tests: an e-safety lead and a teacher, both signed in with the reminder read. */
 export async function signInAdminAndTeacher(t: TestEnv, app: TestApp): Promise<{ admin: string; teacher: string }> {
   await addStaff(t, 'head@school.test', 'admin');

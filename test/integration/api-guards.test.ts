@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addStaff, buildTestApp, childEnv, createTestEnv, makeClassAndPlaylist, signIn, type TestApp, type TestEnv } from '../helpers/harness.js';
+import { buildTestApp, childEnv, createTestEnv, makeClassAndPlaylist, signIn, signInTeacher, type TestApp, type TestEnv } from '../helpers/harness.js';
 import { cli as runCli } from '../helpers/processes.js';
 
 // The API's front door: what a link may point at, who may call what, and requests that are too big
@@ -12,8 +12,7 @@ let playlistId: string;
 beforeAll(async () => {
   t = await createTestEnv({ FETCH_ALLOW_PRIVATE: '' });
   app = await buildTestApp(t);
-  await addStaff(t, 'teacher@school.test');
-  cookie = await signIn(app, 'teacher@school.test');
+  cookie = await signInTeacher(t, app);
   playlistId = (await makeClassAndPlaylist(app, cookie)).playlistId;
 });
 

@@ -5,16 +5,15 @@
  * http(s):// is tried as a teacher means it. Names are looked up in a DNS server of the test's own on 127.0.0.1
  * (DNS_SERVERS); sites are fixtures on 127.0.0.1; nothing leaves the machine.
  */
-import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningWorkers } from '../../src/worker/runtime.js';
 import { CONTROL_ANSWERS, startFakeDns, type FakeDns } from '../helpers/fake-dns.js';
-import { makeFixture } from '../helpers/fixtures-media.js';
+import { fixturesDir, makeFixture } from '../helpers/fixtures-media.js';
 import { serveFile, startFixtureServer } from '../helpers/fixture-server.js';
 import { deskFor, type Desk } from '../helpers/desk.js';
 import { freePort } from '../helpers/free-port.js';
-import { addStaff, buildTestApp, createTestEnv, makeClassAndPlaylist, signIn, waitFor, type TestApp, type TestEnv } from '../helpers/harness.js';
+import { buildTestApp, createTestEnv, makeClassAndPlaylist, signInTeacher, waitFor, type TestApp, type TestEnv } from '../helpers/harness.js';
 import { startTestWorkers } from '../helpers/workers.js';
 
 let t: TestEnv;
@@ -39,13 +38,11 @@ beforeAll(async () => {
   t = await createTestEnv({ DNS_SERVERS: dns.server, JOB_BACKOFF_MS: '200', FETCH_CONNECT_TIMEOUT_MS: '600' });
   app = await buildTestApp(t);
   workers = await startTestWorkers(t);
-  await addStaff(t, 'teacher@school.test');
-  cookie = await signIn(app, 'teacher@school.test');
+  cookie = await signInTeacher(t, app);
   desk = deskFor(app, cookie);
   videos = (await makeClassAndPlaylist(app, cookie, 'videos')).playlistId;
   sites = (await makeClassAndPlaylist(app, cookie, 'sites')).playlistId;
-  const dir = path.join(t.dataDir, 'fixtures');
-  await mkdir(dir, { recursive: true });
+  const dir = await fixturesDir(t);
   const mp4 = await makeFixture('h264', path.join(dir, 'clip.mp4'), { seconds: 1 });
   site = await startFixtureServer({
     '/frogs.html': (_q, res) => res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(ARTICLE),

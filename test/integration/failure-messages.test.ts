@@ -3,7 +3,7 @@ import { UnrecoverableError } from 'bullmq';
 import { settleFailure } from '../../src/worker/outcome.js';
 import { statusError } from '../../src/net/errors.js';
 import { VettedError } from '../../src/domain/errors.js';
-import { buildTestApp, createTestEnv, makeClassAndPlaylist, signIn, addStaff, type TestApp, type TestEnv } from '../helpers/harness.js';
+import { addStaff, buildTestApp, createTestEnv, makeClassAndPlaylist, signIn, signInTeacher, type TestApp, type TestEnv } from '../helpers/harness.js';
 import { makeItem } from '../helpers/governance.js';
 import { rejection } from '../helpers/errors.js';
 
@@ -17,8 +17,7 @@ let playlistId: string;
 beforeAll(async () => {
   t = await createTestEnv();
   app = await buildTestApp(t);
-  await addStaff(t, 'teacher@school.test');
-  teacher = await signIn(app, 'teacher@school.test');
+  teacher = await signInTeacher(t, app);
   ({ playlistId } = await makeClassAndPlaylist(app, teacher));
 });
 

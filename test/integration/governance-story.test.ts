@@ -1,4 +1,3 @@
-import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expireDue } from '../../src/services/expiry.js';
@@ -8,7 +7,7 @@ import { deskFor } from '../helpers/desk.js';
 import { addStaff, buildTestApp, createTestEnv, signIn, type TestApp, type TestEnv } from '../helpers/harness.js';
 import { startTestWorkers } from '../helpers/workers.js';
 import { hasMedia } from '../helpers/stored.js';
-import { makeFixture } from '../helpers/fixtures-media.js';
+import { fixturesDir, makeFixture } from '../helpers/fixtures-media.js';
 import { serveFile, startFixtureServer } from '../helpers/fixture-server.js';
 
 // The "done when", on the real parts: an admin sets the reminder, adds a teacher, sets a block rule
@@ -24,8 +23,7 @@ beforeAll(async () => {
   t = await createTestEnv({ PURGE_AFTER_DAYS: '0', JOB_BACKOFF_MS: '100' });
   app = await buildTestApp(t);
   workers = await startTestWorkers(t);
-  const dir = path.join(t.dataDir, 'fixtures');
-  await mkdir(dir, { recursive: true });
+  const dir = await fixturesDir(t);
   const video = await makeFixture('h264', path.join(dir, 'frogs.mp4'), { seconds: 2 });
   site = await startFixtureServer({ '/frogs.mp4': serveFile(video), '/bees.mp4': serveFile(video) });
   await addStaff(t, 'head@school.test', 'admin');

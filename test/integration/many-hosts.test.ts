@@ -1,11 +1,11 @@
 import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir } from 'node:fs/promises';
+import { mkdtemp, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkStorage } from '../../src/services/storage-check.js';
 import { untilSettled } from '../helpers/desk.js';
-import { makeFixture } from '../helpers/fixtures-media.js';
+import { fixturesDir, makeFixture } from '../helpers/fixtures-media.js';
 import { serveFile, startFixtureServer } from '../helpers/fixture-server.js';
 import { addStaff, childEnv, createTestEnv, waitFor, type TestEnv } from '../helpers/harness.js';
 import { startTypeScript, untilOutput, type StartedProcess } from '../helpers/processes.js';
@@ -97,8 +97,7 @@ function events(url: string) {
 beforeAll(async () => {
   t = await createTestEnv({ STORAGE: 's3', JOB_BACKOFF_MS: '100', JOB_LOCK_MS: '2000' });
   await addStaff(t, 'teacher@school.test');
-  const fixtures = path.join(t.dataDir, 'fixtures');
-  await mkdir(fixtures, { recursive: true });
+  const fixtures = await fixturesDir(t);
   const quick = await makeFixture('vp9', path.join(fixtures, 'quick.webm'), { seconds: 2 });
   // Long and large enough that its transcode takes several seconds on two cores.
   const slow = await makeFixture('vp9', path.join(fixtures, 'slow.webm'), { seconds: 20, width: 960, height: 540 });

@@ -1,4 +1,4 @@
-import { mkdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -6,10 +6,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningWorkers } from '../../src/worker/runtime.js';
 import { HANDLERS } from '../../src/worker/handlers/index.js';
 import { jobIdFor } from '../../src/queue/jobs.js';
-import { makeFixture, truncatedCopy, writeDisguisedHlsPlaylist } from '../helpers/fixtures-media.js';
+import { fixturesDir, makeFixture, truncatedCopy, writeDisguisedHlsPlaylist } from '../helpers/fixtures-media.js';
 import { deskFor, type Desk } from '../helpers/desk.js';
 import { serveFile, startFixtureServer } from '../helpers/fixture-server.js';
-import { addStaff, buildTestApp, createTestEnv, makeClassAndPlaylist, signIn, waitFor, type TestApp, type TestEnv } from '../helpers/harness.js';
+import { buildTestApp, createTestEnv, makeClassAndPlaylist, signInTeacher, waitFor, type TestApp, type TestEnv } from '../helpers/harness.js';
 import { startTestWorkers } from '../helpers/workers.js';
 import { hasMedia, hasWork, publishedFiles } from '../helpers/stored.js';
 
@@ -31,12 +31,10 @@ const LIMIT = 2 * 1024 * 1024;
 beforeAll(async () => {
   t = await createTestEnv({ JOB_BACKOFF_MS: '50', MAX_DOWNLOAD_BYTES: String(LIMIT), FETCH_IDLE_TIMEOUT_MS: '400' });
   app = await buildTestApp(t);
-  await addStaff(t, 'teacher@school.test');
-  cookie = await signIn(app, 'teacher@school.test');
+  cookie = await signInTeacher(t, app);
   desk = deskFor(app, cookie);
   ids = await makeClassAndPlaylist(app, cookie);
-  const dir = path.join(t.dataDir, 'fixtures');
-  await mkdir(dir, { recursive: true });
+  const dir = await fixturesDir(t);
   const good = await makeFixture('h264', path.join(dir, 'good.mp4'), { seconds: 2 });
   const audio = await makeFixture('audio-only', path.join(dir, 'song.m4a'), { seconds: 2 });
   const truncated = await truncatedCopy(good, path.join(dir, 'cut.mp4'), 0.3);

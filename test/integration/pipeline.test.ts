@@ -1,11 +1,10 @@
-import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningWorkers } from '../../src/worker/runtime.js';
 import { deskFor, type Desk } from '../helpers/desk.js';
-import { addStaff, buildTestApp, createTestEnv, makeClassAndPlaylist, signIn, waitFor, type TestApp, type TestEnv } from '../helpers/harness.js';
+import { buildTestApp, createTestEnv, makeClassAndPlaylist, signInTeacher, waitFor, type TestApp, type TestEnv } from '../helpers/harness.js';
 import { startTestWorkers } from '../helpers/workers.js';
-import { ffprobeJson, makeFixture, topLevelBoxes } from '../helpers/fixtures-media.js';
+import { ffprobeJson, fixturesDir, makeFixture, topLevelBoxes } from '../helpers/fixtures-media.js';
 import { serveFile, startFixtureServer } from '../helpers/fixture-server.js';
 import { hasWork, localCopy, publishedGenerations, readPublished } from '../helpers/stored.js';
 
@@ -25,12 +24,10 @@ beforeAll(async () => {
   t = await createTestEnv({ JOB_BACKOFF_MS: '100' });
   app = await buildTestApp(t);
   workers = await startTestWorkers(t);
-  await addStaff(t, 'teacher@school.test');
-  cookie = await signIn(app, 'teacher@school.test');
+  cookie = await signInTeacher(t, app);
   desk = deskFor(app, cookie);
   ids = await makeClassAndPlaylist(app, cookie);
-  const dir = path.join(t.dataDir, 'fixtures');
-  await mkdir(dir, { recursive: true });
+  const dir = await fixturesDir(t);
   files = {
     h264: await makeFixture('h264-metadata', path.join(dir, 'frogs.mp4'), { seconds: 4 }),
     vp9: await makeFixture('vp9', path.join(dir, 'bees.webm'), { seconds: 2 }),

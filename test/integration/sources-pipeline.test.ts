@@ -1,11 +1,10 @@
-import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningWorkers } from '../../src/worker/runtime.js';
-import { makeFixture } from '../helpers/fixtures-media.js';
+import { fixturesDir, makeFixture } from '../helpers/fixtures-media.js';
 import { deskFor, type Desk } from '../helpers/desk.js';
 import { serveFile, startFixtureServer } from '../helpers/fixture-server.js';
-import { addStaff, buildTestApp, createTestEnv, makeClassAndPlaylist, signIn, type TestApp, type TestEnv } from '../helpers/harness.js';
+import { buildTestApp, createTestEnv, makeClassAndPlaylist, signInTeacher, type TestApp, type TestEnv } from '../helpers/harness.js';
 import { startTestWorkers } from '../helpers/workers.js';
 import { readPublished } from '../helpers/stored.js';
 
@@ -35,13 +34,11 @@ beforeAll(async () => {
   t = await createTestEnv({ JOB_BACKOFF_MS: '100' });
   app = await buildTestApp(t);
   workers = await startTestWorkers(t);
-  await addStaff(t, 'teacher@school.test');
-  cookie = await signIn(app, 'teacher@school.test');
+  cookie = await signInTeacher(t, app);
   desk = deskFor(app, cookie);
   videos = await makeClassAndPlaylist(app, cookie, 'videos');
   sites = await makeClassAndPlaylist(app, cookie, 'sites');
-  const dir = path.join(t.dataDir, 'fixtures');
-  await mkdir(dir, { recursive: true });
+  const dir = await fixturesDir(t);
   const png = await makeFixture('png', path.join(dir, 'frog.png'));
   const mp4 = await makeFixture('h264', path.join(dir, 'clip.mp4'), { seconds: 2 });
   site = await startFixtureServer({

@@ -12,11 +12,11 @@ import { checkStorage, removeFilesWithoutItem } from '../../src/services/storage
 import type { RunningWorkers } from '../../src/worker/runtime.js';
 import { s3MediaStore } from '../../src/storage/s3.js';
 import type { S3Settings } from '../../src/config.js';
-import { makeFixture } from '../helpers/fixtures-media.js';
+import { fixturesDir, makeFixture } from '../helpers/fixtures-media.js';
 import { serveFile, startFixtureServer } from '../helpers/fixture-server.js';
 import { deskFor } from '../helpers/desk.js';
 import { backdate } from '../helpers/governance.js';
-import { addStaff, buildTestApp, createTestEnv, makeClassAndPlaylist, signIn, type TestApp, type TestEnv } from '../helpers/harness.js';
+import { buildTestApp, createTestEnv, makeClassAndPlaylist, signInTeacher, type TestApp, type TestEnv } from '../helpers/harness.js';
 import { startTestWorkers } from '../helpers/workers.js';
 import { bucketKeys, s3Client } from '../helpers/s3.js';
 import { collect, localFiles, readPublished } from '../helpers/stored.js';
@@ -46,11 +46,9 @@ beforeAll(async () => {
   t = await createTestEnv({ STORAGE: 's3', JOB_BACKOFF_MS: '100' });
   app = await buildTestApp(t);
   workers = await startTestWorkers(t);
-  await addStaff(t, 'teacher@school.test');
-  cookie = await signIn(app, 'teacher@school.test');
+  cookie = await signInTeacher(t, app);
   playlistId = (await makeClassAndPlaylist(app, cookie)).playlistId;
-  await mkdir(path.join(t.dataDir, 'fixtures'), { recursive: true });
-  video = await makeFixture('vp9', path.join(t.dataDir, 'fixtures', 'bees.webm'), { seconds: 2 });
+  video = await makeFixture('vp9', path.join(await fixturesDir(t), 'bees.webm'), { seconds: 2 });
   site = await startFixtureServer({ '/bees.webm': serveFile(video, 'video/webm') });
   client = s3Client(t.s3!.gateway);
 }, 120_000);

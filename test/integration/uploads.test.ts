@@ -1,11 +1,11 @@
-import { mkdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningWorkers } from '../../src/worker/runtime.js';
 import { deskFor, type Desk } from '../helpers/desk.js';
-import { ffprobeJson, makeFixture } from '../helpers/fixtures-media.js';
-import { addStaff, buildTestApp, createTestEnv, makeClassAndPlaylist, signIn, type TestApp, type TestEnv } from '../helpers/harness.js';
+import { ffprobeJson, fixturesDir, makeFixture } from '../helpers/fixtures-media.js';
+import { buildTestApp, createTestEnv, makeClassAndPlaylist, signInTeacher, type TestApp, type TestEnv } from '../helpers/harness.js';
 import { startTestWorkers } from '../helpers/workers.js';
 import { hasWork, localCopy, originalIds } from '../helpers/stored.js';
 
@@ -24,12 +24,10 @@ beforeAll(async () => {
   t = await createTestEnv({ JOB_BACKOFF_MS: '50', MAX_DOWNLOAD_BYTES: String(LIMIT) });
   app = await buildTestApp(t);
   workers = await startTestWorkers(t);
-  await addStaff(t, 'teacher@school.test');
-  cookie = await signIn(app, 'teacher@school.test');
+  cookie = await signInTeacher(t, app);
   desk = deskFor(app, cookie);
   ids = await makeClassAndPlaylist(app, cookie);
-  const dir = path.join(t.dataDir, 'fixtures');
-  await mkdir(dir, { recursive: true });
+  const dir = await fixturesDir(t);
   video = await readFile(await makeFixture('h264-metadata', path.join(dir, 'pond.mp4'), { seconds: 3 }));
 });
 

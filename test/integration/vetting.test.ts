@@ -4,13 +4,13 @@
  * loudness, the storyboard and the flagged word with its time; approving needs the acknowledgement, audited; the
  * school's own word list is the admin's, audited, and used by the next screen.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningWorkers } from '../../src/worker/runtime.js';
 import { deskFor, type Desk } from '../helpers/desk.js';
 import { auditActions } from '../helpers/governance.js';
-import { ffmpeg } from '../helpers/fixtures-media.js';
+import { ffmpeg, fixturesDir } from '../helpers/fixtures-media.js';
 import { serveFile, startFixtureServer } from '../helpers/fixture-server.js';
 import { buildTestApp, createTestEnv, makeClassAndPlaylist, signInAdminAndTeacher, type TestApp, type TestEnv } from '../helpers/harness.js';
 import { startTestWorkers } from '../helpers/workers.js';
@@ -31,8 +31,7 @@ beforeAll(async () => {
   ({ admin, teacher } = await signInAdminAndTeacher(t, app));
   ({ playlistId } = await makeClassAndPlaylist(app, teacher));
   desk = deskFor(app, teacher);
-  const dir = path.join(t.dataDir, 'fixtures');
-  await mkdir(dir, { recursive: true });
+  const dir = await fixturesDir(t);
   const srt = path.join(dir, 'subs.srt');
   await writeFile(srt, '1\n00:00:01,000 --> 00:00:02,000\nHello class\n\n2\n00:00:03,500 --> 00:00:04,500\nOh shit, the frogspawn\n');
   const flashing = path.join(dir, 'flashing.mkv');

@@ -1,11 +1,11 @@
 import type { ChildProcess } from 'node:child_process';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deskFor, type Desk } from '../helpers/desk.js';
-import { makeFixture, mediaBinaries } from '../helpers/fixtures-media.js';
+import { fixturesDir, makeFixture, mediaBinaries } from '../helpers/fixtures-media.js';
 import { serveFile, startFixtureServer } from '../helpers/fixture-server.js';
-import { addStaff, buildTestApp, childEnv, createTestEnv, makeClassAndPlaylist, signIn, waitFor, type TestApp, type TestEnv } from '../helpers/harness.js';
+import { buildTestApp, childEnv, createTestEnv, makeClassAndPlaylist, signInTeacher, waitFor, type TestApp, type TestEnv } from '../helpers/harness.js';
 import { startTestWorkers } from '../helpers/workers.js';
 import { startTypeScript, untilOutput } from '../helpers/processes.js';
 import { hasWork, publishedFiles } from '../helpers/stored.js';
@@ -26,12 +26,10 @@ let desk: Desk;
 beforeAll(async () => {
   t = await createTestEnv({ JOB_BACKOFF_MS: '100', JOB_LOCK_MS: '2000' });
   app = await buildTestApp(t);
-  await addStaff(t, 'teacher@school.test');
-  cookie = await signIn(app, 'teacher@school.test');
+  cookie = await signInTeacher(t, app);
   desk = deskFor(app, cookie);
   ids = await makeClassAndPlaylist(app, cookie);
-  const dir = path.join(t.dataDir, 'fixtures');
-  await mkdir(dir, { recursive: true });
+  const dir = await fixturesDir(t);
   // A VP9 file, so the media stage transcodes it. The worker to be killed reads it at its own pace (see below).
   const slow = await makeFixture('vp9', path.join(dir, 'slow.webm'), { seconds: 8, width: 640, height: 360 });
   // That worker's ffmpeg reads its input in real time (`-re`): the transcode then lasts the clip's 8 seconds on any

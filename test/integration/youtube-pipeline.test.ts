@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { RunningWorkers } from '../../src/worker/runtime.js';
 import { startFakeYouTube, type FakeYouTube } from '../helpers/fake-youtube.js';
 import { deskFor, type Desk } from '../helpers/desk.js';
-import { addStaff, buildTestApp, createTestEnv, makeClassAndPlaylist, signIn, type TestApp, type TestEnv } from '../helpers/harness.js';
+import { buildTestApp, createTestEnv, makeClassAndPlaylist, signInTeacher, type TestApp, type TestEnv } from '../helpers/harness.js';
 import { startTestWorkers } from '../helpers/workers.js';
 
 vi.setConfig({ testTimeout: 15_000, hookTimeout: 30_000 });
@@ -38,8 +38,7 @@ beforeAll(async () => {
   t.ctx.videoSite = yt.videoSite({ chunkBytes: 16 * 1024 });
   workers = await startTestWorkers(t);
   app = await buildTestApp(t);
-  await addStaff(t, 'teacher@school.test');
-  cookie = await signIn(app, 'teacher@school.test');
+  cookie = await signInTeacher(t, app);
   desk = deskFor(app, cookie);
   ids = await makeClassAndPlaylist(app, cookie, 'videos');
 });

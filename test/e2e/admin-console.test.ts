@@ -10,11 +10,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ItemStatus } from '../../src/domain/item-state.js';
 import { addStaff } from '../helpers/harness.js';
-import { accessibilityProblems, launchBrowser, newWatchedContext, shot, signInThroughPage, startLiveServer, type Browser, type LiveServer, type Page } from './support.js';
+import { accessibilityProblems, launchBrowser, newWatchedContext, shot, signInThroughPage, SOON, startLiveServer, type Browser, type LiveServer, type Page } from './support.js';
 import { hasMedia } from '../helpers/stored.js';
-
-/** How long a page may take to show what a person would wait for (generous: CI shares two cores). */
-const SOON = { timeout: 10_000, interval: 100 };
 
 let server: LiveServer;
 let browser: Browser;

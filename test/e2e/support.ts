@@ -17,6 +17,8 @@ export { freePort } from '../helpers/free-port.js';
 export const ARTIFACTS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../artifacts');
 export const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 
+/** How long a page may take to show what a person would wait for (generous: CI shares two cores). */
+export const SOON = { timeout: 10_000, interval: 100 };
 
 export interface LiveServer {
   t: TestEnv;

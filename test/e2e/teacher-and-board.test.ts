@@ -23,14 +23,12 @@ import {
   newWatchedContext,
   noSideways,
   shot,
+  SOON,
   startLiveServer,
   type Browser,
   type LiveServer,
   type Page,
 } from './support.js';
-
-/** How long a page may take to show what a person would wait for (generous: CI shares two cores). */
-const SOON = { timeout: 10_000, interval: 100 };
 
 let server: LiveServer;
 let workers: RunningWorkers;

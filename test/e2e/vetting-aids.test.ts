@@ -13,9 +13,8 @@ import { serveFile, startFixtureServer } from '../helpers/fixture-server.js';
 import { deskFor } from '../helpers/desk.js';
 import { addStaff, makeClassAndPlaylist, signIn } from '../helpers/harness.js';
 import { startTestWorkers } from '../helpers/workers.js';
-import { accessibilityProblems, launchBrowser, newWatchedContext, shot, signInThroughPage, startLiveServer, type Browser, type LiveServer, type Page } from './support.js';
+import { accessibilityProblems, launchBrowser, newWatchedContext, shot, signInThroughPage, SOON, startLiveServer, type Browser, type LiveServer, type Page } from './support.js';
 
-const SOON = { timeout: 10_000, interval: 100 };
 const TEACHER = { email: 'teacher@school.test', password: 'correct horse battery' };
 const ADMIN = { email: 'lead@school.test', password: 'correct horse battery' };
 

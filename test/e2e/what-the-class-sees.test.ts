@@ -24,6 +24,7 @@ import {
   newWatchedContext,
   noSideways,
   shot,
+  SOON,
   startLiveServer,
   type Browser,
   type LiveServer,
@@ -31,7 +32,6 @@ import {
   type Page,
 } from './support.js';
 
-const SOON = { timeout: 10_000, interval: 100 };
 const BOARD_1080 = { width: 1920, height: 1080 };
 const IPAD_UPRIGHT = { width: 768, height: 1024 };
 const DESK = { width: 1280, height: 800 };

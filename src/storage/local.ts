@@ -1,6 +1,5 @@
 import { createWriteStream, promises as fs } from 'node:fs';
 import path from 'node:path';
-import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { openFileCache } from './open-files.js';
 import { filesIn, scratchArea } from './scratch.js';

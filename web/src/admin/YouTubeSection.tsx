@@ -5,8 +5,6 @@ import { dateText, dateTimeText } from '../shared/words';
 import { LoadError, Missing, SectionHead, useResource } from './common';
 import type { YoutubeStatus } from '@contract';
 
-type Warning = YoutubeStatus['warnings'][number];
-
 type YouTubeStatus = YoutubeStatus;
 
 const SOURCE_WORDS: Record<YouTubeStatus['source'], string> = {

@@ -1,7 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api } from '../../shared/api';
 import { href } from '../../shared/route';
-import type { Item } from '../../shared/types';
 import type { QueueItem } from '@contract';
 
 export type { QueueItem };

@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { BoardContents, BoardsRepository } from '../db/boards.js';
 import type { ItemEvents } from '../db/item-events.js';
-import type { ItemMediaFiles, ItemRow } from '../db/schema.js';
+import type { ItemMediaFiles } from '../db/schema.js';
 import { boardMayShow } from '../domain/visibility.js';
+import { boardFiles } from './media-files.js';
 
 /** A board as it is answered: the body once serialised, its ETag, and what the board's media links may open. */
 export interface BoardView {
@@ -34,11 +35,6 @@ export interface BoardServiceOptions {
   maxAgeMs?: number;
   now?: () => number;
 }
-
-const publishedFiles = (item: ItemRow): Set<string> => {
-  const m = (item.media ?? {}) as ItemMediaFiles;
-  return new Set([m.video, m.poster, m.thumbnail, m.page, m.captions, ...(m.images ?? [])].filter((f): f is string => !!f));
-};
 
 /**
  * Board contents: one query per board, kept in an in-process cache per class until a change
@@ -128,7 +124,7 @@ export function boardService(opts: BoardServiceOptions) {
           if (!boardMayShow({ status: i.status, expiresAt: i.expires_at }, nowDate)) return false;
           if (i.expires_at) validUntil = Math.min(validUntil, i.expires_at.getTime());
           itemIds.add(i.id);
-          media.set(i.id, { generation: i.media_generation, files: publishedFiles(i) });
+          media.set(i.id, { generation: i.media_generation, files: boardFiles(i.media as ItemMediaFiles | null) });
           return true;
         }),
       })),

@@ -5,6 +5,7 @@ import { parseStrictDate } from '../domain/dates.js';
 import { itemNotFound, VettedError } from '../domain/errors.js';
 import type { Actor } from './classes.js';
 import { assertLiveSiteAllowed } from './live-site.js';
+import { publishedFiles } from './media-files.js';
 
 /** One item, or 404 `item_not_found`. */
 export async function itemById(ctx: AppContext, id: string): Promise<ItemRow> {
@@ -18,18 +19,10 @@ export async function findItem(ctx: AppContext, id: string): Promise<ItemRow | u
   return ctx.repos.items.get(id);
 }
 
-/** The file names an item has published for staff (the review's storyboard and scenes too); nothing else of its folder is served. */
-function filesForStaff(item: ItemRow): Set<string> {
-  const m = (item.media ?? {}) as ItemMediaFiles;
-  return new Set(
-    [m.video, m.poster, m.thumbnail, m.page, m.captions, m.storyboard, ...(m.images ?? []), ...(m.scenes ?? [])].filter((f): f is string => !!f),
-  );
-}
-
 /** Whether staff may fetch this file of this copy of an item (the route has checked they are a member of its class). */
 export async function mayServeToStaff(ctx: AppContext, id: string, generation: number, file: string): Promise<boolean> {
   const item = await ctx.repos.items.get(id);
-  return !!item && item.media_generation === generation && filesForStaff(item).has(file);
+  return !!item && item.media_generation === generation && publishedFiles(item.media as ItemMediaFiles | null).includes(file);
 }
 
 export interface ItemEdit {

@@ -13,9 +13,6 @@ import { queueFetch, type ServiceLog } from './fetch-queue.js';
 import { itemById } from './items.js';
 import { viewingService } from './viewing.js';
 
-const changedMeanwhile = () =>
-  new VettedError('conflict', 'This item changed while you were working on it. Reload and try again.', { httpStatus: 409 });
-
 /** A colleague approved it first: information for the second teacher, not a failure. */
 const alreadyApproved = () =>
   new VettedError('already_approved', 'A colleague has already approved this: it is on the board.', { httpStatus: 409 });
@@ -170,7 +167,7 @@ export async function remakeItem(ctx: AppContext, actor: Actor, itemId: string, 
       },
       [current.status],
     );
-    if (!moved) throw changedMeanwhile();
+    if (!moved) throw itemChangedMeanwhile();
     await audit.record({ actorId: actor.id, actorKind: 'staff', action: 'item.reprocess', target: `item:${current.id}`, ip: actor.ip, detail: { ...clip } });
     return { item: moved, draft: false };
   }

@@ -1,6 +1,7 @@
 import type { AppContext } from '../api-context.js';
 import type { ItemMediaFiles } from '../db/schema.js';
 import { WORKING_STATUSES } from '../domain/item-state.js';
+import { publishedFiles } from './media-files.js';
 
 export interface StorageReport {
   /** Files in the store with no item row, or whose item has no media any more (removed). */
@@ -37,8 +38,7 @@ export async function checkStorage(ctx: AppContext): Promise<StorageReport> {
 
   const withMedia = await ctx.repos.items.withMedia();
   for (const item of withMedia) {
-    const m = (item.media ?? {}) as ItemMediaFiles;
-    const files = [m.video, m.poster, m.thumbnail, m.page, m.captions, m.storyboard, ...(m.images ?? []), ...(m.scenes ?? [])].filter((f): f is string => !!f);
+    const files = publishedFiles(item.media as ItemMediaFiles | null);
     // One listing per item rather than one look-up per file: a bucket answers a list as fast as a HEAD.
     const stored = new Set((await ctx.store.files(item.id)).filter((s) => s.generation === item.media_generation).map((s) => s.name));
     const missing = files.filter((f) => !stored.has(f));

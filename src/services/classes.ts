@@ -2,13 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { AppContext } from '../api-context.js';
 import type { ClassRow } from '../db/schema.js';
 import { VettedError } from '../domain/errors.js';
-
-/** Who acts, for the checks and the audit log. */
-export interface Actor {
-  id: string;
-  role: 'teacher' | 'admin';
-  ip: string | null;
-}
+import { staffEntry, type Actor } from './actor.js';
 
 /** 256 bits: the token is the board's only credential, typed rarely (QR codes and pairing instead). */
 export function newBoardToken(): string {
@@ -42,7 +36,7 @@ export function classService(ctx: AppContext) {
   return {
     async create(actor: Actor, name: string) {
       const row = await classes.create(name, newBoardToken(), actor.id);
-      await audit.record({ actorId: actor.id, actorKind: 'staff', action: 'class.create', target: `class:${row.id}`, ip: actor.ip });
+      await audit.record(staffEntry(actor, 'class.create', `class:${row.id}`));
       return present(row);
     },
 
@@ -83,7 +77,7 @@ export function classService(ctx: AppContext) {
       }
       const added = await classMembers.add(classId, user.id, actor.id);
       if (added) {
-        await audit.record({ actorId: actor.id, actorKind: 'staff', action: 'class.member_add', target: `class:${classId}`, ip: actor.ip, detail: { userId: user.id } });
+        await audit.record(staffEntry(actor, 'class.member_add', `class:${classId}`, { userId: user.id }));
       }
       return { added, member: { id: user.id, email: user.email }, members: (await classMembers.list(classId)).map((m) => ({ id: m.id, email: m.email })) };
     },
@@ -96,14 +90,14 @@ export function classService(ctx: AppContext) {
       if (outcome === 'last_member') {
         throw new VettedError('last_member', 'A class needs at least one teacher. Add a colleague first, or delete the class.', { httpStatus: 409 });
       }
-      await audit.record({ actorId: actor.id, actorKind: 'staff', action: 'class.member_remove', target: `class:${classId}`, ip: actor.ip, detail: { userId } });
+      await audit.record(staffEntry(actor, 'class.member_remove', `class:${classId}`, { userId }));
     },
 
     /** A new board link; the old one is dead everywhere from this moment (boards paired with it pair again). */
     async rotateBoard(actor: Actor, classId: string) {
       const row = await classes.rotateBoardToken(classId, newBoardToken());
       if (!row) throw classGone();
-      await audit.record({ actorId: actor.id, actorKind: 'staff', action: 'board.rotate', target: `class:${classId}`, ip: actor.ip });
+      await audit.record(staffEntry(actor, 'board.rotate', `class:${classId}`));
       return { board: present(row).board };
     },
 
@@ -115,14 +109,7 @@ export function classService(ctx: AppContext) {
       const row = await load(classId);
       const done = await classes.markDeleted(classId, newBoardToken());
       if (!done) throw classGone();
-      await audit.record({
-        actorId: actor.id,
-        actorKind: 'staff',
-        action: 'class.delete',
-        target: `class:${classId}`,
-        ip: actor.ip,
-        detail: { name: row.name, items: done.items.length, approvedItems: done.items.filter((i) => i.status === 'approved').length },
-      });
+      await audit.record(staffEntry(actor, 'class.delete', `class:${classId}`, { name: row.name, items: done.items.length, approvedItems: done.items.filter((i) => i.status === 'approved').length }));
     },
   };
 }

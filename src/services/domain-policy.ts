@@ -3,7 +3,7 @@ import type { DomainRuleRow } from '../db/schema.js';
 import { hostOfUrl, judgeHost, parseDomainList, parsePattern, verdictError, type DomainRuleAction, type HostVerdict } from '../domain/domain-rules.js';
 import { VettedError } from '../domain/errors.js';
 import { allowedFrom, WORKING_STATUSES } from '../domain/item-state.js';
-import type { Actor } from './classes.js';
+import { staffEntry, type Actor } from './actor.js';
 import { reportItem } from './incidents.js';
 
 /**
@@ -151,14 +151,9 @@ export async function recheckLiveItems(ctx: AppContext, cause: { by: string | nu
 export async function saveRule(ctx: AppContext, actor: Actor, asked: { pattern: string; action: DomainRuleAction; note?: string }) {
   const pattern = parsePattern(asked.pattern);
   const { rule, created, previous } = await ctx.repos.domainRules.upsert(pattern, asked.action, asked.note?.trim() || null, actor.id);
-  await ctx.repos.audit.record({
-    actorId: actor.id,
-    actorKind: 'staff',
-    action: created ? 'rule.create' : 'rule.update',
-    target: `rule:${rule.id}`,
-    ip: actor.ip,
-    detail: { pattern, action: rule.action, ...(previous ? { previous } : {}), note: rule.note },
-  });
+  await ctx.repos.audit.record(
+    staffEntry(actor, created ? 'rule.create' : 'rule.update', `rule:${rule.id}`, { pattern, action: rule.action, ...(previous ? { previous } : {}), note: rule.note }),
+  );
   const recheck = await recheckLiveItems(ctx, { by: actor.id, ip: actor.ip, change: `${rule.action} ${pattern}` });
   return { rule, created, recheck };
 }
@@ -183,14 +178,7 @@ export async function importRules(ctx: AppContext, actor: Actor, asked: { text: 
     if (created) added++;
     else changed++;
   }
-  await audit.record({
-    actorId: actor.id,
-    actorKind: 'staff',
-    action: 'rule.import',
-    target: null,
-    ip: actor.ip,
-    detail: { action: asked.action, added, changed, unchanged, skipped: skipped.length, note: asked.note ?? null },
-  });
+  await audit.record(staffEntry(actor, 'rule.import', null, { action: asked.action, added, changed, unchanged, skipped: skipped.length, note: asked.note ?? null }));
   const recheck = await recheckLiveItems(ctx, { by: actor.id, ip: actor.ip, change: `import of ${patterns.length} ${asked.action} rules` });
   return { added, changed, unchanged, skipped, recheck };
 }
@@ -199,7 +187,7 @@ export async function importRules(ctx: AppContext, actor: Actor, asked: { text: 
 export async function deleteRule(ctx: AppContext, actor: Actor, id: string) {
   const rule = await ctx.repos.domainRules.remove(id);
   if (!rule) throw new VettedError('rule_not_found', 'That rule does not exist (it may have been deleted already).', { httpStatus: 404 });
-  await ctx.repos.audit.record({ actorId: actor.id, actorKind: 'staff', action: 'rule.delete', target: `rule:${rule.id}`, ip: actor.ip, detail: { pattern: rule.pattern, action: rule.action } });
+  await ctx.repos.audit.record(staffEntry(actor, 'rule.delete', `rule:${rule.id}`, { pattern: rule.pattern, action: rule.action }));
   const recheck = await recheckLiveItems(ctx, { by: actor.id, ip: actor.ip, change: `removed ${rule.action} ${rule.pattern}` });
   return { rule, recheck };
 }

@@ -8,6 +8,7 @@ import type { ItemRow } from '../db/schema.js';
 import { checkDomainPolicy } from './domain-policy.js';
 import { assertTransition, type ItemStatus } from '../domain/item-state.js';
 import { boardMayShow } from '../domain/visibility.js';
+import { staffEntry } from './actor.js';
 
 export interface Reporter {
   kind: ReporterKind;
@@ -89,23 +90,17 @@ export async function resolveIncident(
       }
     }
     const closed = await incidents.resolveAllOf(incident.item_id, { resolution: input.action, note: input.note, by: input.by });
-    await audit.record({
-      actorId: input.by,
-      actorKind: 'staff',
-      action: 'incident.resolve',
-      target: `incident:${incident.id}`,
-      ip: input.ip,
-      detail: { action: input.action, note: input.note, item: incident.item_id, alsoClosed: closed.filter((c) => c.id !== incident.id).map((c) => c.id) },
-    });
+    const by = { id: input.by, ip: input.ip };
+    await audit.record(
+      staffEntry(by, 'incident.resolve', `incident:${incident.id}`, {
+        action: input.action,
+        note: input.note,
+        item: incident.item_id,
+        alsoClosed: closed.filter((c) => c.id !== incident.id).map((c) => c.id),
+      }),
+    );
     if (item) {
-      await audit.record({
-        actorId: input.by,
-        actorKind: 'staff',
-        action: input.action === 'reinstate' ? 'item.reinstate' : 'item.remove',
-        target: `item:${item.id}`,
-        ip: input.ip,
-        detail: { incident: incident.id },
-      });
+      await audit.record(staffEntry(by, input.action === 'reinstate' ? 'item.reinstate' : 'item.remove', `item:${item.id}`, { incident: incident.id }));
     }
     const self = closed.find((c) => c.id === incident.id) ?? incident;
     return { incident: self, itemStatus };
@@ -132,7 +127,7 @@ export async function reportFromBoard(ctx: AppContext, input: { classId: string;
 export async function incidentLog(ctx: AppContext, filter: { status?: 'open' | 'resolved'; exportedBy?: { id: string; ip: string | null } }): Promise<IncidentView[]> {
   const rows = await ctx.repos.incidents.list({ status: filter.status });
   if (filter.exportedBy) {
-    await ctx.repos.audit.record({ actorId: filter.exportedBy.id, actorKind: 'staff', action: 'incidents.export', target: null, ip: filter.exportedBy.ip, detail: { count: rows.length } });
+    await ctx.repos.audit.record(staffEntry(filter.exportedBy, 'incidents.export', null, { count: rows.length }));
   }
   return rows;
 }

@@ -3,7 +3,7 @@ import type { StatusPatch } from '../db/items.js';
 import type { ItemMediaFiles, ItemRow } from '../db/schema.js';
 import { parseStrictDate } from '../domain/dates.js';
 import { itemNotFound, VettedError } from '../domain/errors.js';
-import type { Actor } from './classes.js';
+import { staffEntry, type Actor } from './actor.js';
 import { assertLiveSiteAllowed } from './live-site.js';
 import { publishedFiles } from './media-files.js';
 
@@ -49,6 +49,6 @@ export async function editItem(ctx: AppContext, actor: Actor, id: string, edit: 
   if (edit.openLive === true) await assertLiveSiteAllowed(ctx, current);
   if (edit.openLive !== undefined) patch.open_live = edit.openLive;
   const item = (await items.update(current.id, patch)) ?? current;
-  await audit.record({ actorId: actor.id, actorKind: 'staff', action: 'item.edit', target: `item:${item.id}`, ip: actor.ip, detail: { ...edit } });
+  await audit.record(staffEntry(actor, 'item.edit', `item:${item.id}`, { ...edit }));
   return item;
 }

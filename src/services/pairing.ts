@@ -1,7 +1,7 @@
 import { randomInt } from 'node:crypto';
 import type { AppContext } from '../api-context.js';
 import { VettedError } from '../domain/errors.js';
-import type { Actor } from './classes.js';
+import { staffEntry, type Actor } from './actor.js';
 import { boardUrl } from './classes.js';
 
 /** No 0/O, 1/I/L: a code read off a screen across a classroom must not be mistyped. */
@@ -63,7 +63,7 @@ export function pairingService(ctx: AppContext) {
         throw pairingUnavailable();
       }
       if (!code) throw pairingUnavailable();
-      await ctx.repos.audit.record({ actorId: actor.id, actorKind: 'staff', action: 'board.pairing_code', target: `class:${cls.id}`, ip: actor.ip });
+      await ctx.repos.audit.record(staffEntry(actor, 'board.pairing_code', `class:${cls.id}`));
       return {
         code,
         expiresAt: new Date(Date.now() + CODE_TTL_SECONDS * 1000).toISOString(),

@@ -4,7 +4,7 @@ import { hostOfUrl, isPacResult } from '../domain/domain-rules.js';
 import { itemChangedMeanwhile, playlistNotFound, VettedError } from '../domain/errors.js';
 import type { ItemStatus } from '../domain/item-state.js';
 import { boardMayShow } from '../domain/visibility.js';
-import type { Actor } from './classes.js';
+import { staffEntry, type Actor } from './actor.js';
 import { itemById } from './items.js';
 
 /** A playlist and its items, in their order. */
@@ -35,7 +35,7 @@ async function load(ctx: AppContext, id: string): Promise<PlaylistRow> {
 /** A new playlist in a class: videos, or sites (a site list). */
 export async function createPlaylist(ctx: AppContext, actor: Actor, classId: string, name: string, kind: PlaylistKind): Promise<PlaylistRow> {
   const row = await ctx.repos.playlists.create(classId, name, kind);
-  await ctx.repos.audit.record({ actorId: actor.id, actorKind: 'staff', action: 'playlist.create', target: `playlist:${row.id}`, ip: actor.ip });
+  await ctx.repos.audit.record(staffEntry(actor, 'playlist.create', `playlist:${row.id}`));
   return row;
 }
 
@@ -60,14 +60,7 @@ export async function reorderPlaylist(ctx: AppContext, actor: Actor, id: string,
   const order = [...itemIds, ...current.filter((i) => !named.has(i.id)).map((i) => i.id)];
   const before = new Map(current.map((i) => [i.id, i.position]));
   await items.reorder(playlist.id, order, before);
-  await audit.record({
-    actorId: actor.id,
-    actorKind: 'staff',
-    action: 'playlist.reorder',
-    target: `playlist:${playlist.id}`,
-    ip: actor.ip,
-    detail: { itemIds: order },
-  });
+  await audit.record(staffEntry(actor, 'playlist.reorder', `playlist:${playlist.id}`, { itemIds: order }));
   return { playlist, items: await items.listByPlaylist(playlist.id) };
 }
 
@@ -94,14 +87,7 @@ export async function removeFromPlaylist(ctx: AppContext, actor: Actor, itemId: 
   // Row first, then files: a crash in between leaves an orphan folder that `storage check` finds,
   // never a row whose media is missing.
   await ctx.store.removeItem(item.id);
-  await audit.record({
-    actorId: actor.id,
-    actorKind: 'staff',
-    action: 'item.delete',
-    target: `item:${item.id}`,
-    ip: actor.ip,
-    detail: { status: item.status, url: item.url, title: item.title, playlistId: item.playlist_id },
-  });
+  await audit.record(staffEntry(actor, 'item.delete', `item:${item.id}`, { status: item.status, url: item.url, title: item.title, playlistId: item.playlist_id }));
   return item;
 }
 

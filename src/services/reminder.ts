@@ -1,5 +1,6 @@
 import type { AppContext } from '../api-context.js';
 import { staffLabel } from '../domain/people.js';
+import { staffEntry } from './actor.js';
 
 /** One version of the e-safety reminder as the admin console shows it. */
 export interface ReminderVersion {
@@ -24,7 +25,7 @@ export async function reminderHistory(ctx: AppContext): Promise<{ current: Remin
 /** The admin writes a new version: every session, the admin's own included, now asks for it to be acknowledged. */
 export async function writeReminder(ctx: AppContext, text: string, by: { id: string; ip: string | null }) {
   const row = await ctx.repos.reminders.write(text.trim(), by.id);
-  await ctx.repos.audit.record({ actorId: by.id, actorKind: 'staff', action: 'reminder.update', target: `reminder:${row.version}`, ip: by.ip, detail: { version: row.version } });
+  await ctx.repos.audit.record(staffEntry(by, 'reminder.update', `reminder:${row.version}`, { version: row.version }));
   return { version: row.version, text: row.text, createdAt: row.created_at.toISOString() };
 }
 

@@ -8,7 +8,7 @@ import { assertTransition, type ItemStatus } from '../domain/item-state.js';
 import { assertClip } from '../domain/submission.js';
 import { requiredAcknowledgements, type VettingChecks } from '../domain/vetting.js';
 import type { ItemsRepository } from '../db/items.js';
-import type { Actor } from './classes.js';
+import { staffEntry, type Actor } from './actor.js';
 import { queueFetch, type ServiceLog } from './fetch-queue.js';
 import { itemById } from './items.js';
 import { viewingService } from './viewing.js';
@@ -39,7 +39,7 @@ async function move(
     assertTransition(now.status, to);
     throw itemChangedMeanwhile();
   }
-  await audit.record({ actorId: actor.id, actorKind: 'staff', action, target: `item:${id}`, ip: actor.ip, detail });
+  await audit.record(staffEntry(actor, action, `item:${id}`, detail));
   return moved;
 }
 
@@ -168,7 +168,7 @@ export async function remakeItem(ctx: AppContext, actor: Actor, itemId: string, 
       [current.status],
     );
     if (!moved) throw itemChangedMeanwhile();
-    await audit.record({ actorId: actor.id, actorKind: 'staff', action: 'item.reprocess', target: `item:${current.id}`, ip: actor.ip, detail: { ...clip } });
+    await audit.record(staffEntry(actor, 'item.reprocess', `item:${current.id}`, { ...clip }));
     return { item: moved, draft: false };
   }
 
@@ -199,13 +199,6 @@ export async function remakeItem(ctx: AppContext, actor: Actor, itemId: string, 
       await fs.rm(scratch, { recursive: true, force: true });
     }
   }
-  await audit.record({
-    actorId: actor.id,
-    actorKind: 'staff',
-    action: 'item.reprocess',
-    target: `item:${current.id}`,
-    ip: actor.ip,
-    detail: { ...clip, draft: draft.id },
-  });
+  await audit.record(staffEntry(actor, 'item.reprocess', `item:${current.id}`, { ...clip, draft: draft.id }));
   return { item: draft, draft: true };
 }

@@ -3,6 +3,7 @@ import type { AuditFilter } from '../db/audit-query.js';
 import type { DefaultExpiry } from '../db/settings.js';
 import { recheckLiveItems } from './domain-policy.js';
 import { purge, purgeProgress } from './purge.js';
+import { staffEntry } from './actor.js';
 
 /** The school's settings as the admin console shows them, with the purge's retention and schedule (set at install). */
 export async function schoolSettings(ctx: AppContext) {
@@ -24,7 +25,7 @@ export async function changeSchoolSettings(
   if (change.sitesAllowListOnly !== undefined) await settings.setSitesAllowListOnly(change.sitesAllowListOnly, by.id);
   if (change.approvalNeedsWatching !== undefined) await settings.setApprovalNeedsWatching(change.approvalNeedsWatching, by.id);
   const after = await settings.get();
-  await audit.record({ actorId: by.id, actorKind: 'staff', action: 'settings.update', target: 'settings', ip: by.ip, detail: { before: { ...before }, after: { ...after } } });
+  await audit.record(staffEntry(by, 'settings.update', 'settings', { before: { ...before }, after: { ...after } }));
   const recheck =
     after.sitesAllowListOnly && !before.sitesAllowListOnly
       ? await recheckLiveItems(ctx, { by: by.id, ip: by.ip, change: 'site lists: allow-listed domains only' })
@@ -36,7 +37,7 @@ export async function changeSchoolSettings(
 export async function auditLog(ctx: AppContext, filter: AuditFilter, exportedBy?: { id: string; ip: string | null; filter: Record<string, unknown> }) {
   const entries = await ctx.repos.auditQuery.list(filter);
   if (exportedBy) {
-    await ctx.repos.audit.record({ actorId: exportedBy.id, actorKind: 'staff', action: 'audit.export', target: null, ip: exportedBy.ip, detail: { filter: exportedBy.filter, count: entries.length } });
+    await ctx.repos.audit.record(staffEntry(exportedBy, 'audit.export', null, { filter: exportedBy.filter, count: entries.length }));
   }
   return entries;
 }

@@ -3,6 +3,7 @@ import { OidcFailure, type ProviderPerson } from '../auth/oidc.js';
 import type { AppContext } from '../api-context.js';
 import type { UserRow } from '../db/schema.js';
 import { domainAllowed, emailClaim, emailDomain, emailVerified, safeReturnPath, type SignInRefusal } from '../domain/school-sign-in.js';
+import { staffEntry } from './actor.js';
 
 /**
  * Signing in with the school's Google or Microsoft account. `start` sends the browser to the provider with a
@@ -104,13 +105,8 @@ export async function finishSchoolSignIn(
   if (found.disabled || found.erased_at) return refuse(ctx, 'account_disabled', returnTo, ip, { user: found });
 
   const sessionToken = await ctx.repos.users.startSession(found.id, ip, 'school_account');
-  await ctx.repos.audit.record({
-    actorId: found.id,
-    actorKind: 'staff',
-    action: 'login',
-    target: `user:${found.id}`,
-    ip,
-    detail: { method: 'school_account', ...(email !== found.email ? { providerEmail: email } : {}) },
-  });
+  await ctx.repos.audit.record(
+    staffEntry({ id: found.id, ip }, 'login', `user:${found.id}`, { method: 'school_account', ...(email !== found.email ? { providerEmail: email } : {}) }),
+  );
   return { location: returnTo, sessionToken };
 }

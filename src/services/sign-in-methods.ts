@@ -3,6 +3,7 @@ import { NO_PASSWORD } from '../db/school-accounts.js';
 import type { UserRow } from '../db/schema.js';
 import { VettedError } from '../domain/errors.js';
 import { isSignInRefusal, SIGN_IN_REFUSALS } from '../domain/school-sign-in.js';
+import { staffEntry } from './actor.js';
 
 /**
  * Which ways in the school allows: password sign-in (on unless PASSWORD_LOGIN=off or the admin turned it off)
@@ -73,7 +74,7 @@ export async function setPasswordSignIn(ctx: AppContext, on: boolean, by: { id: 
     throw new VettedError('password_sign_in_off_by_configuration', 'Password sign-in is turned off in the server’s configuration (PASSWORD_LOGIN=off); ask whoever runs the server.', { httpStatus: 409 });
   }
   await ctx.repos.settings.setPasswordSignInOff(!on, by.id);
-  await ctx.repos.audit.record({ actorId: by.id, actorKind: 'staff', action: 'settings.password_sign_in', target: null, ip: by.ip, detail: { on } });
+  await ctx.repos.audit.record(staffEntry(by, 'settings.password_sign_in', null, { on }));
   return signInSettings(ctx);
 }
 

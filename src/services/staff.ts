@@ -5,7 +5,7 @@ import { keepingAnActiveAdmin } from '../db/accounts.js';
 import type { Role, UserRow } from '../db/schema.js';
 import { NO_PASSWORD } from '../db/school-accounts.js';
 import { VettedError } from '../domain/errors.js';
-import type { Actor } from './classes.js';
+import type { Actor } from './actor.js';
 
 /**
  * Who changes a staff account: a signed-in admin, or `npm run cli` on the server (audited as the system, with

@@ -5,7 +5,7 @@ import { recogniseLink, titleFromUrl } from '../domain/link.js';
 import { assertClip, decideKind, type KindDecision } from '../domain/submission.js';
 import { checkSubmittedUrl } from '../net/submit-check.js';
 import { assertReadablePath, parseFetchableUrl, withSchemeAsMeant } from '../net/url.js';
-import type { Actor } from './classes.js';
+import { staffEntry, type Actor } from './actor.js';
 import { assertDomainAllowed } from './domain-policy.js';
 import { queueFetch, type ServiceLog } from './fetch-queue.js';
 
@@ -67,14 +67,7 @@ export async function submitLink(ctx: AppContext, actor: Actor, body: Submission
     const provisional = (link.kind === 'media' ? titleFromUrl(url) : undefined) ?? url.hostname;
     item = title ? created : ((await items.update(created.id, { title: provisional })) ?? created);
   }
-  await audit.record({
-    actorId: actor.id,
-    actorKind: 'staff',
-    action: 'item.submit',
-    target: `item:${item.id}`,
-    ip: actor.ip,
-    detail: { url: item.url, ...(earlier ? { reusedFrom: earlier.id } : {}) },
-  });
+  await audit.record(staffEntry(actor, 'item.submit', `item:${item.id}`, { url: item.url, ...(earlier ? { reusedFrom: earlier.id } : {}) }));
   if (!earlier) await queueFetch(ctx, item, log);
   return { item, notice };
 }

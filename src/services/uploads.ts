@@ -5,7 +5,7 @@ import type { AppContext } from '../api-context.js';
 import type { ItemRow } from '../db/schema.js';
 import { VettedError } from '../domain/errors.js';
 import { titleFromUrl } from '../domain/link.js';
-import type { Actor } from './classes.js';
+import { staffEntry, type Actor } from './actor.js';
 import { queueFetch, type ServiceLog } from './fetch-queue.js';
 
 export const uploadTooLarge = (max: number) =>
@@ -79,7 +79,7 @@ export async function uploadVideo(
       submittedBy: actor.id,
       details: { link: 'upload', fileName, siteName: 'Uploaded file', uploadBytes: received },
     });
-    await audit.record({ actorId: actor.id, actorKind: 'staff', action: 'item.upload', target: `item:${item.id}`, ip: actor.ip, detail: { fileName, bytes: received } });
+    await audit.record(staffEntry(actor, 'item.upload', `item:${item.id}`, { fileName, bytes: received }));
     return item;
   } finally {
     await storageLeases.release(id);

@@ -11,6 +11,7 @@ import { capabilitiesOf } from '../ytdlp/capabilities.js';
 import { findDeno, findJsRuntime, type JsRuntime } from '../ytdlp/js-runtime.js';
 import { currentYtdlp, managedPaths, type YtdlpSource } from '../ytdlp/managed-binary.js';
 import { installYtdlp, MAX_PROGRAM_BYTES, rollbackYtdlp, updateYtdlp, versionAgeDays } from '../ytdlp/updater.js';
+import { staffEntry } from './actor.js';
 
 /** yt-dlp itself warns after 90 days; YouTube changes faster than that. */
 export const OUTDATED_AFTER_DAYS = 90;
@@ -152,7 +153,7 @@ export function youtubeService(ctx: AppContext) {
 
     async setUpdaterEnabled(on: boolean, by: { id: string; ip: string | null }): Promise<void> {
       await repo.setUpdaterEnabled(on, by.id);
-      await ctx.repos.audit.record({ actorId: by.id, actorKind: 'staff', action: 'youtube.updater', target: 'setting:youtube_updater_enabled', ip: by.ip, detail: { enabled: on } });
+      await ctx.repos.audit.record(staffEntry(by, 'youtube.updater', 'setting:youtube_updater_enabled', { enabled: on }));
     },
 
     /**
@@ -168,7 +169,7 @@ export function youtubeService(ctx: AppContext) {
         );
       }
       await repo.setPotProviderEnabled(on, by.id);
-      await ctx.repos.audit.record({ actorId: by.id, actorKind: 'staff', action: 'youtube.pot_provider', target: 'setting:youtube_pot_provider_enabled', ip: by.ip, detail: { enabled: on } });
+      await ctx.repos.audit.record(staffEntry(by, 'youtube.pot_provider', 'setting:youtube_pot_provider_enabled', { enabled: on }));
     },
 
     /** The admin console's settings form: either switch or both, then the status it shows. */
@@ -188,7 +189,7 @@ export function youtubeService(ctx: AppContext) {
     async requestUpdate(by: { id: string; ip: string | null }): Promise<void> {
       if (!managed) throw notManaged();
       await ctx.producer.enqueueYtdlpUpdateNow();
-      await ctx.repos.audit.record({ actorId: by.id, actorKind: 'staff', action: 'youtube.update', target: 'program:yt-dlp', ip: by.ip });
+      await ctx.repos.audit.record(staffEntry(by, 'youtube.update', 'program:yt-dlp'));
     },
 
     /** The daily job passes `scheduled`: then a turned-off updater does nothing. */
@@ -228,14 +229,7 @@ export function youtubeService(ctx: AppContext) {
         await new Promise<void>((resolve, reject) => pipeline(body, limit, createWriteStream(incoming, { mode: 0o700 }), (e) => (e ? reject(e) : resolve())));
         if (received === 0) throw new VettedError('upload_empty', 'The file is empty.', { httpStatus: 400 });
         const result = await record(() => installYtdlp(paths, incoming));
-        await ctx.repos.audit.record({
-          actorId: by.id,
-          actorKind: 'staff',
-          action: 'youtube.upload',
-          target: 'program:yt-dlp',
-          ip: by.ip,
-          detail: { ok: result.ok, version: result.version ?? null },
-        });
+        await ctx.repos.audit.record(staffEntry(by, 'youtube.upload', 'program:yt-dlp', { ok: result.ok, version: result.version ?? null }));
         if (!result.ok) throw new VettedError('youtube_upload_broken', result.error ?? 'The uploaded program did not run.', { httpStatus: 422 });
         return { version: result.version as string };
       } finally {

@@ -42,25 +42,39 @@ export function planLoudness(m: LoudnessMeasurement): LoudnessPlan {
 }
 
 /**
- * The filter that brings a track measured as `m` to `targetLufs`: a plain gain when the peaks stay under the
- * ceiling (cheap, and the sound keeps its dynamics), else `loudnorm`'s second pass, whose limiter holds them down.
+ * The gain a measured track gets: its filter, and the level the published sound will measure when that is known
+ * without measuring it again. A plain `volume` change moves the integrated level and the true peak by exactly its
+ * decibels (the same chain measured both), so only `loudnorm`'s limiter, which reshapes the peaks, leaves `expected`
+ * null: its result is measured on the way out.
  */
-export function gainFilter(m: LoudnessMeasurement, targetLufs: number): string {
-  const gain = targetLufs - m.integrated;
-  if (!Number.isFinite(m.truePeak) || m.truePeak + gain <= LIMITER_TRUE_PEAK_DB) return `volume=${gain.toFixed(2)}dB`;
-  const f = (n: number) => (Number.isFinite(n) ? n.toFixed(2) : '0');
-  return (
-    `loudnorm=I=${targetLufs}:TP=${LIMITER_TRUE_PEAK_DB}:LRA=11` +
-    `:measured_I=${f(m.integrated)}:measured_TP=${f(m.truePeak)}:measured_LRA=${f(m.range)}` +
-    `:measured_thresh=${f(m.threshold)}:offset=0:linear=true:print_format=none`
-  );
+export interface Gain {
+  filter: string;
+  expected: Pick<LoudnessMeasurement, 'integrated' | 'truePeak'> | null;
 }
 
-/** The gain filter a measurement needs, or null when the track stays as it is (within target, silent, unmeasured). */
-export function gainFor(m: LoudnessMeasurement | undefined): string | null {
+/**
+ * The gain that brings a track measured as `m` to `targetLufs`: a plain gain when the peaks stay under the ceiling
+ * (cheap, and the sound keeps its dynamics), else `loudnorm`'s second pass, whose limiter holds them down.
+ */
+export function gainTo(m: LoudnessMeasurement, targetLufs: number): Gain {
+  const gain = targetLufs - m.integrated;
+  if (!Number.isFinite(m.truePeak) || m.truePeak + gain <= LIMITER_TRUE_PEAK_DB) {
+    const db = Number(gain.toFixed(2));
+    return { filter: `volume=${db.toFixed(2)}dB`, expected: { integrated: m.integrated + db, truePeak: m.truePeak + db } };
+  }
+  const f = (n: number) => (Number.isFinite(n) ? n.toFixed(2) : '0');
+  const filter =
+    `loudnorm=I=${targetLufs}:TP=${LIMITER_TRUE_PEAK_DB}:LRA=11` +
+    `:measured_I=${f(m.integrated)}:measured_TP=${f(m.truePeak)}:measured_LRA=${f(m.range)}` +
+    `:measured_thresh=${f(m.threshold)}:offset=0:linear=true:print_format=none`;
+  return { filter, expected: null };
+}
+
+/** The gain a measurement needs, or null when the track stays as it is (within target, silent, unmeasured). */
+export function gainFor(m: LoudnessMeasurement | undefined): Gain | null {
   if (!m) return null;
   const plan = planLoudness(m);
-  return plan.kind === 'normalise' ? gainFilter(m, plan.targetLufs) : null;
+  return plan.kind === 'normalise' ? gainTo(m, plan.targetLufs) : null;
 }
 
 /**

@@ -38,12 +38,12 @@ export function sourceInput(src: string, window: { start: number } | null, decod
  * - `-skip_loop_filter all`: no deblocking, about 13 % of the decode's CPU. The frames drift slightly from the
  *   encoder's within a GOP (their references are not deblocked either); averaged over 8×8-pixel areas that is far
  *   below the flash threshold's 0.1 of luminance and the scene measure's cut.
- * - `-threads 1` (and one filter thread): the decoder's frame threads cost about 0.5 s more CPU on that clip and made
- *   the run no faster by the clock (ffmpeg 5.1 scales, measures and encodes the sound on its main thread, which the
- *   decode threads only feed): about 15× real time at 720p either way.
+ * - `-threads 2`: two frame threads, now that the sound is encoded in its own run (`soundArgs`) and no longer waits
+ *   on this run's main thread: 5.2 s → 3.8 s by the clock on that clip for about 0.3 s more CPU. Frame threads
+ *   give the same frames as one thread. Two, not one per core: a worker may run several jobs at once.
  * `-flags2 fast` saved nothing measurable and is not used.
  */
-const ANALYSIS_ONLY_DECODE = ['-threads', '1', '-skip_loop_filter', 'all'];
+const ANALYSIS_ONLY_DECODE = ['-threads', '2', '-skip_loop_filter', 'all'];
 
 /** Titles, GPS location, chapters, subtitles and data tracks stay behind: children's videos say nothing of who filmed them. */
 const NO_METADATA = ['-map_metadata', '-1', '-map_metadata:s', '-1', '-map_chapters', '-1', '-sn', '-dn'];
@@ -52,8 +52,9 @@ export function cut(window: { duration: number } | null): string[] {
   return window ? ['-t', seconds(window.duration)] : [];
 }
 
-function mp4Tail(maxOutputBytes: number): string[] {
-  return ['-max_muxing_queue_size', '1024', '-movflags', '+faststart', '-fs', String(Math.floor(maxOutputBytes)), '-f', 'mp4'];
+/** An MP4 output, cut off at the size cap; `faststart` (the index first, for playing while loading) for published files. */
+function mp4Tail(maxOutputBytes: number, faststart = true): string[] {
+  return ['-max_muxing_queue_size', '1024', ...(faststart ? ['-movflags', '+faststart'] : []), '-fs', String(Math.floor(maxOutputBytes)), '-f', 'mp4'];
 }
 
 export function scaleForBrowsers(video: NonNullable<ProbeResult['video']>): string {
@@ -108,71 +109,105 @@ export const jpegFile = (target: string) => [
 /** The checks' small frames, to stdout. */
 const analysisOutput = (plan: PreparationPlan) => ['-map', '[raw]', ...cut(plan.window), '-f', 'rawvideo', 'pipe:1'];
 
+/** The poster and the thumbnail as pictures. */
 function imageOutputs(plan: PreparationPlan, out: Outputs): string[] {
   const jpeg = (label: string, target: string) => ['-map', `[${label}]`, ...cut(plan.window), ...jpegFile(target)];
-  return [...(plan.checks ? analysisOutput(plan) : []), ...jpeg('poster', out.poster), ...jpeg('thumb', out.thumbnail)];
+  return [...jpeg('poster', out.poster), ...jpeg('thumb', out.thumbnail)];
 }
 
 /**
- * The sound chain: the gain when one is given (`volume`, or `loudnorm`'s second pass), then measured by `ebur128`,
- * whose summary at the end of the log is the published loudness. 48 kHz again after loudnorm's internal 192 kHz.
+ * The sound chain: the gain when one is given (`volume`, or `loudnorm`'s second pass), then 48 kHz again (after
+ * loudnorm's internal 192 kHz) in the plan's layout — in a filter chain `-ac` alone cannot pick one after loudnorm,
+ * whose output has none — so the sound is measured in the channels it is published in. `measure` ends it with
+ * `ebur128`, whose summary at the end of the log is the loudness.
  */
-function audioChain(gain: string | null, layout: PreparationPlan['soundLayout']): string {
-  return `[0:a:0]${soundChain(gain, layout)}[aout]`;
+function soundChain(gain: string | null, layout: PreparationPlan['soundLayout'], measure: boolean): string {
+  const chain = `${gain ? `${gain},` : ''}aresample=48000,aformat=sample_rates=48000:channel_layouts=${layout}`;
+  return measure ? `${chain},ebur128=peak=true:framelog=verbose` : chain;
 }
 
 /**
- * Also fixes the layout here (in a filter graph, `-ac` alone cannot pick one after loudnorm, whose output has none):
- * the plan's, so the sound is measured in the channels it is published in.
+ * The transcode without the checks (the benchmark's measure of the pipeline's own overhead): one decode for the
+ * encode, the sound, the poster and the thumbnail.
  */
-function soundChain(gain: string | null, layout: PreparationPlan['soundLayout']): string {
-  return `${gain ? `${gain},` : ''}aresample=48000,aformat=sample_rates=48000:channel_layouts=${layout},ebur128=peak=true:framelog=verbose`;
-}
-
-/**
- * Transcode: one decode for the encode, the checks' frames, the poster and the thumbnail. Without the checks (the
- * benchmark's measure of the pipeline's own overhead) the same run makes the video and its pictures only.
- */
-export function transcodeArgs(src: string, out: Outputs, probe: ProbeResult, plan: PreparationPlan, gain: string | null, maxOutputBytes: number): string[] {
-  const sound = plan.audio && plan.checks;
-  const graph = [
-    `[0:V:0]split=${plan.checks ? 3 : 2}[enc]${plan.checks ? '[ana]' : ''}[pst]`,
-    `[enc]${scaleForBrowsers(probe.video!)}[vout]`,
-    ...(plan.checks ? [analysisBranch(plan, 'ana')] : []),
-    pictureBranch(plan, 'pst'),
-    ...(sound ? [audioChain(gain, plan.soundLayout)] : []),
-  ].join(';');
+export function transcodeArgs(src: string, out: Outputs, probe: ProbeResult, plan: PreparationPlan, maxOutputBytes: number): string[] {
+  const graph = [`[0:V:0]split=2[enc][pst]`, `[enc]${scaleForBrowsers(probe.video!)}[vout]`, pictureBranch(plan, 'pst')].join(';');
   return [
-    // info, for ebur128's summary; the per-frame lines go to the verbose level, which is not printed.
-    '-loglevel', plan.checks ? 'info' : 'error',
+    '-loglevel', 'error',
     ...sourceInput(src, plan.window),
     '-filter_complex', graph,
-    '-map', '[vout]', ...(sound ? ['-map', '[aout]'] : plan.audio ? ['-map', '0:a:0'] : []), ...cut(plan.window), ...NO_METADATA,
-    ...H264, ...(plan.audio ? aac(plan.soundLayout) : ['-an']),
+    '-map', '[vout]', ...(plan.audio ? ['-map', '0:a:0'] : []), ...cut(plan.window), ...NO_METADATA,
+    ...H264, ...(plan.audio ? aac() : ['-an']),
     ...mp4Tail(maxOutputBytes), '-y', `file:${out.video}`,
-    ...imageOutputs(plan, { ...out }),
+    ...imageOutputs(plan, out),
   ];
 }
 
 /**
- * Copy: one run stream-copies the picture into the published file while decoding it for the checks' frames only
- * (`ANALYSIS_ONLY_DECODE`: the poster and thumbnail come from the copy's keyframes afterwards, decoded normally);
- * the sound is copied, or re-encoded with the gain when it needs one (`gain`, from `measureAudioArgs` before).
+ * The picture run of the checks (the sound has its own run beside it, `soundArgs`, and `muxArgs` joins them):
+ * - transcode: one decode for the encode, the checks' frames, the poster and the thumbnail; no sound;
+ * - copy: the picture stream-copied while decoded for the checks' frames only (`ANALYSIS_ONLY_DECODE`: the poster
+ *   and thumbnail come from the copy's keyframes afterwards, decoded normally), and the sound copied as it came,
+ *   for when it needs no gain.
+ * Written without `faststart`: the mux writes the published file.
  */
-export function copyArgs(src: string, out: Pick<Outputs, 'video'>, plan: PreparationPlan, gain: string | null, maxOutputBytes: number): string[] {
-  const reencode = plan.audio && gain !== null;
-  const graph = [analysisBranch(plan, '0:V:0'), ...(reencode ? [audioChain(gain, plan.soundLayout)] : [])].join(';');
-  const sound = !plan.audio ? ['-an'] : reencode ? ['-map', '[aout]', ...aac(plan.soundLayout)] : ['-map', '0:a:0', '-c:a', 'copy'];
+export function pictureArgs(src: string, out: Outputs, probe: ProbeResult, plan: PreparationPlan, maxOutputBytes: number): string[] {
+  const common = [...cut(plan.window), ...NO_METADATA, ...mp4Tail(maxOutputBytes, false), '-y', `file:${out.video}`];
+  if (plan.encode === 'transcode') {
+    const graph = [
+      `[0:V:0]split=3[enc][ana][pst]`,
+      `[enc]${scaleForBrowsers(probe.video!)}[vout]`,
+      analysisBranch(plan, 'ana'),
+      pictureBranch(plan, 'pst'),
+    ].join(';');
+    return [
+      '-loglevel', 'error',
+      ...sourceInput(src, plan.window),
+      '-filter_complex', graph,
+      '-map', '[vout]', '-an', ...H264, ...common,
+      ...analysisOutput(plan), ...imageOutputs(plan, out),
+    ];
+  }
   return [
-    // info, for ebur128's summary when the sound is re-encoded.
-    '-loglevel', 'info',
+    '-loglevel', 'error',
     ...sourceInput(src, plan.window, ANALYSIS_ONLY_DECODE),
     '-filter_complex_threads', '1',
-    '-filter_complex', graph,
+    '-filter_complex', analysisBranch(plan, '0:V:0'),
     // The display matrix (phone rotation) is stream side data, not metadata, so it survives the copy.
-    '-map', '0:V:0', '-c:v', 'copy', ...sound, ...cut(plan.window), ...NO_METADATA,
-    ...mp4Tail(maxOutputBytes), '-y', `file:${out.video}`,
+    '-map', '0:V:0', '-c:v', 'copy', ...(plan.audio ? ['-map', '0:a:0', '-c:a', 'copy'] : ['-an']), ...common,
     ...analysisOutput(plan),
+  ];
+}
+
+/**
+ * The sound run of the checks, beside the picture run: the sound alone as AAC, with its gain when it has one, in
+ * the plan's layout. `measure` adds `ebur128` for the published level, for a gain (loudnorm's) whose result is not
+ * known in advance.
+ */
+export function soundArgs(src: string, target: string, plan: PreparationPlan, gain: string | null, measure: boolean): string[] {
+  return [
+    '-loglevel', measure ? 'info' : 'error',
+    ...sourceInput(src, plan.window),
+    '-map', '0:a:0', '-vn', ...cut(plan.window), ...NO_METADATA,
+    '-af', soundChain(gain, plan.soundLayout, measure), ...aac(plan.soundLayout),
+    '-f', 'mp4', '-y', `file:${target}`,
+  ];
+}
+
+/**
+ * The published file from the two runs: the picture run's video, and the sound run's sound (or, when the sound was
+ * copied as it came, the picture run's). `-copyts` keeps the timestamps both runs wrote, so a sound that starts
+ * after the picture (or before it) stays where it was; each run already started its own at the same point.
+ */
+export function muxArgs(picture: string, sound: string | null, target: string, plan: PreparationPlan, maxOutputBytes: number): string[] {
+  const audio = sound ? ['-map', '1:a:0'] : plan.audio ? ['-map', '0:a:0'] : ['-an'];
+  return [
+    '-loglevel', 'error',
+    '-copyts',
+    ...VIDEO_INPUT, '-i', `file:${picture}`,
+    ...(sound ? [...VIDEO_INPUT, '-i', `file:${sound}`] : []),
+    '-map', '0:v:0', ...audio, '-c', 'copy', ...NO_METADATA,
+    ...mp4Tail(maxOutputBytes), '-y', `file:${target}`,
   ];
 }
 
@@ -186,7 +221,7 @@ export function measureAudioArgs(src: string, plan: PreparationPlan): string[] {
     '-loglevel', 'info',
     ...sourceInput(src, plan.window),
     '-map', '0:a:0', '-vn', '-sn', '-dn', ...cut(plan.window),
-    '-af', soundChain(null, plan.soundLayout), '-f', 'null', '-',
+    '-af', soundChain(null, plan.soundLayout, true), '-f', 'null', '-',
   ];
 }
 

@@ -1,7 +1,9 @@
 /**
- * The media stage's video work in as few decodes as the plan allows: the encode (or remux), the checks' frame
- * analysis (flashing, storyboard), the poster, the thumbnail and the sound's loudness, then the storyboard images
- * and any text subtitle track as captions. A check that cannot run leaves its result null; it never fails the item.
+ * The media stage's video work in as few decodes as the plan allows. With the checks, two runs side by side (one
+ * core each on a small server): the picture run (the encode or copy, the checks' frame analysis, the poster and
+ * thumbnail) and the sound run (its loudness measured, then encoded with the gain it needs), joined by a mux; then
+ * the storyboard images and any text subtitle track as captions. A check that cannot run leaves its result null; it
+ * never fails the item.
  */
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -13,7 +15,7 @@ import { encodedSize, spriteGrid, type PreparationPlan } from '../domain/media-p
 import type { ProbeResult } from '../domain/media-rules.js';
 import { frameAnalysis, type SceneFrame } from './analysis.js';
 import { encodeFailed, nonEmpty, regularFile, SHORT_JOB_TIMEOUT_MS } from './basics.js';
-import { captionsArgs, copyArgs, measureAudioArgs, plainEncodeArgs, storyboardArgs, transcodeArgs } from './commands.js';
+import { captionsArgs, measureAudioArgs, muxArgs, pictureArgs, plainEncodeArgs, soundArgs, storyboardArgs, transcodeArgs, type Outputs } from './commands.js';
 import { RunError, toCallerError, type Runner } from './runner.js';
 
 export interface PrepareOptions {
@@ -50,103 +52,221 @@ export interface PrepareDeps {
   thumbnails(video: string, outDir: string, opts: { durationSeconds: number; signal?: AbortSignal }): Promise<unknown>;
 }
 
+/** What the runs with the checks found. */
+interface Checked {
+  frames: { flashing: FlashResult | null; scenes: SceneFrame[]; frames: number };
+  loudness: LoudnessCheck | null;
+  scenes: Array<{ startSeconds: number; file: string }>;
+}
+
 const round1 = (n: number) => Math.round(n * 10) / 10;
 const isFailed = (e: unknown) => e instanceof RunError && e.failure.kind === 'failed';
 
 export async function prepareVideo(deps: PrepareDeps, input: string, workDir: string, o: PrepareOptions): Promise<PreparedVideo> {
-  const { runner, timeoutMs } = deps;
-  const { plan, probe, signal } = o;
+  const { plan, probe } = o;
   const src = await regularFile(input);
   const at = (name: string) => path.resolve(workDir, name);
-  const out = { video: at('video.mp4'), poster: at('poster.jpg'), thumbnail: at('thumbnail.jpg') };
+  const out: Outputs = { video: at('video.mp4'), poster: at('poster.jpg'), thumbnail: at('thumbnail.jpg') };
+  // The two runs' halves, joined into video.mp4 and removed; never published.
+  const parts = { picture: at('picture.part.mp4'), sound: at('sound.part.m4a') };
   // A leftover from an earlier attempt must not pass for this run's output.
-  await Promise.all(Object.values(out).map((f) => rm(f, { force: true })));
+  await Promise.all([...Object.values(out), ...Object.values(parts)].map((f) => rm(f, { force: true })));
   const notes: string[] = [];
-  const analysis = frameAnalysis(plan.analysis, plan.outputSeconds);
-  const base = { timeoutMs, ...(signal ? { signal } : {}) };
-  const progress = (from: number, to: number) =>
-    o.onProgress ? { progressTotalSeconds: plan.outputSeconds, onProgress: (p: number) => o.onProgress!(from + ((to - from) * p) / 100) } : {};
 
-  let measurement: LoudnessMeasurement | undefined;
-  let published: LoudnessMeasurement | undefined;
-  let analysed = false;
-
-  if (plan.audio && plan.checks) {
-    try {
-      measurement = parseEbur128Summary(await runner.run({ args: measureAudioArgs(src, plan), ...base, partialFiles: [] }));
-    } catch (e) {
-      if (!isFailed(e)) throw toCallerError(e, encodeFailed);
-    }
-    if (!measurement) notes.push('loudness: the sound could not be measured');
-  }
-  const gain = gainFor(measurement);
-  if (!plan.checks && plan.encode === 'copy') {
-    // Without the checks a copy is the plain copy; its pictures come from its keyframes (below).
-    await runPlain(deps, src, out.video, o);
-  } else {
-    try {
-      const log = await runner.run({
-        args:
-          plan.encode === 'transcode'
-            ? transcodeArgs(src, out, probe, plan, gain, o.maxOutputBytes)
-            : copyArgs(src, out, plan, gain, o.maxOutputBytes),
-        ...base,
-        ...progress(0, 100),
-        ...(plan.checks ? { onStdout: (chunk: Buffer) => analysis.write(chunk) } : {}),
-        partialFiles: Object.values(out),
-      });
-      analysed = plan.checks;
-      // The sound went through the measuring chain again on its way out, unless it was copied as it came.
-      if (plan.checks && plan.audio && (plan.encode === 'transcode' || gain)) published = parseEbur128Summary(log);
-    } catch (e) {
-      if (!isFailed(e)) throw toCallerError(e, encodeFailed);
-      // The run with the checks failed: the plain encode (or copy) decides whether the video itself is the problem.
-      notes.push('checks: the combined run failed; prepared without them');
-      measurement = undefined;
-      await runPlain(deps, src, out.video, o);
-    }
-  }
-  await deps.checkOutput(out.video, o.maxOutputBytes);
-
-  if (!((await nonEmpty(out.poster)) && (await nonEmpty(out.thumbnail)))) {
-    // A copy: from the copy's keyframes near the poster time (its run's decode, when it had one, skipped the
-    // deblocking a poster needs). A transcode whose picture ended before the poster time (a container that
-    // overstates its length): from the start.
-    const fromKeyframes = plan.encode === 'copy';
-    await deps.thumbnails(out.video, workDir, { durationSeconds: fromKeyframes ? plan.outputSeconds : 0, ...(signal ? { signal } : {}) });
+  const checked = plan.checks ? await prepareWithChecks(deps, src, workDir, out, parts, o, notes) : null;
+  if (!checked) {
+    await prepareWithoutChecks(deps, src, out, o, notes);
+    await deps.checkOutput(out.video, o.maxOutputBytes);
+    await picturesIfMissing(deps, out, out.video, workDir, o);
   }
   o.onProgress?.(100);
 
-  const result = analysed ? analysis.finish() : { flashing: null, scenes: [] as SceneFrame[], frames: 0 };
+  const frames = checked?.frames ?? { flashing: null, scenes: [] as SceneFrame[], frames: 0 };
+  const scenes = checked?.scenes ?? [];
   const files: PreparedVideo['files'] = { video: 'video.mp4', poster: 'poster.jpg', thumbnail: 'thumbnail.jpg' };
-  const scenes = await writeStoryboard(deps, workDir, plan, result.scenes, notes, signal);
   if (scenes.length > 0) files.storyboard = 'storyboard.jpg';
-  if (plan.subtitleTrack !== null) {
-    const name = 'captions.vtt';
-    try {
-      await runner.run({
-        args: captionsArgs(src, plan.subtitleTrack, at(name)),
-        ...base,
-        timeoutMs: Math.min(timeoutMs, SHORT_JOB_TIMEOUT_MS * 5),
-        partialFiles: [at(name)],
-      });
-      if (await nonEmpty(at(name))) {
-        if (plan.window) {
-          const vtt = await readFile(at(name), 'utf8');
-          await writeFile(at(name), clipCaptions(vtt, plan.window.start, plan.window.duration));
-        }
-        files.captions = name;
-      }
-    } catch (e) {
-      if (!isFailed(e)) throw toCallerError(e, encodeFailed);
-      notes.push('captions: the subtitle track could not be read');
-    }
-  }
+  if (await captions(deps, src, at('captions.vtt'), plan, notes, o.signal)) files.captions = 'captions.vtt';
   // Without the checks no frames are counted: the length is the plan's.
-  const seconds = result.frames > 0 ? result.frames / plan.analysis.fps : plan.checks ? 0 : plan.outputSeconds;
+  const seconds = frames.frames > 0 ? frames.frames / plan.analysis.fps : plan.checks ? 0 : plan.outputSeconds;
   const output =
     seconds > 0 && probe.video ? { durationSeconds: Math.round(seconds * 100) / 100, ...encodedSize(probe.video, plan.encode) } : null;
-  return { files, scenes, flashing: result.flashing, loudness: loudnessCheck(measurement, published), output, notes };
+  return { files, scenes, flashing: frames.flashing, loudness: checked?.loudness ?? null, output, notes };
+}
+
+/**
+ * The picture run and the sound run side by side, then the mux, the poster (for a copy) and the storyboard side by
+ * side. Null when the picture run failed: the caller then prepares the video without the checks, which decides
+ * whether the video itself is the problem. A timeout or an abort of either run stops the other.
+ */
+async function prepareWithChecks(
+  deps: PrepareDeps,
+  src: string,
+  workDir: string,
+  out: Outputs,
+  parts: { picture: string; sound: string },
+  o: PrepareOptions,
+  notes: string[],
+): Promise<Checked | null> {
+  const { runner, timeoutMs } = deps;
+  const { plan, probe } = o;
+  const analysis = frameAnalysis(plan.analysis, plan.outputSeconds);
+  const stop = new AbortController();
+  const stopWith = () => stop.abort(o.signal?.reason);
+  if (o.signal?.aborted) stopWith();
+  o.signal?.addEventListener('abort', stopWith, { once: true });
+  const ownStop = (e: unknown) => e instanceof RunError && e.failure.kind === 'abort' && !o.signal?.aborted;
+
+  const picture = runner
+    .run({
+      args: pictureArgs(src, { ...out, video: parts.picture }, probe, plan, o.maxOutputBytes),
+      timeoutMs,
+      signal: stop.signal,
+      ...(o.onProgress ? { progressTotalSeconds: plan.outputSeconds, onProgress: o.onProgress } : {}),
+      onStdout: (chunk: Buffer) => analysis.write(chunk),
+      partialFiles: plan.encode === 'transcode' ? [parts.picture, out.poster, out.thumbnail] : [parts.picture],
+    })
+    .then(
+      () => true,
+      (e: unknown) => {
+        // Failed: the sound is not needed either (the plain encode takes over). Else a timeout or an abort.
+        stop.abort();
+        if (isFailed(e)) return false;
+        throw e;
+      },
+    );
+  const sound = plan.audio
+    ? prepareSound(deps, src, parts.sound, plan, stop.signal, notes).catch((e: unknown) => {
+        stop.abort();
+        throw e;
+      })
+    : Promise.resolve(null);
+  // A copy's poster and thumbnail come from keyframes, which the copy shares with its source: made meanwhile.
+  const posters = plan.encode === 'copy' ? picturesIfMissing(deps, out, src, workDir, { ...o, signal: stop.signal }) : Promise.resolve();
+  const [pictureRun, soundRun, posterRun] = await Promise.allSettled([picture, sound, posters]);
+  o.signal?.removeEventListener('abort', stopWith);
+  for (const r of [pictureRun, soundRun]) {
+    if (r.status === 'rejected' && !ownStop(r.reason)) throw toCallerError(r.reason, encodeFailed);
+  }
+  const prepared = soundRun.status === 'fulfilled' ? soundRun.value : null;
+  // A transcode has no sound of its own to fall back on: without the sound run's, it is prepared without the checks.
+  const soundMissing = plan.audio && plan.encode === 'transcode' && !prepared?.file;
+  if (!(pictureRun.status === 'fulfilled' && pictureRun.value) || soundMissing) {
+    notes.push('checks: the run with the checks failed; prepared without them');
+    await Promise.all([...Object.values(parts), out.poster, out.thumbnail].map((f) => rm(f, { force: true })));
+    return null;
+  }
+  if (posterRun.status === 'rejected') throw toCallerError(posterRun.reason, encodeFailed);
+
+  const frames = analysis.finish();
+  const signal = o.signal ? { signal: o.signal } : {};
+  const steps = await Promise.allSettled([
+    (async () => {
+      await runner.run({
+        args: muxArgs(parts.picture, prepared?.file ?? null, out.video, plan, o.maxOutputBytes),
+        timeoutMs,
+        ...signal,
+        partialFiles: [out.video],
+      });
+      await deps.checkOutput(out.video, o.maxOutputBytes);
+    })(),
+    // A transcode whose picture ended before the poster time wrote none: from its own start.
+    picturesIfMissing(deps, out, parts.picture, workDir, o),
+    writeStoryboard(deps, workDir, plan, frames.scenes, notes, o.signal),
+  ]);
+  await Promise.all(Object.values(parts).map((f) => rm(f, { force: true })));
+  for (const r of steps) if (r.status === 'rejected') throw toCallerError(r.reason, encodeFailed);
+  const scenes = steps[2].status === 'fulfilled' ? steps[2].value : [];
+  return { frames, scenes, loudness: loudnessCheck(prepared?.measured, prepared?.published) };
+}
+
+/**
+ * The sound run: measured first (for its gain, and for the level of a sound that is copied as it is), then encoded
+ * with that gain — or, for a copy that needs none, left to the picture run's copy (`file` null). A measure or an
+ * encode that fails is a note, not a failure: the sound is then published without its gain. Throws only for a
+ * timeout or an abort.
+ */
+async function prepareSound(
+  deps: PrepareDeps,
+  src: string,
+  target: string,
+  plan: PreparationPlan,
+  signal: AbortSignal,
+  notes: string[],
+): Promise<{ file: string | null; measured?: LoudnessMeasurement; published?: Pick<LoudnessMeasurement, 'integrated' | 'truePeak'> }> {
+  const { runner, timeoutMs } = deps;
+  let measured: LoudnessMeasurement | undefined;
+  try {
+    measured = parseEbur128Summary(await runner.run({ args: measureAudioArgs(src, plan), timeoutMs, signal, partialFiles: [] }));
+  } catch (e) {
+    if (!isFailed(e)) throw e;
+  }
+  if (!measured) notes.push('loudness: the sound could not be measured');
+  const gain = gainFor(measured);
+  if (plan.encode === 'copy' && !gain) return { file: null, ...(measured ? { measured, published: measured } : {}) };
+  // Only loudnorm's limiter needs its result measured; a plain gain's is known, and no gain publishes the level measured.
+  const measure = gain !== null && gain.expected === null;
+  try {
+    const log = await runner.run({ args: soundArgs(src, target, plan, gain?.filter ?? null, measure), timeoutMs, signal, partialFiles: [target] });
+    if (!measured) return { file: target };
+    const published = measure ? parseEbur128Summary(log) : (gain?.expected ?? measured);
+    return { file: target, measured, ...(published ? { published } : {}) };
+  } catch (e) {
+    if (!isFailed(e)) throw e;
+    notes.push('loudness: the sound could not be encoded with its gain');
+    // A copy publishes the sound it copied, as it came: its level is the one measured.
+    return { file: null, ...(measured && plan.encode === 'copy' ? { measured, published: measured } : {}) };
+  }
+}
+
+/** Without the checks (or when the run with them failed): the plain copy, or the transcode with its pictures. */
+async function prepareWithoutChecks(deps: PrepareDeps, src: string, out: Outputs, o: PrepareOptions, notes: string[]): Promise<void> {
+  const { plan } = o;
+  if (plan.encode === 'copy') return runPlain(deps, src, out.video, o);
+  try {
+    await deps.runner.run({
+      args: transcodeArgs(src, out, o.probe, plan, o.maxOutputBytes),
+      timeoutMs: deps.timeoutMs,
+      ...(o.signal ? { signal: o.signal } : {}),
+      ...(o.onProgress ? { progressTotalSeconds: plan.outputSeconds, onProgress: o.onProgress } : {}),
+      partialFiles: Object.values(out),
+    });
+  } catch (e) {
+    if (!isFailed(e)) throw toCallerError(e, encodeFailed);
+    // The pictures' branch may be what failed: the plain encode decides whether the video itself is the problem.
+    notes.push('pictures: the transcode with the poster failed; encoded without it');
+    await runPlain(deps, src, out.video, o);
+  }
+}
+
+/**
+ * The poster and thumbnail when no run made them. A copy: from `video`'s keyframes near the poster time (the checks'
+ * decode skipped the deblocking a poster needs). A transcode whose picture ended before the poster time (a container
+ * that overstates its length): from the start.
+ */
+async function picturesIfMissing(deps: PrepareDeps, out: Outputs, video: string, workDir: string, o: PrepareOptions): Promise<void> {
+  if ((await nonEmpty(out.poster)) && (await nonEmpty(out.thumbnail))) return;
+  const fromKeyframes = o.plan.encode === 'copy';
+  await deps.thumbnails(video, workDir, { durationSeconds: fromKeyframes ? o.plan.outputSeconds : 0, ...(o.signal ? { signal: o.signal } : {}) });
+}
+
+/** Any text subtitle track of the source as WebVTT captions, cut with the clip; false when there is none or it is unreadable. */
+async function captions(deps: PrepareDeps, src: string, target: string, plan: PreparationPlan, notes: string[], signal: AbortSignal | undefined): Promise<boolean> {
+  if (plan.subtitleTrack === null) return false;
+  try {
+    await deps.runner.run({
+      args: captionsArgs(src, plan.subtitleTrack, target),
+      timeoutMs: Math.min(deps.timeoutMs, SHORT_JOB_TIMEOUT_MS * 5),
+      ...(signal ? { signal } : {}),
+      partialFiles: [target],
+    });
+    if (!(await nonEmpty(target))) return false;
+    if (plan.window) await writeFile(target, clipCaptions(await readFile(target, 'utf8'), plan.window.start, plan.window.duration));
+    return true;
+  } catch (e) {
+    if (!isFailed(e)) throw toCallerError(e, encodeFailed);
+    notes.push('captions: the subtitle track could not be read');
+    return false;
+  }
 }
 
 async function runPlain(deps: PrepareDeps, src: string, target: string, o: PrepareOptions): Promise<void> {
@@ -163,7 +283,10 @@ async function runPlain(deps: PrepareDeps, src: string, target: string, o: Prepa
   }
 }
 
-function loudnessCheck(m: LoudnessMeasurement | undefined, published: LoudnessMeasurement | undefined): LoudnessCheck | null {
+function loudnessCheck(
+  m: LoudnessMeasurement | undefined,
+  published: Pick<LoudnessMeasurement, 'integrated' | 'truePeak'> | undefined,
+): LoudnessCheck | null {
   if (!m) return null;
   if (planLoudness(m).kind === 'silent') return null;
   const outputLufs = published && Number.isFinite(published.integrated) ? published.integrated : m.integrated;

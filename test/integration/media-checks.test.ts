@@ -202,6 +202,47 @@ describe('even loudness', () => {
   });
 });
 
+describe('the picture run and the sound run', () => {
+  /** Each stream's first timestamp, as ffprobe reads it. */
+  async function starts(file: string) {
+    const { stdout } = await run(bins.ffprobe, ['-v', 'error', '-show_entries', 'stream=codec_type,start_time', '-of', 'csv=p=0', file]);
+    const rows = stdout.trim().split('\n').map((l) => l.split(','));
+    const at = (kind: string) => Number(rows.find((r) => r[0] === kind)![1]);
+    return { video: at('video'), audio: at('audio') };
+  }
+
+  it('keeps a sound that starts after the picture where it was, copied, re-encoded or transcoded, and leaves no halves behind', async () => {
+    // The sound starts half a second after the picture, as in a clip cut from a longer recording.
+    const late = async (name: string, level: string, video: string[]) => {
+      const f = path.join(dir, name);
+      await ffmpeg([
+        '-f', 'lavfi', '-i', `testsrc2=${SIZE}`, '-itsoffset', '0.5', '-f', 'lavfi', '-i', `sine=frequency=440:sample_rate=48000,volume=${level}`,
+        '-t', '4', '-map', '0:v', '-map', '1:a', ...video, f,
+      ]);
+      return f;
+    };
+    const h264 = ['-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-c:a', 'aac'];
+    const cases = [
+      // Copied with its sound re-encoded for the gain; copied with its sound as it came; transcoded.
+      { file: await late('late-loud.mp4', '8dB', h264), encode: 'copy', reencoded: true },
+      { file: await late('late-even.mp4', '5.5dB', h264), encode: 'copy', reencoded: false },
+      { file: await late('late.webm', '0dB', ['-c:v', 'libvpx-vp9', '-deadline', 'realtime', '-cpu-used', '8', '-c:a', 'libopus']), encode: 'transcode', reencoded: true },
+    ];
+    for (const c of cases) {
+      const source = await starts(c.file);
+      const r = await prepare(c.file);
+      expect(r.plan.encode).toBe(c.encode);
+      const out = path.join(r.work, 'video.mp4');
+      const published = await starts(out);
+      expect(Math.abs(published.audio - published.video - (source.audio - source.video))).toBeLessThan(0.05);
+      expect(r.loudness!.outputLufs === r.loudness!.inputLufs).toBe(!c.reencoded);
+      expect(Math.abs((await ebur128(out)).integrated - -16)).toBeLessThanOrEqual(1);
+      // The two runs' halves are joined and gone: only what is published stays in the work folder.
+      expect((await readdir(r.work)).filter((n) => n.includes('.part.'))).toEqual([]);
+    }
+  });
+});
+
 describe('storyboard', () => {
   it('finds the cuts of a video made of scenes, with a picture each and a sprite', async () => {
     // Four 3-second scenes of different pictures.

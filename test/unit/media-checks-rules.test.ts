@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { gainFilter, gainFor, parseEbur128Summary, planLoudness } from '../../src/domain/loudness.js';
+import { gainFor, gainTo, parseEbur128Summary, planLoudness } from '../../src/domain/loudness.js';
 import { analysisFps, analysisSize, encodedSize, planPreparation, spriteGrid } from '../../src/domain/media-plan.js';
 import type { ProbeResult } from '../../src/domain/media-rules.js';
 import { ScenePicker, sceneScore } from '../../src/domain/scenes.js';
-import { copyArgs, measureAudioArgs, transcodeArgs } from '../../src/media/commands.js';
+import { measureAudioArgs, muxArgs, pictureArgs, soundArgs, transcodeArgs } from '../../src/media/commands.js';
 import { requiredAcknowledgements } from '../../src/domain/vetting.js';
 
 const probe = (o: Partial<ProbeResult> = {}): ProbeResult => ({
@@ -42,22 +42,45 @@ describe('what the media stage runs', () => {
     expect(planPreparation(probe(), 'copy', null, { hasCaptions: false }).soundLayout).toBe('stereo');
     const chainOf = (args: string[], flag: string) => args[args.indexOf(flag) + 1]!;
     expect(chainOf(measureAudioArgs('/v.mp4', copied), '-af')).toContain('channel_layouts=mono,ebur128');
-    const main = copyArgs('/v.mp4', { video: '/w/video.mp4' }, copied, 'volume=3.00dB', 1e9);
-    expect(chainOf(main, '-filter_complex')).toContain('volume=3.00dB,aresample=48000,aformat=sample_rates=48000:channel_layouts=mono');
-    expect(chainOf(main, '-ac')).toBe('1');
+    const sound = soundArgs('/v.mp4', '/w/sound.part.m4a', copied, 'volume=3.00dB', false);
+    expect(chainOf(sound, '-af')).toBe('volume=3.00dB,aresample=48000,aformat=sample_rates=48000:channel_layouts=mono');
+    expect(chainOf(sound, '-ac')).toBe('1');
+    // loudnorm's result is measured on the way out; a plain gain's is known without measuring.
+    expect(chainOf(soundArgs('/v.mp4', '/w/s.m4a', copied, 'loudnorm=I=-16', true), '-af')).toMatch(/^loudnorm=I=-16,.*,ebur128=peak=true/);
   });
 
-  it('a copy decodes its picture for the checks only: no deblocking, one thread, no poster from that decode', () => {
+  const outputs = { video: '/w/picture.part.mp4', poster: '/w/poster.jpg', thumbnail: '/w/thumbnail.jpg' };
+
+  it('a copy decodes its picture for the checks only: no deblocking, two frame threads, no poster from that decode', () => {
     const plan = planPreparation(probe(), 'copy', null, { hasCaptions: false });
-    const copy = copyArgs('/v.mp4', { video: '/w/video.mp4' }, plan, null, 1e9);
+    const copy = pictureArgs('/v.mp4', outputs, probe(), plan, 1e9);
     const beforeInput = copy.slice(0, copy.indexOf('-i'));
-    expect(beforeInput).toEqual(expect.arrayContaining(['-skip_loop_filter', 'all', '-threads', '1']));
+    expect(beforeInput).toEqual(expect.arrayContaining(['-skip_loop_filter', 'all', '-threads', '2']));
     expect(copy.join(' ')).not.toMatch(/poster|thumbnail|\.jpg/);
     expect(copy.slice(-1)).toEqual(['pipe:1']);
-    // A transcode's decode feeds the encode and the poster: it keeps the loop filter and its threads.
-    const transcode = transcodeArgs('/v.mp4', { video: '/w/v.mp4', poster: '/w/poster.jpg', thumbnail: '/w/thumbnail.jpg' }, probe(), { ...plan, encode: 'transcode' }, null, 1e9);
+    // The sound is copied as it came, for when it needs no gain; the mux writes the published file, index first.
+    expect(copy.join(' ')).toContain('-map 0:a:0 -c:a copy');
+    expect(copy).not.toContain('+faststart');
+    // A transcode's decode feeds the encode and the poster: it keeps the loop filter and its threads, and has no sound.
+    const transcode = pictureArgs('/v.mp4', outputs, probe(), { ...plan, encode: 'transcode' }, 1e9);
     expect(transcode).not.toContain('-skip_loop_filter');
     expect(transcode).toContain('file:/w/poster.jpg');
+    expect(transcode).toContain('-an');
+    // Without the checks (or when the run with them failed) a transcode is one run with its sound, its pictures and
+    // no frames for the checks.
+    const plain = transcodeArgs('/v.mp4', outputs, probe(), { ...plan, encode: 'transcode' }, 1e9);
+    expect(plain.join(' ')).toContain('-map 0:a:0');
+    expect(plain).not.toContain('pipe:1');
+  });
+
+  it('joins the picture and the sound keeping the timestamps both runs wrote', () => {
+    const plan = planPreparation(probe(), 'copy', null, { hasCaptions: false });
+    const withSound = muxArgs('/w/p.mp4', '/w/s.m4a', '/w/video.mp4', plan, 1e9);
+    expect(withSound).toContain('-copyts');
+    expect(withSound.join(' ')).toMatch(/-map 0:v:0 -map 1:a:0 -c copy/);
+    expect(withSound).toContain('+faststart');
+    expect(muxArgs('/w/p.mp4', null, '/w/video.mp4', plan, 1e9).join(' ')).toMatch(/-map 0:v:0 -map 0:a:0 -c copy/);
+    expect(muxArgs('/w/p.mp4', null, '/w/video.mp4', { ...plan, audio: false }, 1e9)).toContain('-an');
   });
 
   it('knows the published picture size without probing it again', () => {
@@ -92,11 +115,14 @@ describe('loudness', () => {
     expect(gainFor(undefined)).toBeNull();
   });
   it('applies a plain gain when the peaks allow it, loudnorm with the measurement when they would clip', () => {
-    expect(gainFilter(m(-30, -20), -16)).toBe('volume=14.00dB');
-    expect(gainFilter(m(-9, -0.1), -16)).toBe('volume=-7.00dB');
-    // +14 dB would bring a −3 dBTP peak to +11: the limiter's pass, fed the first measurement.
-    const limited = gainFilter(m(-30, -3), -16);
-    expect(limited).toMatch(/^loudnorm=I=-16:TP=-1.5:LRA=11:measured_I=-30.00:measured_TP=-3.00:measured_LRA=3.00:measured_thresh=-40.00:offset=0/);
+    // A plain gain moves the level and the peak by its own decibels: what the published sound measures is known.
+    expect(gainTo(m(-30, -20), -16)).toEqual({ filter: 'volume=14.00dB', expected: { integrated: -16, truePeak: -6 } });
+    expect(gainTo(m(-9, -0.1), -16)).toEqual({ filter: 'volume=-7.00dB', expected: { integrated: -16, truePeak: -7.1 } });
+    expect(gainTo(m(-21.814, -19.1), -16).expected!.integrated).toBeCloseTo(-16.004, 3);
+    // +14 dB would bring a −3 dBTP peak to +11: the limiter's pass, fed the first measurement; its result is measured.
+    const limited = gainTo(m(-30, -3), -16);
+    expect(limited.expected).toBeNull();
+    expect(limited.filter).toMatch(/^loudnorm=I=-16:TP=-1.5:LRA=11:measured_I=-30.00:measured_TP=-3.00:measured_LRA=3.00:measured_thresh=-40.00:offset=0/);
   });
   it('reads ebur128\'s summary, the last in the log', () => {
     const summary = (i: string, peak: string) =>

@@ -75,8 +75,21 @@ export function redValue(r: number, g: number, b: number): number {
 }
 
 /**
+ * One frame's change in one kind of value, over the pixels that moved one way (up or down) by more than the noise:
+ * how many there are, and the sums of their change, of their previous value and of their new value.
+ */
+interface AreaChange {
+  pixels: number;
+  change: number;
+  before: number;
+  after: number;
+}
+
+const noChange = (): AreaChange => ({ pixels: 0, change: 0, before: 0, after: 0 });
+
+/**
  * Follows one kind of change (luminance or red) frame by frame and reports the times of its transitions.
- * `frameChange` gets the per-pixel values of the previous and current frame.
+ * `frame` gets the frame's rising and falling areas out of `pixels`, summed by the analyser as it converts the frame.
  */
 class TrendTracker {
   private sign = 0;
@@ -91,38 +104,14 @@ class TrendTracker {
     private readonly darkerBelow: number | null,
   ) {}
 
-  frame(prev: Float32Array, cur: Float32Array, t: number): void {
-    const n = cur.length;
-    let upArea = 0;
-    let downArea = 0;
-    let upSum = 0;
-    let downSum = 0;
-    let upPrev = 0;
-    let downPrev = 0;
-    let upCur = 0;
-    let downCur = 0;
-    for (let i = 0; i < n; i++) {
-      const d = cur[i]! - prev[i]!;
-      if (d > NOISE) {
-        upArea++;
-        upSum += d;
-        upPrev += prev[i]!;
-        upCur += cur[i]!;
-      } else if (d < -NOISE) {
-        downArea++;
-        downSum += d;
-        downPrev += prev[i]!;
-        downCur += cur[i]!;
-      }
-    }
-    const up = upArea >= downArea;
-    const area = (up ? upArea : downArea) / n;
-    if (area <= AREA_THRESHOLD) return;
-    const count = up ? upArea : downArea;
-    const change = (up ? upSum : downSum) / count;
-    const before = (up ? upPrev : downPrev) / count;
-    const after = (up ? upCur : downCur) / count;
-    const sign = up ? 1 : -1;
+  frame(up: AreaChange, down: AreaChange, pixels: number, t: number): void {
+    const rising = up.pixels >= down.pixels;
+    const moved = rising ? up : down;
+    if (moved.pixels / pixels <= AREA_THRESHOLD) return;
+    const change = moved.change / moved.pixels;
+    const before = moved.before / moved.pixels;
+    const after = moved.after / moved.pixels;
+    const sign = rising ? 1 : -1;
     if (sign !== this.sign) {
       this.sign = sign;
       this.accumulated = 0;
@@ -186,6 +175,10 @@ export function judgeTransitions(times: number[], kind: FlashKind): { fail: Flas
 /**
  * Streaming analyser: `push` each frame (rgb24, width × height, in display order) with its time; `result` at the
  * end. Holds two frames of per-pixel values, whatever the length of the video.
+ *
+ * This runs beside ffmpeg on every frame of every video, so each frame is read once: one loop converts each pixel
+ * and compares it at once with the previous frame's value, giving the trends their sums without a second pass. The
+ * same loop measures the luma difference the storyboard's scene score needs (see `push`), saving a third pass.
  */
 export class FlashAnalyser {
   private readonly pixels: number;
@@ -193,10 +186,16 @@ export class FlashAnalyser {
   private curLum: Float32Array;
   private prevRed: Float32Array;
   private curRed: Float32Array;
+  private prevLuma: Uint8Array;
+  private curLuma: Uint8Array;
   private frames = 0;
   private prevHadRed = false;
+  /** Whether the red buffer this frame writes into still holds saturated red from two frames ago. */
+  private staleRed = false;
   private readonly luminance = new TrendTracker(LUMINANCE_THRESHOLD, DARKER_STATE_BELOW);
   private readonly red = new TrendTracker(RED_THRESHOLD, null);
+  /** The last frame's change, kept from frame to frame so that a frame allocates nothing. */
+  private readonly change = new FrameChange();
 
   constructor(
     readonly width: number,
@@ -207,40 +206,142 @@ export class FlashAnalyser {
     this.curLum = new Float32Array(this.pixels);
     this.prevRed = new Float32Array(this.pixels);
     this.curRed = new Float32Array(this.pixels);
+    this.prevLuma = new Uint8Array(this.pixels);
+    this.curLuma = new Uint8Array(this.pixels);
   }
 
   get frameCount(): number {
     return this.frames;
   }
 
-  push(rgb: Uint8Array, t: number): void {
+  /** The times of the transitions found so far, by kind. */
+  get transitions(): { luminance: readonly number[]; red: readonly number[] } {
+    return { luminance: this.luminance.transitions, red: this.red.transitions };
+  }
+
+  /**
+   * Adds a frame. Returns the mean absolute difference of its luma from the previous frame's (0 for the first
+   * frame), luma being BT.601 on the 8-bit values as ffmpeg's scene measure has it: the storyboard's scene score
+   * (scenes.ts) is made of it, and this pass already reads every pixel.
+   */
+  push(rgb: Uint8Array, t: number): number {
     if (rgb.length < this.pixels * 3) throw new Error('flash analyser: short frame');
-    const lum = this.curLum;
-    const red = this.curRed;
-    let anyRed = false;
-    for (let i = 0, p = 0; i < this.pixels; i++, p += 3) {
-      const r = rgb[p]!;
-      const g = rgb[p + 1]!;
-      const b = rgb[p + 2]!;
-      lum[i] = LUM_R[r]! + LUM_G[g]! + LUM_B[b]!;
-      const v = r > g && r > b ? redValue(r, g, b) : 0;
-      red[i] = v;
-      if (v > 0) anyRed = true;
-    }
+    // Most frames have no saturated red: the pass writes only red pixels, on a buffer cleared when it needs it.
+    if (this.staleRed) this.curRed.fill(0);
+    const change = this.change;
+    this.compare(rgb);
     if (this.frames > 0) {
-      this.luminance.frame(this.prevLum, lum, t);
-      // Two frames without any saturated red have no red change at all: the red trend would skip the frame anyway.
-      if (anyRed || this.prevHadRed) this.red.frame(this.prevRed, red, t);
+      this.luminance.frame(change.lumUp, change.lumDown, this.pixels, t);
+      // Two frames without any saturated red have no red change at all.
+      if (change.anyRed || this.prevHadRed) this.red.frame(change.redUp, change.redDown, this.pixels, t);
     }
+    const lumaDifference = this.frames > 0 ? change.lumaDifference / this.pixels : 0;
     this.frames++;
-    this.prevHadRed = anyRed;
+    this.staleRed = this.prevHadRed;
+    this.prevHadRed = change.anyRed;
     [this.prevLum, this.curLum] = [this.curLum, this.prevLum];
     [this.prevRed, this.curRed] = [this.curRed, this.prevRed];
+    [this.prevLuma, this.curLuma] = [this.curLuma, this.prevLuma];
+    return lumaDifference;
   }
 
   result(): FlashResult {
     return judgeFlashes({ luminance: this.luminance.transitions, red: this.red.transitions });
   }
+
+  /**
+   * The pass over one frame: stores each pixel's luminance, red value (where not 0: the buffer holds zeros) and
+   * luma, and sums into `change` how they differ from the previous frame's. Values are compared as stored (single
+   * precision), so the sums are exactly those of comparing the two stored frames.
+   *
+   * Nothing follows the loop but storing the sums: V8 compiles a long loop while it runs (on-stack replacement),
+   * before the code after the loop has ever run, and such code could then deoptimise on every frame.
+   */
+  private compare(rgb: Uint8Array): void {
+    const { prevLum, curLum: lum, prevRed, curRed: red, prevLuma, curLuma: luma, prevHadRed } = this;
+    const n = this.pixels;
+    // Locals rather than fields in the loop: V8 keeps them in registers.
+    let lumUpPixels = 0, lumUpChange = 0, lumUpBefore = 0, lumUpAfter = 0;
+    let lumDownPixels = 0, lumDownChange = 0, lumDownBefore = 0, lumDownAfter = 0;
+    let redUpPixels = 0, redUpChange = 0, redUpBefore = 0, redUpAfter = 0;
+    let redDownPixels = 0, redDownChange = 0, redDownBefore = 0, redDownAfter = 0;
+    let lumaDifference = 0;
+    let anyRed = false;
+    for (let i = 0, p = 0; i < n; i++, p += 3) {
+      const r = rgb[p]!;
+      const g = rgb[p + 1]!;
+      const b = rgb[p + 2]!;
+
+      // Scene luma: integers throughout.
+      const y = (77 * r + 150 * g + 29 * b) >> 8;
+      lumaDifference += Math.abs(y - prevLuma[i]!);
+      luma[i] = y;
+
+      const after = Math.fround(LUM_R[r]! + LUM_G[g]! + LUM_B[b]!);
+      const before = prevLum[i]!;
+      lum[i] = after;
+      const d = after - before;
+      if (d > NOISE) {
+        lumUpPixels++;
+        lumUpChange += d;
+        lumUpBefore += before;
+        lumUpAfter += after;
+      } else if (d < -NOISE) {
+        lumDownPixels++;
+        lumDownChange += d;
+        lumDownBefore += before;
+        lumDownAfter += after;
+      }
+
+      // Red changes only where a pixel is saturated red in this frame or the last; only red can be saturated red.
+      const redDominant = r > g && r > b;
+      if (!redDominant && !prevHadRed) continue;
+      const v = redDominant ? redValue(r, g, b) : 0;
+      const redBefore = prevRed[i]!;
+      if (v === 0 && redBefore === 0) continue;
+      const redAfter = Math.fround(v);
+      if (v > 0) {
+        red[i] = redAfter;
+        anyRed = true;
+      }
+      const dr = redAfter - redBefore;
+      if (dr > NOISE) {
+        redUpPixels++;
+        redUpChange += dr;
+        redUpBefore += redBefore;
+        redUpAfter += redAfter;
+      } else if (dr < -NOISE) {
+        redDownPixels++;
+        redDownChange += dr;
+        redDownBefore += redBefore;
+        redDownAfter += redAfter;
+      }
+    }
+    const change = this.change;
+    setChange(change.lumUp, lumUpPixels, lumUpChange, lumUpBefore, lumUpAfter);
+    setChange(change.lumDown, lumDownPixels, lumDownChange, lumDownBefore, lumDownAfter);
+    setChange(change.redUp, redUpPixels, redUpChange, redUpBefore, redUpAfter);
+    setChange(change.redDown, redDownPixels, redDownChange, redDownBefore, redDownAfter);
+    change.anyRed = anyRed;
+    change.lumaDifference = lumaDifference;
+  }
+}
+
+/** One frame's change from the previous: luminance and red (rising and falling), and the summed luma difference. */
+class FrameChange {
+  readonly lumUp = noChange();
+  readonly lumDown = noChange();
+  readonly redUp = noChange();
+  readonly redDown = noChange();
+  anyRed = false;
+  lumaDifference = 0;
+}
+
+function setChange(into: AreaChange, pixels: number, change: number, before: number, after: number): void {
+  into.pixels = pixels;
+  into.change = change;
+  into.before = before;
+  into.after = after;
 }
 
 /** The verdict from both kinds of transitions: any fail moment fails, else any warning moment warns. */

@@ -24,30 +24,19 @@ export function frameAnalysis(size: { width: number; height: number; fps: number
   const frame = Buffer.alloc(frameBytes);
   let filled = 0;
   let index = 0;
-  let prevLuma = new Uint8Array(size.width * size.height);
-  let luma = new Uint8Array(size.width * size.height);
   let prevMafd = 0;
   let broken = false;
 
   function onFrame() {
     const t = index / size.fps;
-    flashes.push(frame, t);
-    // Luma as ffmpeg's scene measure uses it (BT.601 weights on the 8-bit values), and its mean absolute
-    // difference from the previous frame's, in one pass.
-    let sum = 0;
-    for (let i = 0, p = 0; i < luma.length; i++, p += 3) {
-      const y = (77 * frame[p]! + 150 * frame[p + 1]! + 29 * frame[p + 2]!) >> 8;
-      luma[i] = y;
-      sum += Math.abs(y - prevLuma[i]!);
-    }
+    // The flash analyser's pass over the frame also measures the luma difference the scene score is made of.
+    const mafd = flashes.push(frame, t);
     let score = 0;
     if (index > 0) {
-      const mafd = sum / luma.length;
       score = sceneScore(mafd, prevMafd);
       prevMafd = mafd;
     }
     if (picker.consider(t, score)) scenes.push({ startSeconds: Math.round(t * 100) / 100, rgb: Buffer.from(frame) });
-    [prevLuma, luma] = [luma, prevLuma];
     index++;
   }
 

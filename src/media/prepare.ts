@@ -169,8 +169,8 @@ async function prepareWithChecks(
       });
       await deps.checkOutput(out.video, o.maxOutputBytes);
     })(),
-    // A transcode whose picture ended before the poster time wrote none: from its own start.
-    picturesIfMissing(deps, out, parts.picture, workDir, o),
+    // A transcode whose picture ended before the poster time wrote none: from its own start. (A copy's are made.)
+    plan.encode === 'transcode' ? picturesIfMissing(deps, out, parts.picture, workDir, o) : Promise.resolve(),
     writeStoryboard(deps, workDir, plan, frames.scenes, notes, o.signal),
   ]);
   await Promise.all(Object.values(parts).map((f) => rm(f, { force: true })));
